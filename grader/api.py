@@ -1,0 +1,148 @@
+"""The Python API behind the CLI; a course's own scripts can import it.
+
+    from grader import api
+    assignment = api.load_assignment("bp-manual")
+    for result in api.grade(assignment, ["submissions/bp-manual/alice"], out=Path("results")):
+        print(result.submission, result.score)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from grader import report, spec
+from grader.engine import Engine
+from grader.errors import GraderError
+from grader.results import Result, load_result, write_atomic, write_gradebook, write_result
+from grader.spec import Assignment
+
+Progress = Callable[[Result], None]
+
+
+def load_assignment(name_or_path: str | Path, search_root: Path | None = None) -> Assignment:
+    """An assignment by folder path or by name under ``./assignments``."""
+    return spec.load(spec.find(str(name_or_path), search_root))
+
+
+def list_assignments(search_root: Path | None = None) -> list[tuple[Path, Assignment | GraderError]]:
+    """Every folder under ``./assignments`` holding a spec, loaded or with its error."""
+    base = (search_root or Path.cwd()) / "assignments"
+    found: list[tuple[Path, Assignment | GraderError]] = []
+    for folder in sorted(p.parent for p in base.glob(f"*/{spec.SPEC_FILE}")):
+        try:
+            found.append((folder, spec.load(folder)))
+        except GraderError as exc:
+            found.append((folder, exc))
+    return found
+
+
+def public_only(assignment: Assignment) -> Assignment:
+    """The assignment as a student's self-check sees it: hidden checks are never run."""
+    return dataclasses.replace(assignment, checks=tuple(c for c in assignment.checks if c.visibility == "public"))
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def validate(assignment: Assignment, *, insecure: bool = False, secret: str | None = None) -> Result:
+    """Grade the reference as if it were a submission; it must score full marks."""
+    with Engine(1, insecure=insecure, secret=secret, require=assignment.spec.sandbox.require,
+                preload=assignment.spec.sandbox.preload) as engine:
+        prepared = engine.prepare(assignment)
+        return engine.grade(prepared, assignment.reference_dir)
+
+
+def check(assignment: Assignment, submission: Path, *, insecure: bool = False) -> Result:
+    """A student's self-check: public checks only, with the sandbox the machine offers."""
+    public = public_only(assignment)
+    with Engine(1, insecure=insecure, require=[], preload=assignment.spec.sandbox.preload) as engine:
+        prepared = engine.prepare(public)
+        return engine.grade(prepared, submission)
+
+
+def submission_ids(paths: Iterable[Path]) -> list[tuple[str, Path]]:
+    """Stable, unique, filesystem-safe ids: the folder or file stem, suffixed on collision."""
+    seen: dict[str, int] = {}
+    out = []
+    for path in paths:
+        base = re.sub(r"[/\\\x00-\x1f]", "_", Path(path).stem).strip(". ") or "submission"
+        seen[base] = seen.get(base, 0) + 1
+        out.append((base if seen[base] == 1 else f"{base}-{seen[base]}", Path(path)))
+    return out
+
+
+def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, jobs: int | None = None,
+          insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
+          progress: Progress | None = None) -> list[Result]:
+    """Grade every submission; write ``out/<id>/result.json`` and ``report.html`` as each finishes,
+    then ``out/gradebook.csv`` and ``out/index.html`` over every result in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    todo = submission_ids(submissions)
+    results: list[Result] = []
+    with Engine(jobs or default_jobs(), insecure=insecure, secret=secret, cache_dir=cache_dir,
+                require=assignment.spec.sandbox.require, preload=assignment.spec.sandbox.preload) as engine:
+        prepared = engine.prepare(assignment)
+        with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+            futures = {pool.submit(engine.grade, prepared, path): sub_id for sub_id, path in todo}
+            for future in as_completed(futures):
+                result = future.result()
+                result.submission = futures[future]
+                write_submission(result, out)
+                results.append(result)
+                if progress:
+                    progress(result)
+    write_summary(out, assignment.name)
+    return results
+
+
+def write_submission(result: Result, out: Path) -> None:
+    folder = out / result.submission
+    write_result(result, folder)
+    write_atomic(folder / "report.html", report.render_result(result.to_dict()))
+
+
+def write_summary(out: Path, assignment: str) -> None:
+    """Gradebook and class summary over every result.json now in ``out``."""
+    results: list[dict[str, Any]] = []
+    for path in sorted(out.glob("*/result.json")):
+        try:
+            data = load_result(path)
+        except (OSError, json.JSONDecodeError):
+            continue
+        if data.get("assignment") == assignment:
+            results.append(data)
+    write_gradebook(results, out / "gradebook.csv")
+    write_atomic(out / "index.html", report.render_index(results, assignment))
+
+
+def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,
+         progress: Progress | None = None) -> dict[str, list[Result]]:
+    """Grade every example submission of every assignment under ``root``."""
+    root = root or Path.cwd()
+    graded: dict[str, list[Result]] = {}
+    for folder, loaded in list_assignments(root):
+        if isinstance(loaded, GraderError):
+            raise loaded
+        examples = root / "submissions" / loaded.name
+        paths = sorted(examples.iterdir()) if examples.is_dir() else []
+        if paths:
+            graded[loaded.name] = grade(loaded, paths, out / loaded.name, jobs=jobs, insecure=insecure, progress=progress)
+    if not graded:
+        raise GraderError(f"no example submissions found under {root / 'submissions'}; run grader demo from the project folder")
+    return graded
+
+
+def iter_results(out: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(out.glob("*/result.json")):
+        yield load_result(path)

@@ -1,0 +1,89 @@
+"""Call expressions: how a spec says what to run, e.g. ``loss(forward(x, w)[1], y)``.
+
+A deliberately tiny language, parsed with :mod:`ast` and never handed to
+``eval``: calls, names (inputs or functions of the student's module), constant
+subscripts, constants, and list/tuple displays. The grader validates the
+expression when the spec loads; the sandboxed child evaluates it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from typing import Any
+
+_ALLOWED = (
+    ast.Expression, ast.Call, ast.Name, ast.Load, ast.Constant, ast.Subscript,
+    ast.Attribute, ast.keyword, ast.Tuple, ast.List, ast.UnaryOp, ast.USub, ast.Slice,
+)
+
+
+class CallSyntaxError(ValueError):
+    """The expression uses something outside the call language."""
+
+
+def parse(expr: str) -> ast.Expression:
+    """Parse and validate ``expr``; raises :class:`CallSyntaxError` with the reason."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as exc:
+        raise CallSyntaxError(f"not a valid call expression: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            raise CallSyntaxError(
+                f"{type(node).__name__} is not allowed in a call expression "
+                "(use calls, names, constants and [index] only)"
+            )
+        if isinstance(node, ast.Attribute) and not isinstance(node.value, (ast.Name, ast.Attribute)):
+            raise CallSyntaxError("attributes are only allowed on names, as in module.function")
+    if not isinstance(tree.body, ast.Call):
+        raise CallSyntaxError("the expression must be a call, as in forward(x, w)")
+    return tree
+
+
+def names(tree: ast.Expression) -> tuple[set[str], set[str]]:
+    """(names used as values, names used as called functions)."""
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return used - called, called
+
+
+def function_names(tree: ast.Expression) -> list[str]:
+    """Dotted names of every function the expression calls, outermost first."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            out.append(ast.unparse(node.func))
+    return out
+
+
+def evaluate(tree: ast.Expression, resolve: Callable[[str], Any], values: Mapping[str, Any]) -> Any:
+    """Evaluate a validated expression. ``values`` holds inputs; other names go to ``resolve``."""
+
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return values[node.id] if node.id in values else resolve(node.id)
+        if isinstance(node, ast.Attribute):
+            return getattr(ev(node.value), node.attr)
+        if isinstance(node, ast.Subscript):
+            return ev(node.value)[ev(node.slice)]
+        if isinstance(node, ast.Slice):
+            return slice(*(ev(p) if p is not None else None for p in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.UnaryOp):
+            return -ev(node.operand)
+        if isinstance(node, ast.Tuple):
+            return tuple(ev(e) for e in node.elts)
+        if isinstance(node, ast.List):
+            return [ev(e) for e in node.elts]
+        if isinstance(node, ast.Call):
+            func = ev(node.func)
+            args = [ev(a) for a in node.args]
+            kwargs = {k.arg: ev(k.value) for k in node.keywords if k.arg is not None}
+            return func(*args, **kwargs)
+        raise CallSyntaxError(f"unexpected {type(node).__name__}")
+
+    return ev(tree)

@@ -1,0 +1,97 @@
+"""What every check kind shares: its spec fields, its outcome, and its Protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["passed", "failed", "partial", "error", "timeout", "memory", "skipped"]
+Visibility = Literal["public", "hidden"]
+
+
+class CheckSpec(BaseModel):
+    """Fields every check has, whatever its kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)
+    kind: str
+    title: str | None = None
+    description: str | None = Field(default=None, description="what the check proves; shown in reports")
+    visibility: Visibility = "public"
+    points: float = Field(default=1.0, ge=0)
+    timeout_s: float | None = Field(default=None, gt=0, le=3600)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One evaluation the sandboxed child performs for a check.
+
+    ``expr`` is a call expression evaluated against ``inputs`` (the name of a
+    drawn input case). ``oracle`` replaces ``expr`` in the reference's run only,
+    e.g. autograd of a hidden loss function.
+    """
+
+    check_id: str
+    case: int
+    expr: str
+    input_key: str
+    oracle: dict[str, Any] | None = None
+
+
+@dataclass
+class Outcome:
+    """What a check concluded. The engine adds id, kind, visibility and points."""
+
+    status: Status
+    score_fraction: float
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def passed(cls, message: str, **details: Any) -> "Outcome":
+        return cls("passed", 1.0, message, dict(details))
+
+    @classmethod
+    def failed(cls, message: str, **details: Any) -> "Outcome":
+        return cls("failed", 0.0, message, dict(details))
+
+
+class CheckKind(Protocol):
+    """One kind of check. Implementations live in ``grader/checks/<kind>.py``."""
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[CheckSpec]]
+
+    def tasks(self, spec: Any, cases: int) -> list[Task]:
+        """What to evaluate in the sandbox, for student and reference alike."""
+        ...
+
+    def judge(self, spec: Any, ctx: "JudgeContext") -> Outcome:
+        """Turn the evaluations (already validated plain data) into an outcome."""
+        ...
+
+
+@dataclass
+class Evaluation:
+    """The result of one task in one run: a decoded value, or what went wrong."""
+
+    ok: bool
+    value: Any = None
+    error: str | None = None          # exception type and message, or the sandbox's reason
+    status: Status | None = None      # timeout / memory / error when the run itself failed
+    traceback: str | None = None
+
+
+@dataclass
+class JudgeContext:
+    """Everything a check may look at: never the student's objects, only plain data."""
+
+    got: list[Evaluation]
+    expected: list[Evaluation]
+    inputs: list[dict[str, Any]]
+    files: dict[str, bytes]
+    default_rtol: float | None
+    default_atol: float | None

@@ -1,0 +1,103 @@
+"""``source``: rules on the submission's source code, read as text and parsed with ``ast``.
+
+The code is parsed, never run, so these rules hold whatever the code does at
+run time (it cannot rewrite itself to pass).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar
+
+from pydantic import Field
+
+from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+
+MAX_SOURCE_BYTES = 2 << 20
+
+
+class SourceSpec(CheckSpec):
+    kind: str = "source"
+    files: list[str] | None = Field(default=None, description="files to inspect; default: every .py the spec names")
+    functions: list[str] | None = Field(default=None, description="only inside these functions; default: whole file")
+    forbid_imports: list[str] = Field(default_factory=list, description="modules that must not be imported, e.g. torch")
+    forbid_calls: list[str] = Field(default_factory=list,
+                                    description="dotted names, or suffixes starting with '.', e.g. torch.autograd.grad, .backward")
+    forbid_attributes: list[str] = Field(default_factory=list, description="attribute names, e.g. requires_grad")
+    reason: str = Field(default="", description="why the rule exists, appended to the message")
+
+
+def dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else f".{node.attr}"
+    if isinstance(node, ast.Call):
+        return dotted(node.func) + "()"
+    return ""
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if pattern.startswith("."):  # a method call on anything: loss.backward(), not backward()
+        return name.endswith(pattern)
+    if pattern.endswith(".*"):
+        return name.startswith(pattern[:-1]) or name == pattern[:-2]
+    return name == pattern or name.endswith("." + pattern)
+
+
+def violations(tree: ast.AST, spec: SourceSpec, filename: str) -> list[str]:
+    """Human-readable ``file:line: what`` for every forbidden construct."""
+    scopes: list[ast.AST] = [tree]
+    if spec.functions:
+        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in spec.functions]
+    found = []
+    for scope in scopes:
+        for node in ast.walk(scope):
+            line = getattr(node, "lineno", 0)
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                if isinstance(node, ast.ImportFrom):
+                    mods += [f"{node.module}.{a.name}" for a in node.names]
+                for mod in mods:
+                    if any(mod == p or mod.startswith(p + ".") for p in spec.forbid_imports):
+                        found.append(f"{filename}:{line}: imports {mod}")
+                        break
+            elif isinstance(node, ast.Call):
+                name = dotted(node.func)
+                if any(_matches(name, p) for p in spec.forbid_calls):
+                    found.append(f"{filename}:{line}: calls {name}()")
+            elif isinstance(node, ast.Attribute) and node.attr in spec.forbid_attributes:
+                found.append(f"{filename}:{line}: uses .{node.attr}")
+    return sorted(set(found), key=lambda s: (s.split(":")[0], int(s.split(":")[1])))
+
+
+class Source:
+    """Proves the submission's code does not use forbidden constructs (imports, calls,
+    attributes), by reading its source, so the rule holds whatever the code does when run."""
+
+    name: ClassVar[str] = "source"
+    Spec: ClassVar[type[CheckSpec]] = SourceSpec
+
+    def tasks(self, spec: SourceSpec, cases: int) -> list[Task]:
+        return []
+
+    def judge(self, spec: SourceSpec, ctx: JudgeContext) -> Outcome:
+        wanted = spec.files or [f for f in ctx.files if f.endswith(".py")]
+        found: list[str] = []
+        for filename in wanted:
+            raw = ctx.files.get(filename)
+            if raw is None:
+                return Outcome("error", 0.0, f"{filename} is missing from the submission.")
+            if len(raw) > MAX_SOURCE_BYTES:
+                return Outcome("error", 0.0, f"{filename} is larger than 2 MiB; it cannot be inspected.")
+            try:
+                tree = ast.parse(raw.decode("utf-8-sig", errors="replace"), filename=filename)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                return Outcome("error", 0.0, f"{filename} cannot be parsed: {exc}")
+            found += violations(tree, spec, filename)
+        if found:
+            shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+            reason = f" {spec.reason}" if spec.reason else ""
+            return Outcome.failed(f"Forbidden code found: {shown}.{reason}", violations=found)
+        return Outcome.passed("No forbidden imports, calls or attributes.")

@@ -1,0 +1,479 @@
+"""The engine: (assignment, submission) -> result, with the reference computed once per batch.
+
+Data flows one way: the spec's inputs are drawn here (NumPy only), the
+submission runs in a sandboxed child of a warm worker, what it returned comes
+back as validated plain data, each check kind judges it against the
+reference's evaluations, and the engine turns outcomes into a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import grader
+from grader import wire
+from grader.checks import CHECKS
+from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Outcome, Task
+from grader.checks.gradient import GradientSpec, oracle_module
+from grader.errors import GraderError
+from grader.inputs import draw_set
+from grader.results import CheckResult, Result
+from grader.sandbox import runner
+from grader.spec import Assignment, check_inputs
+from grader.submission import Submission, read, stage
+
+MAX_RESULT_BYTES = 256 << 20
+OUTPUT_KEEP = 16_000
+
+
+@dataclass
+class Prepared:
+    """What every submission of one assignment shares within a batch."""
+
+    assignment: Assignment
+    inputs_path: Path
+    forms: dict[str, dict[str, str]]
+    tasks: list[Task]
+    task_seeds: list[int]
+    expected: list[Evaluation]
+    case_inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass
+class RunOutcome:
+    evaluations: list[Evaluation]
+    load_error: Evaluation | None
+    layers: list[str]
+    stdout: str
+    stderr: str
+
+
+def derive_seed(*parts: object) -> int:
+    digest = hashlib.sha256("\0".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def default_secret() -> str:
+    """The course secret for hidden inputs: $GRADER_SECRET, else a per-user random one kept on disk."""
+    env = os.environ.get("GRADER_SECRET")
+    if env:
+        return env
+    home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "grader"
+    path = home / "secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    secret = os.urandom(16).hex()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secret + "\n")
+    except OSError:
+        pass  # unwritable home: a random secret for this run only
+    return secret
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "grader"
+
+
+class Engine:
+    """Grades submissions in sandboxes; holds ``jobs`` warm workers until closed."""
+
+    def __init__(self, jobs: int = 1, *, insecure: bool = False, secret: str | None = None,
+                 cache_dir: Path | None = None, require: list[str] | None = None,
+                 preload: list[str] | None = None) -> None:
+        from grader.spec import ALL_LAYERS
+        self.insecure = insecure
+        self.required = list(require if require is not None else ALL_LAYERS)
+        self.layers = runner.require(self.required, insecure)
+        self.secret = secret or default_secret()
+        self.cache_dir = cache_dir
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-"))
+        os.chmod(self.workdir, 0o711)
+        for sub, mode in (("boxes", 0o711), ("runs", 0o700), ("inputs", 0o711)):
+            (self.workdir / sub).mkdir(mode=mode)
+            os.chmod(self.workdir / sub, mode)
+        self._preload = preload or ["numpy", "torch"]
+        self._pool: queue.Queue[runner.Worker] = queue.Queue()
+        self._workers: list[runner.Worker] = []
+        self._counter = 0
+        try:
+            for index in range(max(1, jobs)):
+                self._add_worker(index)
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------ lifecycle
+    def _add_worker(self, index: int) -> None:
+        worker = runner.Worker(index, self._preload, log_dir=self.workdir)
+        self._workers.append(worker)
+        self._pool.put(worker)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.close()
+        self._workers.clear()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _new_dir(self, kind: str, mode: int) -> Path:
+        self._counter += 1
+        path = self.workdir / kind / str(self._counter)
+        path.mkdir(mode=mode)
+        os.chmod(path, mode)
+        return path
+
+    # ------------------------------------------------------------- prepare
+    def prepare(self, assignment: Assignment) -> Prepared:
+        """Draw every check's inputs and compute the reference's evaluations (cached by content hash)."""
+        tasks: list[Task] = []
+        seeds: list[int] = []
+        arrays: dict[str, np.ndarray] = {}
+        forms: dict[str, dict[str, str]] = {}
+        case_inputs: dict[str, list[dict[str, Any]]] = {}
+        for check in assignment.checks:
+            input_set = check_inputs(assignment, check)
+            secret = self.secret if check.visibility == "hidden" else "public"
+            seed = derive_seed(secret, assignment.spec.seed, check.id)
+            cases = draw_set(input_set.values, seed, input_set.cases)
+            case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
+            check_tasks = CHECKS[check.kind].tasks(check, len(cases))
+            for task in check_tasks:
+                forms[task.input_key] = {name: value.form for name, value in cases[task.case].items()}
+                for name, value in cases[task.case].items():
+                    arrays[f"{task.input_key}/{name}"] = np.asarray(value.value)
+                tasks.append(task)
+                seeds.append(derive_seed(secret, assignment.spec.seed, check.id, task.case, "run"))
+        inputs_dir = self._new_dir("inputs", 0o755)
+        inputs_path = inputs_dir / "inputs.npz"
+        np.savez(inputs_path, **arrays)
+        os.chmod(inputs_path, 0o644)
+        prepared = Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs)
+        prepared.expected = self._reference(prepared)
+        return prepared
+
+    def _reference(self, prepared: Prepared) -> list[Evaluation]:
+        assignment = prepared.assignment
+        key = hashlib.sha256(json.dumps([grader.__version__, assignment.spec_hash,
+                                         derive_seed(self.secret, "cache")]).encode()).hexdigest()[:24]
+        cached = self.cache_dir / f"reference-{assignment.name}-{key}.bin" if self.cache_dir else None
+        if cached and cached.is_file():
+            evaluations = self._decode_stream(cached, len(prepared.tasks))
+            if evaluations is not None and all(e is not None and e.ok for e in evaluations):
+                return evaluations  # type: ignore[return-value]
+        reference = read(assignment.reference_dir, assignment.spec.files)
+        extra = {}
+        for check in assignment.checks:
+            if isinstance(check, GradientSpec) and check.autograd:
+                file, module, _ = oracle_module(check.autograd.function)
+                source = assignment.root / file
+                if not source.is_file():
+                    raise GraderError(f"{assignment.name}: check {check.id!r} names {file}, which does not exist")
+                extra[f"{module}.py"] = source.read_bytes()
+        outcome, data_file = self._run(prepared, reference, extra, reference_run=True)
+        problems = [(t, e) for t, e in zip(prepared.tasks, outcome.evaluations) if not e.ok]
+        if outcome.load_error or problems:
+            task, bad = (prepared.tasks[0], outcome.load_error) if outcome.load_error else problems[0]
+            raise GraderError(f"the reference solution of {assignment.name} fails check {task.check_id!r} "
+                              f"({bad.error}); fix the reference or the spec")
+        if cached and data_file:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(".tmp")
+                shutil.copyfile(data_file, tmp)
+                os.replace(tmp, cached)
+            except OSError:
+                pass
+        return outcome.evaluations
+
+    # --------------------------------------------------------------- grade
+    def grade(self, prepared: Prepared, path_or_submission: Path | Submission) -> Result:
+        """Grade one submission against a prepared assignment. Never raises for a bad submission."""
+        started = time.perf_counter()
+        assignment = prepared.assignment
+        try:
+            submission = path_or_submission if isinstance(path_or_submission, Submission) else \
+                read(Path(path_or_submission), assignment.spec.files)
+        except GraderError as exc:
+            sub_id = Path(path_or_submission).stem if not isinstance(path_or_submission, Submission) else path_or_submission.id
+            return self._error_result(assignment, sub_id, "", str(exc), started)
+        missing = submission.missing(assignment.spec.files)
+        if missing:
+            found = ", ".join(sorted(submission.files)[:10]) or "nothing"
+            return self._error_result(assignment, submission.id, submission.hash,
+                                      f"the submission has no {', '.join(missing)} (found: {found})", started)
+        outcome, _ = self._run(prepared, submission, {}, reference_run=False)
+        checks = self._judge(prepared, submission, outcome)
+        score = round(sum(c.score for c in checks), 4)
+        return Result(
+            assignment=assignment.name, submission=submission.id, status="graded",
+            score=score, max_score=assignment.max_score, checks=checks,
+            sandbox=self._sandbox_record(outcome.layers), timing={"wall_s": round(time.perf_counter() - started, 4)},
+            grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
+            output={"stdout": outcome.stdout, "stderr": outcome.stderr},
+        )
+
+    def _sandbox_record(self, child_layers: list[str]) -> dict[str, Any]:
+        layers = [name for name in ("lifecycle", "resources") if name in child_layers]
+        namespaces = self._workers[0].namespaces if self._workers else []
+        if "network-namespace" in namespaces or "seccomp" in child_layers:
+            layers.append("network")
+        layers += [name for name in ("filesystem", "uid", "seccomp") if name in child_layers]
+        if os.geteuid() != 0 and "uid" not in layers:
+            layers.append("uid")
+        return {"layers": layers, "mechanisms": {k: v for k, v in self.layers.items() if k in layers},
+                "namespaces": namespaces, "insecure": self.insecure}
+
+    def _error_result(self, assignment: Assignment, sub_id: str, sub_hash: str, message: str, started: float) -> Result:
+        checks = [CheckResult(c.id, c.kind, c.visibility, "error", 0.0, c.points, message, c.title or c.id,
+                              describe(c)) for c in assignment.checks]
+        return Result(assignment.name, sub_id, "error", 0.0, assignment.max_score, checks,
+                      {"layers": [], "insecure": self.insecure}, {"wall_s": round(time.perf_counter() - started, 4)},
+                      grader.__version__, assignment.spec_hash, sub_hash, message=message)
+
+    # ----------------------------------------------------------------- run
+    def _run(self, prepared: Prepared, submission: Submission, extra: dict[str, bytes],
+             reference_run: bool) -> tuple[RunOutcome, Path | None]:
+        assignment = prepared.assignment
+        box = self._new_dir("boxes", 0o700)
+        stage(submission, box, extra)
+        n = len(prepared.tasks)
+        evaluations: list[Evaluation | None] = [None] * n
+        load_error: Evaluation | None = None
+        layers: list[str] = []
+        stdout, stderr = "", ""
+        start = 0
+        last_data: Path | None = None
+        worker = self._pool.get()
+        try:
+            while True:
+                rundir = self._new_dir("runs", 0o700)
+                job = self._job(prepared, box, start, reference_run)
+                (rundir / "job.json").write_text(json.dumps(job))
+                reply = self._request(worker, prepared, box, rundir)
+                if reply.get("outcome") == "worker-error":
+                    raise GraderError(f"the sandbox worker failed: {reply.get('error')}")
+                if not reply.get("layers"):
+                    tail = _tail(rundir / "stderr.txt", 600)
+                    raise GraderError(f"the sandbox could not start a child process ({tail.strip() or reply})")
+                layers = reply["layers"]
+                stdout += _tail(rundir / "stdout.txt", OUTPUT_KEEP)
+                stderr += _tail(rundir / "stderr.txt", OUTPUT_KEEP)
+                last_data = rundir / "data.bin"
+                try:
+                    frames = list(wire.read(str(last_data), MAX_RESULT_BYTES))
+                    load_error = self._collect(frames, evaluations, start, load_error)
+                except wire.WireError as exc:
+                    frames = []
+                    bad = Evaluation(False, status="error", error=f"the submission's results were unreadable: {exc}")
+                    for i in range(start, n):
+                        evaluations[i] = evaluations[i] or bad
+                if start == 0 and load_error is None and not any(f.header.get("type") == "load" for f in frames):
+                    load_error = _failure(reply, "load", assignment.spec.sandbox.import_timeout_s)
+                if load_error is not None:
+                    break
+                missing = next((i for i in range(start, n) if evaluations[i] is None), None)
+                if missing is None:
+                    break
+                failure = _failure(reply, missing, self._timeouts(prepared)[missing])
+                check_id = prepared.tasks[missing].check_id
+                start = missing
+                while start < n and prepared.tasks[start].check_id == check_id:
+                    evaluations[start] = evaluations[start] or failure
+                    start += 1
+                if start >= n:
+                    break
+        finally:
+            self._pool.put(worker)
+            if not reference_run:
+                shutil.rmtree(box, ignore_errors=True)
+        if load_error is not None:
+            evaluations = [e or load_error for e in evaluations]
+        return RunOutcome([e or Evaluation(False, status="error", error="not run") for e in evaluations],
+                          load_error, layers, stdout[:OUTPUT_KEEP], stderr[:OUTPUT_KEEP]), last_data
+
+    def _request(self, worker: runner.Worker, prepared: Prepared, box: Path, rundir: Path) -> dict[str, Any]:
+        sandbox = prepared.assignment.spec.sandbox
+        plan = runner.plan(box, [prepared.inputs_path.parent], sandbox, worker.index, self.layers)
+        request = {
+            "job": str(rundir / "job.json"), "rundir": str(rundir), "plan": runner.plan_dict(plan),
+            "timeouts": {"load": sandbox.import_timeout_s, "tasks": self._timeouts(prepared)},
+            "output_cap": sandbox.max_output_kb << 10,
+        }
+        try:
+            return worker.run(request)
+        except GraderError:
+            self._replace(worker)
+            raise
+
+    def _replace(self, worker: runner.Worker) -> None:
+        worker.close()
+
+    def _timeouts(self, prepared: Prepared) -> list[float]:
+        by_id = {c.id: c for c in prepared.assignment.checks}
+        default = prepared.assignment.spec.sandbox.timeout_s
+        return [by_id[t.check_id].timeout_s or default for t in prepared.tasks]
+
+    def _job(self, prepared: Prepared, box: Path, start: int, reference_run: bool) -> dict[str, Any]:
+        return {
+            "box": str(box), "inputs": str(prepared.inputs_path), "forms": prepared.forms,
+            "modules": prepared.assignment.modules, "start": start,
+            "seed": derive_seed(prepared.assignment.spec.seed, "import"),
+            "tasks": [{"check": t.check_id, "expr": t.expr, "inputs": t.input_key, "seed": s,
+                       "oracle": t.oracle if reference_run else None}
+                      for t, s in zip(prepared.tasks, prepared.task_seeds)],
+        }
+
+    @staticmethod
+    def _collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], start: int,
+                 load_error: Evaluation | None) -> Evaluation | None:
+        for frame in frames:
+            header = frame.header
+            if header.get("type") == "load" and start == 0 and not header.get("ok"):
+                return _error_evaluation(header)
+            if header.get("type") != "result":
+                continue
+            index = header.get("task")
+            if not isinstance(index, int) or not start <= index < len(evaluations) or evaluations[index] is not None:
+                continue
+            if header.get("ok"):
+                evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
+            else:
+                evaluations[index] = _error_evaluation(header)
+        return load_error
+
+    def _decode_stream(self, path: Path, n: int) -> list[Evaluation | None] | None:
+        evaluations: list[Evaluation | None] = [None] * n
+        try:
+            self._collect(list(wire.read(str(path), MAX_RESULT_BYTES)), evaluations, 0, None)
+        except (wire.WireError, OSError):
+            return None
+        return evaluations
+
+    # --------------------------------------------------------------- judge
+    def _judge(self, prepared: Prepared, submission: Submission, outcome: RunOutcome) -> list[CheckResult]:
+        assignment = prepared.assignment
+        results = []
+        for check in assignment.checks:
+            indices = [i for i, t in enumerate(prepared.tasks) if t.check_id == check.id]
+            got = [outcome.evaluations[i] for i in indices]
+            expected = [prepared.expected[i] for i in indices]
+            failed = next((e for e in got if not e.ok), None)
+            if outcome.load_error is not None and indices:
+                verdict = Outcome(outcome.load_error.status or "error", 0.0, _explain_load(outcome.load_error, assignment),
+                                  {"traceback": outcome.load_error.traceback} if outcome.load_error.traceback else {})
+            elif failed is not None:
+                verdict = Outcome(failed.status or "error", 0.0, _explain(failed, check, indices and got.index(failed), len(got)),
+                                  {"traceback": failed.traceback} if failed.traceback else {})
+            else:
+                ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), submission.files,
+                                   assignment.spec.tolerance.rtol, assignment.spec.tolerance.atol)
+                try:
+                    verdict = CHECKS[check.kind].judge(check, ctx)
+                except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
+                    verdict = Outcome("error", 0.0, f"the grader could not judge this check ({type(exc).__name__}: {exc})")
+            details = verdict.details if check.visibility == "public" else _hidden_details(verdict.details)
+            results.append(CheckResult(
+                id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
+                score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
+                message=verdict.message, title=check.title or check.id, description=describe(check), details=details,
+            ))
+        return results
+
+
+def describe(check: CheckSpec) -> str:
+    """What the check proves: the spec's description, else its kind's docstring."""
+    if check.description:
+        return check.description
+    doc = type(CHECKS[check.kind]).__doc__ or ""
+    return " ".join(doc.split())
+
+
+def _hidden_details(details: dict[str, Any]) -> dict[str, Any]:
+    drop = {"got_at_worst", "expected_at_worst", "expected_shape", "expected_dtype", "expected_type"}
+    return {k: v for k, v in details.items() if k not in drop}
+
+
+def _error_evaluation(header: dict[str, Any]) -> Evaluation:
+    status = "memory" if header.get("memory") else "error"
+    return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],
+                      traceback=str(header.get("traceback", ""))[:4000] or None)
+
+
+def _failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
+    """Why a task produced no result, from the supervisor's report."""
+    outcome = reply.get("outcome")
+    if outcome == "timeout":
+        return Evaluation(False, status="timeout", error=f"did not finish within {limit:g} s (an endless loop, or waiting for input?)")
+    if outcome == "output":
+        return Evaluation(False, status="error", error="printed more output than allowed; remove debugging prints")
+    sig = reply.get("signal")
+    if sig in ("SIGXCPU",):
+        return Evaluation(False, status="timeout", error="used more CPU time than allowed")
+    if sig == "SIGKILL":
+        return Evaluation(False, status="memory", error="was killed, most likely for using too much memory")
+    if sig:
+        names = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGABRT": "an abort",
+                 "SIGFPE": "a floating-point exception"}
+        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}")
+    return Evaluation(False, status="error",
+                      error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
+
+
+def _explain(failed: Evaluation, check: CheckSpec, index: int, cases: int) -> str:
+    call = getattr(check, "call", check.id)
+    error = failed.error or "failed"
+    where = f" (case {index + 1} of {cases})" if cases > 1 else ""
+    if error.startswith("EOFError"):
+        return f"{call} called input(), but graded code gets no keyboard input; take values as function arguments instead{where}."
+    if failed.status in ("timeout", "memory") or not error[:1].isupper() or ":" not in error.split(" ")[0]:
+        return f"{call} {error}{where}."
+    location = ""
+    if failed.traceback:
+        last = failed.traceback.strip().splitlines()[-2:] if failed.traceback.strip() else []
+        if last:
+            location = f" at {last[0].strip()}"
+    return f"{call} raised {error}{location}{where}."
+
+
+def _explain_load(failed: Evaluation, assignment: Assignment) -> str:
+    files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
+    error = failed.error or "failed"
+    if error.startswith("EOFError"):
+        return f"{files} calls input() when imported, but graded code gets no keyboard input; remove the input() call."
+    if failed.status == "timeout":
+        return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
+    location = ""
+    if failed.traceback and failed.traceback.strip():
+        location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
+    return f"{files} could not be imported: {error}{location}."
+
+
+def _tail(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return ""
+    text = data[:limit].decode("utf-8", errors="replace")
+    return text + ("\n[... output truncated ...]\n" if len(data) > limit else "")

@@ -1,0 +1,112 @@
+"""Results: what the grader concluded about one submission (``result.json``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "grader.result/1"
+
+
+@dataclass
+class CheckResult:
+    id: str
+    kind: str
+    visibility: str
+    status: str
+    score: float
+    max_score: float
+    message: str
+    title: str = ""
+    description: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    assignment: str
+    submission: str
+    status: str                    # "graded", or "error" when it could not be graded at all
+    score: float
+    max_score: float
+    checks: list[CheckResult]
+    sandbox: dict[str, Any]
+    timing: dict[str, float]
+    grader_version: str
+    spec_hash: str
+    submission_hash: str
+    message: str = ""
+    output: dict[str, str] = field(default_factory=dict)
+    schema: str = SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        ordered = {"schema": data.pop("schema")}
+        ordered.update(data)
+        return ordered
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "graded" and all(c.status in ("passed", "skipped") for c in self.checks)
+
+    def public_only(self) -> "Result":
+        """The same result with hidden checks removed (a student's self-check)."""
+        checks = [c for c in self.checks if c.visibility == "public"]
+        return Result(**{**self.__dict__, "checks": checks,
+                         "score": round(sum(c.score for c in checks), 4),
+                         "max_score": round(sum(c.max_score for c in checks), 4)})
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` is either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_result(result: Result, folder: Path) -> Path:
+    path = folder / "result.json"
+    write_atomic(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    return path
+
+
+def load_result(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def write_gradebook(results: list[dict[str, Any]], path: Path) -> None:
+    """One row per submission: id, score, max_score, status, one column per check, flags."""
+    check_ids: list[str] = []
+    for result in results:
+        for check in result.get("checks", []):
+            if check["id"] not in check_ids:
+                check_ids.append(check["id"])
+    rows = []
+    for result in sorted(results, key=lambda r: r["submission"]):
+        by_id = {c["id"]: c for c in result.get("checks", [])}
+        flags = sorted({c["status"] for c in result.get("checks", []) if c["status"] in ("timeout", "memory", "error")})
+        rows.append([result["submission"], result["score"], result["max_score"], result["status"],
+                     *(by_id[i]["score"] if i in by_id else "" for i in check_ids), " ".join(flags)])
+    import io
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["submission", "score", "max_score", "status", *check_ids, "flags"])
+    writer.writerows(rows)
+    write_atomic(path, buffer.getvalue())

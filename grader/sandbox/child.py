@@ -1,0 +1,294 @@
+"""What runs inside a freshly forked, sandboxed child.
+
+``enter_sandbox`` applies the per-child layers (session, descriptors,
+environment, resource limits, uid, Landlock, seccomp) before any student code
+exists in the process; ``run_job`` then imports the submission's modules and
+evaluates the job's tasks, writing every outcome to the result stream. Nothing
+this process writes is trusted by the grader: it is only a description of what
+the student's code returned.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import os
+import random
+import resource
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from grader import calls, wire
+from grader.sandbox import landlock, seccomp
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_KEEPCAPS = 8
+_CAP_DAC_READ_SEARCH = 2
+_CAPABILITY_VERSION_3 = 0x20080522
+
+
+@dataclass(frozen=True)
+class ChildPlan:
+    """Everything the child needs, decided by the worker before the fork."""
+
+    box: str
+    readable: tuple[str, ...]        # extra read-only paths (the job's inputs)
+    system_read: tuple[str, ...]     # interpreter, libraries, the grader package
+    system_exec: tuple[str, ...]
+    memory_bytes: int                # on top of what the warm worker already maps
+    cpu_seconds: int
+    max_file_bytes: int
+    max_processes: int
+    max_open_files: int
+    uid: int | None                  # drop to this uid (when running as root)
+    keep_read_search: bool           # keep CAP_DAC_READ_SEARCH: the interpreter lives under a 0700 home
+    use_landlock: bool
+    use_seccomp: bool
+
+
+def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
+    """Apply every per-child layer; returns the names of those now active."""
+    layers = ["lifecycle"]
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL if sig != signal.SIGXFSZ else signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    keep = sorted({0, 1, 2, *keep_fds})
+    _close_other_fds(keep)
+    os.environ.clear()
+    os.environ.update({
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.box, "TMPDIR": plan.box,
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    os.chdir(plan.box)
+
+    _set_limit(resource.RLIMIT_CORE, 0)
+    _set_limit(resource.RLIMIT_AS, _mapped_bytes() + plan.memory_bytes)
+    _set_limit(resource.RLIMIT_CPU, plan.cpu_seconds)
+    _set_limit(resource.RLIMIT_FSIZE, plan.max_file_bytes)
+    _set_limit(resource.RLIMIT_NOFILE, plan.max_open_files)
+    layers.append("resources")
+
+    if plan.uid is not None:
+        for root, dirs, files in os.walk(plan.box):
+            for name in (root, *(os.path.join(root, n) for n in dirs + files)):
+                os.lchown(name, plan.uid, plan.uid)
+        os.setgroups([])
+        os.setresgid(plan.uid, plan.uid, plan.uid)
+        if plan.keep_read_search:
+            libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
+        os.setresuid(plan.uid, plan.uid, plan.uid)
+        if plan.keep_read_search:
+            _keep_only_read_search(libc)
+        layers.append("uid")
+    # After the uid drop RLIMIT_NPROC counts only this sandbox uid's processes.
+    if plan.uid is not None or os.getuid() != 0:
+        _set_limit(resource.RLIMIT_NPROC, plan.max_processes + (_count_own_processes() if plan.uid is None else 0))
+
+    if plan.use_landlock:
+        landlock.restrict(
+            read_only=(*plan.system_read, *plan.readable, "/dev/null", "/dev/zero", "/dev/urandom"),
+            read_write=(plan.box,),
+            executable=plan.system_exec,
+        )
+        layers.append("filesystem")
+    if plan.use_seccomp:
+        seccomp.install_denylist()
+        layers.append("seccomp")
+    return layers
+
+
+def _keep_only_read_search(libc: ctypes.CDLL) -> None:
+    """Leave the process one capability: traversing directories it cannot search by mode.
+
+    Needed when the interpreter lives under a home directory such as a 0700
+    ``/root``. Landlock still limits what can be read; seccomp denies
+    ``open_by_handle_at``, the one dangerous use of this capability.
+    """
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    header = Header(_CAPABILITY_VERSION_3, 0)
+    bit = 1 << _CAP_DAC_READ_SEARCH
+    data = (Data * 2)(Data(bit, bit, 0), Data(0, 0, 0))
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def _set_limit(which: int, value: int) -> None:
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def _mapped_bytes() -> int:
+    """Address space already mapped (libraries of torch and NumPy): RLIMIT_AS counts it."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _count_own_processes() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _close_other_fds(keep: list[int]) -> None:
+    start = 0
+    for fd in keep:
+        if fd > start:
+            os.closerange(start, fd)
+        start = fd + 1
+    os.closerange(start, 65536)
+
+
+# ------------------------------------------------------------------ the job
+
+def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int) -> None:
+    """Import the submission's modules, then evaluate each task from ``job['start']``."""
+    _pin_threads()
+    box = job["box"]
+    sys.path.insert(0, box)
+    sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
+    inputs = np.load(job["inputs"], allow_pickle=False)
+    forms = job["forms"]
+    start = int(job.get("start", 0))
+
+    if start == 0:
+        _announce(control_fd, "load")
+    modules = {}
+    _seed(job["seed"])
+    try:
+        for name in job["modules"]:
+            modules[name] = importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": False, **_describe(exc, box)})
+        return
+    if start == 0:
+        wire.write_frame(data, {"type": "load", "ok": True})
+
+    main = modules[job["modules"][0]] if modules else None
+
+    def resolve(name: str) -> Any:
+        if name in modules:
+            return modules[name]
+        if main is not None and hasattr(main, name):
+            return getattr(main, name)
+        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
+
+    for index, task in enumerate(job["tasks"]):
+        if index < start:
+            continue
+        _announce(control_fd, str(index))
+        _seed(task["seed"])
+        values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
+                  for name in forms[task["inputs"]]}
+        began = time.perf_counter()
+        try:
+            if task.get("oracle"):
+                result = _run_oracle(task["oracle"], values)
+            else:
+                result = calls.evaluate(calls.parse(task["expr"]), resolve, values)
+            buffers: list[bytes] = []
+            described = wire.encode(result, buffers)
+            header = {"type": "result", "task": index, "ok": True, "value": described,
+                      "seconds": time.perf_counter() - began}
+            wire.write_frame(data, header, buffers)
+        except BaseException as exc:  # noqa: BLE001
+            wire.write_frame(data, {"type": "result", "task": index, "ok": False,
+                                    "seconds": time.perf_counter() - began, **_describe(exc, box)})
+    _announce(control_fd, "done")
+
+
+def _pin_threads() -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
+def _announce(fd: int, what: str) -> None:
+    try:
+        os.write(fd, f"B {what}\n".encode())
+    except OSError:
+        pass
+
+
+def _materialise(array: np.ndarray, form: str) -> Any:
+    if form == "scalar":
+        return array.item()
+    if form == "list":
+        return array.tolist()
+    if form == "tensor":
+        import torch
+        return torch.from_numpy(np.array(array))
+    return np.array(array)
+
+
+def _run_oracle(oracle: dict[str, Any], values: dict[str, Any]) -> Any:
+    """Gradients of a trusted (reference-side) torch function, by autograd."""
+    import torch
+
+    module = importlib.import_module(oracle["module"])
+    function = getattr(module, oracle["function"])
+    args = []
+    for name in oracle["args"]:
+        tensor = torch.as_tensor(np.array(values[name], dtype=np.float64))
+        if name in oracle["wrt"]:
+            tensor.requires_grad_(True)
+        args.append(tensor)
+    out = function(*args)
+    wrt = [args[oracle["args"].index(n)] for n in oracle["wrt"]]
+    grads = torch.autograd.grad(out, wrt)
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def _describe(exc: BaseException, box: str) -> dict[str, Any]:
+    """Exception type, message and the student's own frames of the traceback."""
+    if isinstance(exc, SystemExit):
+        error = f"SystemExit: the code called sys.exit({exc.code!r})"
+    else:
+        try:
+            error = f"{type(exc).__name__}: {exc}"
+        except Exception:  # noqa: BLE001 - a hostile __str__
+            error = type(exc).__name__
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(box)]
+    lines = [f'  File "{os.path.relpath(f.filename, box)}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}'
+             for f in frames[-8:]]
+    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000],
+            "memory": isinstance(exc, MemoryError)}

@@ -1,0 +1,187 @@
+"""The grader's side of the sandbox: warm worker processes and what they may do.
+
+A :class:`Worker` is a long-lived ``python -m grader.sandbox.worker`` process
+with a scrubbed environment; :meth:`Worker.run` hands it one job and returns
+the supervisor's report. :func:`available_layers` says which isolation layers
+this machine offers; :func:`plan` decides the per-child limits and paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import stat
+import subprocess
+import sys
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import grader
+from grader.errors import GraderError, SandboxUnavailable
+from grader.sandbox import landlock, seccomp
+from grader.sandbox.child import ChildPlan
+
+SANDBOX_UID_BASE = 4_000_000
+LAYER_LOSS = {
+    "lifecycle": "runaway processes could outlive their time limit",
+    "resources": "a submission could exhaust memory, CPU or disk",
+    "network": "submissions could reach the network",
+    "filesystem": "submissions could read the reference solution, hidden checks and other submissions (Landlock is missing)",
+    "uid": "submissions would run with the grader's own privileges",
+    "seccomp": "submissions could use dangerous system calls such as ptrace and mount (libseccomp is missing)",
+}
+
+
+def worker_env() -> dict[str, str]:
+    """The worker's whole environment: nothing of the grader's own (secrets stay out)."""
+    package_parent = str(Path(grader.__file__).resolve().parent.parent)
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONPATH": package_parent, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+class Worker:
+    """One warm worker process; not thread-safe (a pool gives each thread its own)."""
+
+    def __init__(self, index: int, preload: list[str], namespaces: bool = True, log_dir: Path | None = None) -> None:
+        self.index = index
+        self._lock = threading.Lock()
+        log = open(log_dir / f"worker-{index}.log", "ab") if log_dir else subprocess.DEVNULL
+        config = json.dumps({"preload": preload, "namespaces": namespaces})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "grader.sandbox.worker", config],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=worker_env(), cwd="/",
+            close_fds=True,
+        )
+        if log is not subprocess.DEVNULL:
+            log.close()
+        ready = self._read()
+        if not ready.get("ready"):
+            raise GraderError(f"the sandbox worker failed to start: {ready}")
+        self.namespaces: list[str] = ready.get("namespaces", [])
+        self._next = 0
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.poll()
+            raise GraderError(f"the sandbox worker exited unexpectedly (exit status {code}); see its log for details")
+        return json.loads(line)
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        with self._lock:
+            self._next += 1
+            request = {**request, "id": self._next}
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+            return self._read()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+def available_layers() -> dict[str, str | None]:
+    """Each layer -> the mechanism that provides it here, or None when it is missing."""
+    root = os.geteuid() == 0
+    abi = landlock.abi_version()
+    has_seccomp = seccomp.available()
+    network = []
+    if root or _userns_possible():
+        network.append("network namespace")
+    if abi >= 4:
+        network.append("Landlock TCP rules")
+    if has_seccomp:
+        network.append("seccomp socket filter")
+    return {
+        "lifecycle": "own session, wall-clock kill" + (", PID namespace" if root or _userns_possible() else ""),
+        "resources": "rlimits (memory, CPU, processes, file size, open files, no core)",
+        "network": " + ".join(network) or None,
+        "filesystem": f"Landlock ABI {abi}" if abi >= 1 else None,
+        "uid": f"unprivileged uid {SANDBOX_UID_BASE}+" if root else "grader itself is unprivileged",
+        "seccomp": "libseccomp denylist" if has_seccomp else None,
+    }
+
+
+def _userns_possible() -> bool:
+    try:
+        return int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
+    except (OSError, ValueError):
+        return False
+
+
+def require(layers: list[str], insecure: bool) -> dict[str, str | None]:
+    """Refuse (fail closed) when a required layer is missing, unless ``insecure``."""
+    available = available_layers()
+    missing = [name for name in layers if not available.get(name)]
+    if missing and not insecure:
+        lost = "; ".join(f"{name}: {LAYER_LOSS[name]}" for name in missing)
+        raise SandboxUnavailable(f"refusing to run untrusted code because required sandbox layers are missing ({lost}); "
+                                 "run `grader doctor` for details, or pass --insecure to accept the risk")
+    return available
+
+
+def _traversable_by_others(path: str) -> bool:
+    parts = Path(path).resolve().parts
+    for i in range(1, len(parts)):
+        try:
+            mode = os.stat(os.path.join(*parts[:i + 1])).st_mode
+        except OSError:
+            return True
+        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+def system_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(read-only, executable) paths a child needs: the interpreter, its packages, the grader."""
+    package = str(Path(grader.__file__).resolve().parent)
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    packages = {os.path.realpath(p) for p in [*site.getsitepackages(), site.getusersitepackages()] if os.path.isdir(p)}
+    executable = tuple(sorted({*prefixes, "/usr", "/bin", "/lib", "/lib64", "/sbin"}))
+    read_only = tuple(sorted({*packages, package, "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group",
+                              "/etc/nsswitch.conf", "/etc/matplotlibrc", "/usr/share"}))
+    return read_only, executable
+
+
+def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, layers: dict[str, str | None]) -> ChildPlan:
+    """The per-child limits and paths for one run."""
+    read_only, executable = system_paths()
+    root = os.geteuid() == 0
+    return ChildPlan(
+        box=str(box),
+        readable=tuple(str(p) for p in readable),
+        system_read=read_only,
+        system_exec=executable,
+        memory_bytes=spec_sandbox.memory_mb << 20,
+        cpu_seconds=int(spec_sandbox.import_timeout_s + spec_sandbox.timeout_s * 50) + 5,
+        max_file_bytes=spec_sandbox.max_file_mb << 20,
+        max_processes=spec_sandbox.max_processes,
+        max_open_files=256,
+        uid=SANDBOX_UID_BASE + worker_index if root else None,
+        keep_read_search=root and not all(_traversable_by_others(p) for p in (*read_only, *executable)),
+        use_landlock=bool(layers.get("filesystem")),
+        use_seccomp=bool(layers.get("seccomp")),
+    )
+
+
+def plan_dict(p: ChildPlan) -> dict[str, Any]:
+    return asdict(p)

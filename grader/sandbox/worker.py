@@ -1,0 +1,248 @@
+"""The warm worker: imports torch and NumPy once, then forks one sandboxed child per run.
+
+Started by the grader as ``python -m grader.sandbox.worker CONFIG_JSON`` with a
+scrubbed environment. Before importing anything heavy it moves itself into
+fresh PID, network and IPC namespaces (as root, or through a user namespace
+when the kernel allows it) and forks a tiny reaper that is PID 1 there: every
+process a submission starts lives in that namespace, has no network at all, and
+is killed by the reaper after each run. Requests and replies are JSON lines on
+stdin/stdout. The worker never runs student code itself and never reads what a
+child produces: children write straight into files the grader reads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import select
+import signal
+import sys
+import time
+from typing import Any
+
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+CONTROL_CAP = 1 << 16
+PRELOAD_STDLIB = ("math", "random", "itertools", "functools", "collections", "statistics", "json", "copy",
+                  "dataclasses", "typing", "time", "re", "string", "fractions", "decimal", "linecache")
+
+
+class Reaper:
+    """PID 1 of the worker's namespace: kills and reaps everything a run left behind."""
+
+    def __init__(self) -> None:
+        to_reaper_r, to_reaper_w = os.pipe()
+        from_reaper_r, from_reaper_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(to_reaper_w)
+            os.close(from_reaper_r)
+            self._serve(to_reaper_r, from_reaper_w)
+        os.close(to_reaper_r)
+        os.close(from_reaper_w)
+        self.requests, self.replies = to_reaper_w, from_reaper_r
+
+    @staticmethod
+    def _serve(read_fd: int, write_fd: int) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        while True:
+            ready, _, _ = select.select([read_fd], [], [], 1.0)
+            if ready:
+                if not os.read(read_fd, 1):
+                    os._exit(0)
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            _reap_all()
+            if ready:
+                os.write(write_fd, b"d")
+
+    def sweep(self) -> None:
+        """Kill every process left in the namespace; returns once they are gone."""
+        os.write(self.requests, b"k")
+        os.read(self.replies, 1)
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def enter_namespaces() -> tuple[list[str], Reaper | None]:
+    """Unshare PID, network and IPC namespaces; returns what worked and the reaper."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+    if uid != 0:
+        flags |= CLONE_NEWUSER
+    if libc.unshare(flags) != 0:
+        return [], None
+    if uid != 0:
+        for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                           ("/proc/self/gid_map", f"{gid} {gid} 1")):
+            with open(path, "w") as fh:
+                fh.write(text)
+    return ["pid-namespace", "network-namespace"], Reaper()
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    namespaces, reaper = enter_namespaces() if config.get("namespaces", True) else ([], None)
+    for name in (*PRELOAD_STDLIB, *config.get("preload", ["numpy", "torch"])):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
+            pass
+    from grader.sandbox import child  # noqa: F401 - import now, before any sandbox exists
+
+    import gc
+    gc.collect()
+    gc.freeze()
+    _reply({"ready": True, "pid": os.getpid(), "namespaces": namespaces,
+            "preloaded": sorted(m for m in config.get("preload", []) if m in sys.modules)})
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            reply = run(request, reaper)
+        except Exception as exc:  # noqa: BLE001 - report, never die on one request
+            reply = {"outcome": "worker-error", "error": f"{type(exc).__name__}: {exc}"}
+        reply["id"] = request.get("id")
+        _reply(reply)
+
+
+def _reply(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
+    """Fork one sandboxed child for a job and supervise it to the end."""
+    from grader.sandbox.child import ChildPlan, enter_sandbox, run_job
+
+    with open(request["job"], encoding="utf-8") as fh:
+        job = json.load(fh)
+    plan = ChildPlan(**request["plan"])
+    rundir = request["rundir"]
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    data_fd = os.open(os.path.join(rundir, "data.bin"), flags, 0o600)
+    out_fd = os.open(os.path.join(rundir, "stdout.txt"), flags, 0o600)
+    err_fd = os.open(os.path.join(rundir, "stderr.txt"), flags, 0o600)
+    control_read, control_write = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # ---------------------------------------------------- child
+        try:
+            os.close(control_read)
+            layers = enter_sandbox(plan, (control_write, data_fd), out_fd, err_fd)
+            os.write(control_write, f"L {','.join(layers)}\n".encode())
+            with os.fdopen(data_fd, "wb", buffering=1 << 16) as data:
+                run_job(job, data, control_write)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            try:
+                import traceback
+                os.write(2, traceback.format_exc().encode()[-4000:])
+            finally:
+                os._exit(70)
+    # ------------------------------------------------------------------ worker
+    os.close(control_write)
+    os.close(data_fd)
+    try:
+        reply = _supervise(pid, control_read, out_fd, err_fd, request, started)
+    finally:
+        for fd in (control_read, out_fd, err_fd):
+            os.close(fd)
+        if reaper is not None:
+            reaper.sweep()
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    return reply
+
+
+def _supervise(pid: int, control: int, out_fd: int, err_fd: int, request: dict[str, Any], started: float) -> dict[str, Any]:
+    timeouts = request["timeouts"]
+    setup_s = 5.0
+    task_limits: list[float] = timeouts["tasks"]
+    final = started + setup_s + timeouts["load"] + sum(task_limits)
+    deadline = started + setup_s + timeouts["load"]
+    output_cap = int(request["output_cap"])
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    poller.register(control, select.POLLIN)
+    pending = b""
+    received = 0
+    layers: list[str] | None = None
+    current: str | None = None
+    outcome = "exited"
+    try:
+        while True:
+            now = time.monotonic()
+            wait = max(0.0, min(deadline, final) - now)
+            events = poller.poll(min(wait, 0.05) * 1000)
+            exited = any(fd == pidfd for fd, _ in events)
+            if any(fd == control for fd, _ in events):
+                chunk = os.read(control, 4096)
+                if not chunk:
+                    poller.unregister(control)
+                received += len(chunk)
+                if received <= CONTROL_CAP:
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for raw in lines:
+                        text = raw.decode("ascii", "replace")
+                        if text.startswith("L ") and layers is None:
+                            layers = [p for p in text[2:].split(",") if p]
+                        elif text.startswith("B ") and layers is not None:
+                            current = text[2:]
+                            now = time.monotonic()
+                            if current == "load":
+                                deadline = now + timeouts["load"]
+                            elif current.isdigit() and int(current) < len(task_limits):
+                                deadline = now + task_limits[int(current)]
+            if exited:
+                break
+            if max(os.fstat(out_fd).st_size, os.fstat(err_fd).st_size) > output_cap:
+                outcome = "output"
+            elif time.monotonic() >= min(deadline, final):
+                outcome = "timeout"
+            else:
+                continue
+            os.kill(pid, signal.SIGKILL)
+            break
+        _, status, usage = os.wait4(pid, 0)
+    finally:
+        os.close(pidfd)
+    reply: dict[str, Any] = {
+        "outcome": outcome, "current": current, "layers": layers or [],
+        "wall_s": time.monotonic() - started, "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+    }
+    if os.WIFSIGNALED(status):
+        reply["signal"] = signal.Signals(os.WTERMSIG(status)).name
+    else:
+        reply["code"] = os.WEXITSTATUS(status)
+    return reply
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""Assignment specs: ``assignment.yaml`` -> validated, frozen objects.
+
+Unknown keys, wrong types and missing files are errors that name the file, the
+line and the key path, e.g.
+``assignments/bp-manual/assignment.yaml:14: checks[2].rtol: expected a number``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from grader import calls, inputs, yamlpos
+from grader.checks import CHECKS
+from grader.checks.base import CheckSpec
+from grader.errors import SpecError
+
+SPEC_FILE = "assignment.yaml"
+Layer = Literal["lifecycle", "resources", "network", "filesystem", "uid", "seccomp"]
+ALL_LAYERS: tuple[str, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
+
+
+class SandboxSpec(BaseModel):
+    """Limits for every run of a submission (each check gets ``timeout_s``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    import_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    memory_mb: int = Field(default=2048, ge=64, le=1 << 20)
+    max_output_kb: int = Field(default=1024, ge=1)
+    max_file_mb: int = Field(default=64, ge=1)
+    max_processes: int = Field(default=32, ge=1)
+    require: list[Layer] = Field(default_factory=lambda: list(ALL_LAYERS))
+    preload: list[str] = Field(default_factory=lambda: ["numpy", "torch"])
+
+
+class ToleranceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rtol: float | None = Field(default=None, ge=0)
+    atol: float | None = Field(default=None, ge=0)
+
+
+class RootSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    title: str
+    description: str | None = None
+    files: list[str] = Field(min_length=1)
+    seed: int = 0
+    sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
+    tolerance: ToleranceSpec = Field(default_factory=ToleranceSpec)
+    inputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    checks: list[dict[str, Any]] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class InputSet:
+    name: str
+    cases: int
+    values: dict[str, Any]          # name -> literal or generator model
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A loaded, validated assignment folder."""
+
+    root: Path
+    spec: RootSpec
+    checks: tuple[CheckSpec, ...]
+    input_sets: dict[str, InputSet]
+    spec_hash: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.root / "starter"
+
+    @property
+    def modules(self) -> list[str]:
+        return [Path(f).stem for f in self.spec.files if f.endswith(".py")]
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.points for c in self.checks))
+
+
+def _where(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath) -> str:
+    return doc.where(path)
+
+
+def _raise_validation(doc: yamlpos.PositionedYaml, prefix: yamlpos.KeyPath, exc: ValidationError) -> None:
+    first = exc.errors()[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+        parent = doc.data
+        for part in (*prefix, *loc[:-1]):
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        known = _known_keys(prefix, loc[:-1])
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        if guess:
+            message += f"; did you mean {guess[0]!r}?"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        message = f"expected a number ({message.lower()})"
+    raise SpecError(f"{_where(doc, (*prefix, *loc))}: {message}") from None
+
+
+def _known_keys(prefix: yamlpos.KeyPath, loc: tuple[Any, ...]) -> list[str]:
+    model: Any = RootSpec
+    for part in (*prefix, *loc):
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def find(name_or_path: str, search_root: Path | None = None) -> Path:
+    """An assignment folder from a path, or a name looked up under ``./assignments``."""
+    candidate = Path(name_or_path)
+    if (candidate / SPEC_FILE).is_file():
+        return candidate
+    if candidate.name == SPEC_FILE and candidate.is_file():
+        return candidate.parent
+    base = (search_root or Path.cwd()) / "assignments"
+    if (base / name_or_path / SPEC_FILE).is_file():
+        return base / name_or_path
+    known = sorted(p.parent.name for p in base.glob(f"*/{SPEC_FILE}")) if base.is_dir() else []
+    hint = difflib.get_close_matches(name_or_path, known, n=1)
+    if hint:
+        raise SpecError(f"no assignment {name_or_path!r}; did you mean {hint[0]!r}?")
+    where = f" (assignments here: {', '.join(known)})" if known else f" and {base} has none"
+    raise SpecError(f"no assignment {name_or_path!r}: give a folder holding {SPEC_FILE} or a name under ./assignments{where}")
+
+
+def load(folder: Path) -> Assignment:
+    """Load and validate ``folder/assignment.yaml``; raises :class:`SpecError`."""
+    path = folder / SPEC_FILE
+    display = str(path)
+    try:
+        doc = yamlpos.load(path, display)
+    except FileNotFoundError:
+        raise SpecError(f"{display}: no such file; an assignment folder needs {SPEC_FILE}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise SpecError(f"{display}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(doc.data, dict):
+        raise SpecError(f"{display}:1: the spec must be a mapping of keys such as name, files, checks")
+    try:
+        root = RootSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        _raise_validation(doc, (), exc)
+        raise  # unreachable
+    input_sets = _load_input_sets(doc, root)
+    checks = tuple(_load_check(doc, i, raw, root, input_sets) for i, raw in enumerate(root.checks))
+    ids = [c.id for c in checks]
+    for i, check_id in enumerate(ids):
+        if check_id in ids[:i]:
+            raise SpecError(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
+    for i, name in enumerate(root.files):
+        if not (folder / "reference" / name).is_file():
+            raise SpecError(f"{_where(doc, ('files', i))}: the reference has no {name} "
+                            f"(expected {folder / 'reference' / name})")
+    return Assignment(folder.resolve(), root, checks, input_sets, _hash_folder(folder))
+
+
+def _load_input_sets(doc: yamlpos.PositionedYaml, root: RootSpec) -> dict[str, InputSet]:
+    sets = {}
+    for set_name, raw in root.inputs.items():
+        sets[set_name] = _parse_input_set(doc, ("inputs", set_name), set_name, raw)
+    return sets
+
+
+def _parse_input_set(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, name: str, raw: Any) -> InputSet:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{_where(doc, path)}: an input set must be a mapping of names to values")
+    cases = raw.get("cases", 1)
+    if not isinstance(cases, int) or isinstance(cases, bool) or not 1 <= cases <= 10_000:
+        raise SpecError(f"{_where(doc, (*path, 'cases'))}: expected a whole number of cases from 1 to 10000")
+    values = {}
+    for key, value in raw.items():
+        if key == "cases":
+            continue
+        if not isinstance(key, str) or not key.isidentifier():
+            raise SpecError(f"{_where(doc, (*path, key))}: input names must be Python identifiers")
+        try:
+            values[key] = inputs.parse_value(value)
+        except ValidationError as exc:
+            _raise_validation(doc, (*path, key), exc)
+        except ValueError as exc:
+            raise SpecError(f"{_where(doc, (*path, key))}: {exc}") from None
+    return InputSet(name, cases, values)
+
+
+def _load_check(doc: yamlpos.PositionedYaml, index: int, raw: dict[str, Any], root: RootSpec,
+                input_sets: dict[str, InputSet]) -> CheckSpec:
+    path: yamlpos.KeyPath = ("checks", index)
+    if not isinstance(raw, dict):
+        raise SpecError(f"{_where(doc, path)}: each check must be a mapping with at least id and kind")
+    kind = raw.get("kind")
+    if kind not in CHECKS:
+        guess = difflib.get_close_matches(str(kind), list(CHECKS), n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else f"; known kinds: {', '.join(sorted(CHECKS))}"
+        what = "missing" if kind is None else f"unknown kind {kind!r}"
+        raise SpecError(f"{_where(doc, (*path, 'kind'))}: {what}{hint}")
+    model = CHECKS[kind].Spec
+    try:
+        check = model.model_validate(raw)
+    except ValidationError as exc:
+        _raise_validation_check(doc, path, exc, model)
+        raise
+    _validate_check_refs(doc, path, check, raw, root, input_sets)
+    return check
+
+
+def _raise_validation_check(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, exc: ValidationError,
+                            model: type[BaseModel]) -> None:
+    first = exc.errors()[0]
+    if first["type"] == "extra_forbidden":
+        key = str(first["loc"][-1])
+        guess = difflib.get_close_matches(key, list(model.model_fields), n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        raise SpecError(f"{_where(doc, (*path, *first['loc']))}: unknown key for a {model.__name__.removesuffix('Spec').lower()} check{hint}") from None
+    _raise_validation(doc, path, exc)
+
+
+def _validate_check_refs(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, check: CheckSpec, raw: dict[str, Any],
+                         root: RootSpec, input_sets: dict[str, InputSet]) -> None:
+    call = getattr(check, "call", None)
+    if call is None:
+        return
+    try:
+        tree = calls.parse(call)
+    except calls.CallSyntaxError as exc:
+        raise SpecError(f"{_where(doc, (*path, 'call'))}: {exc}") from None
+    input_ref = getattr(check, "inputs", None)
+    if isinstance(input_ref, str):
+        if input_ref not in input_sets:
+            guess = difflib.get_close_matches(input_ref, list(input_sets), n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else f"; defined sets: {', '.join(input_sets) or 'none'}"
+            raise SpecError(f"{_where(doc, (*path, 'inputs'))}: no input set {input_ref!r} under inputs{hint}")
+        available = set(input_sets[input_ref].values)
+    elif isinstance(input_ref, dict):
+        available = set(k for k in input_ref if k != "cases")
+    else:
+        available = set()
+    used, _ = calls.names(tree)
+    missing = sorted(used - available)
+    if missing:
+        raise SpecError(f"{_where(doc, (*path, 'call'))}: {', '.join(missing)} not among the check's inputs "
+                        f"({', '.join(sorted(available)) or 'none'})")
+
+
+def check_inputs(assignment: Assignment, check: CheckSpec) -> InputSet:
+    """The input set a check draws from (named, inline, or empty)."""
+    ref = getattr(check, "inputs", None)
+    if isinstance(ref, str):
+        return assignment.input_sets[ref]
+    if isinstance(ref, dict):
+        return _parse_inline(ref, check.id)
+    return InputSet(check.id, 1, {})
+
+
+def _parse_inline(raw: dict[str, Any], check_id: str) -> InputSet:
+    values = {k: inputs.parse_value(v) for k, v in raw.items() if k != "cases"}
+    return InputSet(check_id, int(raw.get("cases", 1)), values)
+
+
+def _hash_folder(folder: Path) -> str:
+    """Content hash of the spec and everything the grader reads beside it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.parts[len(folder.parts)] in (SPEC_FILE, "reference", "hidden")):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -1,0 +1,159 @@
+"""Submissions: a folder, a ``.zip``, or a single ``.py`` / ``.ipynb`` file.
+
+Reading a submission never runs it: files are copied as bytes (regular files
+only, symlinks skipped), zips are unpacked with limits on size, count and
+paths, and notebooks are turned into a script with :mod:`nbformat`, magics and
+shell escapes stripped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from grader.errors import SubmissionError
+
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 64 << 20
+MAX_FILE_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submission read into memory, ready to be staged into a sandbox box."""
+
+    id: str
+    source: Path
+    files: dict[str, bytes] = field(repr=False)
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name] + b"\0")
+        return digest.hexdigest()[:16]
+
+    def missing(self, required: list[str]) -> list[str]:
+        return [name for name in required if name not in self.files]
+
+
+def read(path: Path, required: list[str]) -> Submission:
+    """Read a submission; raises :class:`SubmissionError` when it cannot be read at all."""
+    if path.is_symlink():
+        raise SubmissionError(f"{path} is a symbolic link; give the folder or file itself")
+    if path.is_dir():
+        return _read_folder(path)
+    if not path.is_file():
+        raise SubmissionError(f"{path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return _read_zip(path)
+    if suffix in (".py", ".ipynb"):
+        py_targets = [name for name in required if name.endswith(".py")]
+        target = py_targets[0] if len(py_targets) == 1 else path.with_suffix(".py").name
+        raw = path.read_bytes()
+        _check_size(len(raw), path.name)
+        code = notebook_to_script(raw, path.name) if suffix == ".ipynb" else raw
+        return Submission(path.stem, path, {target: code})
+    raise SubmissionError(f"{path} is not a folder, .zip, .py or .ipynb file")
+
+
+def _check_size(size: int, name: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise SubmissionError(f"{name} is larger than {MAX_FILE_BYTES >> 20} MiB")
+
+
+def _read_folder(root: Path) -> Submission:
+    files: dict[str, bytes] = {}
+    skipped: list[str] = []
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".git", ".ipynb_checkpoints"))
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            info = os.lstat(full)
+            if not stat.S_ISREG(info.st_mode):
+                skipped.append(rel)
+                continue
+            total += info.st_size
+            if len(files) >= MAX_FILES or total > MAX_TOTAL_BYTES:
+                raise SubmissionError(f"{root} holds more than {MAX_FILES} files or {MAX_TOTAL_BYTES >> 20} MiB")
+            _check_size(info.st_size, rel)
+            fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as fh:
+                files[rel] = fh.read(MAX_FILE_BYTES + 1)
+    return Submission(root.name, root, files, tuple(skipped))
+
+
+def _read_zip(path: Path) -> Submission:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(f"{path.name} is not a readable zip file ({exc})") from None
+    files: dict[str, bytes] = {}
+    skipped: list[str] = []
+    total = 0
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        if len(infos) > MAX_FILES:
+            raise SubmissionError(f"{path.name} holds more than {MAX_FILES} files")
+        for info in infos:
+            name = PurePosixPath(info.filename)
+            mode = info.external_attr >> 16
+            if name.is_absolute() or ".." in name.parts or stat.S_ISLNK(mode) or "__MACOSX" in name.parts:
+                skipped.append(info.filename)
+                continue
+            total += info.file_size
+            if info.file_size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+                raise SubmissionError(f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 20} MiB")
+            with archive.open(info) as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise SubmissionError(f"{path.name}: {info.filename} unpacks to more than {MAX_FILE_BYTES >> 20} MiB")
+            files[str(name)] = data
+    return Submission(path.stem, path, _strip_common_folder(files), tuple(skipped))
+
+
+def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
+    """A zip of a folder (``alice/bp.py``) holds the same files as the folder."""
+    tops = {name.split("/", 1)[0] for name in files}
+    if len(tops) == 1 and all("/" in name for name in files):
+        return {name.split("/", 1)[1]: data for name, data in files.items()}
+    return files
+
+
+def notebook_to_script(raw: bytes, name: str) -> bytes:
+    """Code cells in order, IPython magics and ``!shell`` lines stripped."""
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds of error
+        raise SubmissionError(f"{name} is not a readable notebook ({type(exc).__name__}: {exc})") from None
+    parts = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        lines = []
+        for line in str(cell.get("source", "")).splitlines():
+            stripped = line.lstrip()
+            if stripped.startswith(("%", "!")):
+                lines.append(f"{line[:len(line) - len(stripped)]}pass  # stripped: {stripped[:60]}")
+            else:
+                lines.append(line)
+        parts.append(f"# cell {index + 1}\n" + "\n".join(lines))
+    return ("\n\n".join(parts) + "\n").encode()
+
+
+def stage(submission: Submission, box: Path, extra: dict[str, bytes] | None = None) -> None:
+    """Write the submission's files (and any ``extra``) into an empty box folder."""
+    for name, data in {**submission.files, **(extra or {})}.items():
+        target = box / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
