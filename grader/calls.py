@@ -36,8 +36,11 @@ def parse(expr: str) -> ast.Expression:
             )
         if isinstance(node, ast.Attribute) and not isinstance(node.value, (ast.Name, ast.Attribute)):
             raise CallSyntaxError("attributes are only allowed on names, as in module.function")
-    if not isinstance(tree.body, ast.Call):
-        raise CallSyntaxError("the expression must be a call, as in forward(x, w)")
+    body = tree.body
+    while isinstance(body, ast.Subscript):
+        body = body.value
+    if not isinstance(body, ast.Call):
+        raise CallSyntaxError("the expression must be a call, as in forward(x, w) or forward(x, w)[1]")
     return tree
 
 

@@ -36,6 +36,8 @@ class SandboxSpec(BaseModel):
     max_output_kb: int = Field(default=1024, ge=1)
     max_file_mb: int = Field(default=64, ge=1)
     max_processes: int = Field(default=32, ge=1)
+    disk_mb: int = Field(default=256, ge=1, description="size of the writable box (a private tmpfs where available)")
+    max_files: int = Field(default=4096, ge=16, description="files and folders the box may hold")
     require: list[Layer] = Field(default_factory=lambda: list(ALL_LAYERS))
     preload: list[str] = Field(default_factory=lambda: ["numpy", "torch"])
 

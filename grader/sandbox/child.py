@@ -171,13 +171,52 @@ def _close_other_fds(keep: list[int]) -> None:
 
 # ------------------------------------------------------------------ the job
 
-def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int) -> None:
-    """Import the submission's modules, then evaluate each task from ``job['start']``."""
+def warm_up() -> None:
+    """Run, once in the worker, the code paths every child takes, so children inherit them warm.
+
+    First calls are slow (shared libraries loaded through ctypes, NumPy's ufunc
+    and dtype caches, json's encoder); done before the fork they cost nothing per
+    child. No torch op runs here: a thread pool started in the worker would be
+    inherited broken by every child.
+    """
+    landlock.abi_version()
+    seccomp.available()
+    _seed(0)  # imports numpy.random, which NumPy 2 loads lazily
+    x = np.linspace(-1.0, 1.0, 8)
+    y = 1.0 / (1.0 + np.exp(-x))
+    _ = (x * y - y ** 2).sum(), np.array([1.0, 2.0]) @ np.array([3.0, 4.0]), float(x[0]), np.zeros(3), x.tolist()
+    buffers: list[bytes] = []
+    described = wire.encode([x, (y, 1.0, 2, True, None, "text"), {"k": np.float64(1.0)}], buffers)
+
+    class _Sink:
+        def write(self, _: bytes) -> None: ...
+        def flush(self) -> None: ...
+
+    wire.write_frame(_Sink(), {"type": "result", "value": described}, buffers)  # type: ignore[arg-type]
+    calls.evaluate(calls.parse("f(a, b=1)[0]"), lambda name: lambda v, b: [v], {"a": x})
+    try:
+        raise ValueError("warm-up")
+    except ValueError as exc:
+        _describe(exc, "/nonexistent")
+
+
+def load_inputs(path: str) -> dict[str, np.ndarray]:
+    """Every input array of a batch, read once by the worker and inherited by each child."""
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[str, np.ndarray],
+            parsed: dict[str, Any]) -> None:
+    """Import the submission's modules, then evaluate each task from ``job['start']``.
+
+    ``inputs`` and ``parsed`` (call expressions) were prepared by the worker
+    before the fork, so every child starts with them for free.
+    """
     _pin_threads()
     box = job["box"]
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
-    inputs = np.load(job["inputs"], allow_pickle=False)
     forms = job["forms"]
     start = int(job.get("start", 0))
 
@@ -216,7 +255,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int) -> None:
             if task.get("oracle"):
                 result = _run_oracle(task["oracle"], values)
             else:
-                result = calls.evaluate(calls.parse(task["expr"]), resolve, values)
+                result = calls.evaluate(parsed[task["expr"]], resolve, values)
             buffers: list[bytes] = []
             described = wire.encode(result, buffers)
             header = {"type": "result", "task": index, "ok": True, "value": described,
@@ -239,7 +278,11 @@ def _seed(seed: int) -> None:
     np.random.seed(seed % 2**32)
     torch = sys.modules.get("torch")
     if torch is not None:
-        torch.manual_seed(seed)
+        # The CPU generator only: torch.manual_seed() also queues a lazy CUDA seeding,
+        # which records a stack trace each time and costs a millisecond.
+        torch.random.default_generator.manual_seed(seed)
+        if torch.cuda.is_initialized():
+            torch.cuda.manual_seed_all(seed)
 
 
 def _announce(fd: int, what: str) -> None:

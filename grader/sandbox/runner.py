@@ -52,7 +52,8 @@ class Worker:
     def __init__(self, index: int, preload: list[str], namespaces: bool = True, log_dir: Path | None = None) -> None:
         self.index = index
         self._lock = threading.Lock()
-        log = open(log_dir / f"worker-{index}.log", "ab") if log_dir else subprocess.DEVNULL
+        self.log_path = log_dir / f"worker-{index}-{'-'.join(preload) or 'bare'}.log" if log_dir else None
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         config = json.dumps({"preload": preload, "namespaces": namespaces})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.worker", config],
@@ -61,23 +62,37 @@ class Worker:
         )
         if log is not subprocess.DEVNULL:
             log.close()
-        ready = self._read()
-        if not ready.get("ready"):
-            raise GraderError(f"the sandbox worker failed to start: {ready}")
-        self.namespaces: list[str] = ready.get("namespaces", [])
+        self.preload = list(preload)
+        self.namespaces: list[str] = []
+        self._ready = False
         self._next = 0
+
+    def wait_ready(self) -> "Worker":
+        """Block until the worker has imported its preloads (workers start in parallel)."""
+        if not self._ready:
+            ready = self._read()
+            if not ready.get("ready"):
+                raise GraderError(f"the sandbox worker failed to start: {ready}")
+            self.namespaces = ready.get("namespaces", [])
+            self._ready = True
+        return self
 
     def _read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line:
             code = self.process.poll()
-            raise GraderError(f"the sandbox worker exited unexpectedly (exit status {code}); see its log for details")
+            tail = ""
+            if self.log_path and self.log_path.is_file():
+                lines = self.log_path.read_text(errors="replace").strip().splitlines()
+                tail = f": {lines[-1][:300]}" if lines else ""
+            raise GraderError(f"the sandbox worker exited unexpectedly (exit status {code}){tail}")
         return json.loads(line)
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self.process.stdin is not None
         with self._lock:
+            self.wait_ready()
             self._next += 1
             request = {**request, "id": self._next}
             self.process.stdin.write((json.dumps(request) + "\n").encode())

@@ -22,14 +22,22 @@ import sys
 import time
 from typing import Any
 
+CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
+MNT_DETACH = 2
 CONTROL_CAP = 1 << 16
 PRELOAD_STDLIB = ("math", "random", "itertools", "functools", "collections", "statistics", "json", "copy",
                   "dataclasses", "typing", "time", "re", "string", "fractions", "decimal", "linecache")
+
+
+NAMESPACES: list[str] = []
+_INPUTS: dict[str, Any] = {}   # inputs of the current batch, inherited by every child
+_PARSED: dict[str, Any] = {}   # call expressions, parsed once
 
 
 class Reaper:
@@ -82,10 +90,10 @@ def _reap_all() -> None:
 
 
 def enter_namespaces() -> tuple[list[str], Reaper | None]:
-    """Unshare PID, network and IPC namespaces; returns what worked and the reaper."""
+    """Unshare PID, network, IPC and mount namespaces; returns what worked and the reaper."""
     libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+    flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS
     if uid != 0:
         flags |= CLONE_NEWUSER
     if libc.unshare(flags) != 0:
@@ -95,7 +103,27 @@ def enter_namespaces() -> tuple[list[str], Reaper | None]:
                            ("/proc/self/gid_map", f"{gid} {gid} 1")):
             with open(path, "w") as fh:
                 fh.write(text)
-    return ["pid-namespace", "network-namespace"], Reaper()
+    names = ["pid-namespace", "network-namespace"]
+    # Mounts made from here on are the worker's own: nobody else sees them, and they
+    # vanish with the worker even if it is killed.
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0:
+        names.append("mount-namespace")
+    return names, Reaper()
+
+
+def mount_box(box: str, staged: str, size_mb: int, max_files: int) -> bool:
+    """A fresh size- and inode-limited tmpfs at ``box`` holding a copy of ``staged``."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    options = f"size={size_mb}m,nr_inodes={max_files},mode=0700".encode()
+    if libc.mount(b"grader-box", box.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
+        return False
+    import shutil
+    shutil.copytree(staged, box, dirs_exist_ok=True, symlinks=True)
+    return True
+
+
+def unmount_box(box: str) -> None:
+    ctypes.CDLL(None, use_errno=True).umount2(box.encode(), MNT_DETACH)
 
 
 def main() -> None:
@@ -103,13 +131,17 @@ def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global NAMESPACES
     namespaces, reaper = enter_namespaces() if config.get("namespaces", True) else ([], None)
+    NAMESPACES = namespaces
     for name in (*PRELOAD_STDLIB, *config.get("preload", ["numpy", "torch"])):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
             pass
-    from grader.sandbox import child  # noqa: F401 - import now, before any sandbox exists
+    from grader.sandbox import child  # import now, before any sandbox exists
+
+    child.warm_up()
 
     import gc
     gc.collect()
@@ -133,12 +165,28 @@ def _reply(message: dict[str, Any]) -> None:
 
 def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
-    from grader.sandbox.child import ChildPlan, enter_sandbox, run_job
+    from grader.calls import parse
+    from grader.sandbox.child import ChildPlan, enter_sandbox, load_inputs, run_job
 
     with open(request["job"], encoding="utf-8") as fh:
         job = json.load(fh)
+    if job["inputs"] not in _INPUTS:
+        _INPUTS.clear()
+        _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
+    inputs = _INPUTS[job["inputs"]]
+    parsed = {}
+    for task in job["tasks"]:
+        if task["expr"] not in _PARSED:
+            _PARSED[task["expr"]] = parse(task["expr"])
+        parsed[task["expr"]] = _PARSED[task["expr"]]
     plan = ChildPlan(**request["plan"])
     rundir = request["rundir"]
+    mounted = False
+    if request.get("staged") and "mount-namespace" in NAMESPACES:
+        mounted = mount_box(plan.box, request["staged"], request["box_mb"], request["box_files"])
+    if request.get("staged") and not mounted:
+        import shutil
+        shutil.copytree(request["staged"], plan.box, dirs_exist_ok=True, symlinks=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     data_fd = os.open(os.path.join(rundir, "data.bin"), flags, 0o600)
     out_fd = os.open(os.path.join(rundir, "stdout.txt"), flags, 0o600)
@@ -152,7 +200,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
             layers = enter_sandbox(plan, (control_write, data_fd), out_fd, err_fd)
             os.write(control_write, f"L {','.join(layers)}\n".encode())
             with os.fdopen(data_fd, "wb", buffering=1 << 16) as data:
-                run_job(job, data, control_write)
+                run_job(job, data, control_write, inputs, parsed)
             os._exit(0)
         except BaseException:  # noqa: BLE001
             try:
@@ -175,6 +223,9 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        if mounted:
+            unmount_box(plan.box)
+    reply["box"] = "tmpfs" if mounted else "directory"
     return reply
 
 
