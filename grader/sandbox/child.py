@@ -237,10 +237,11 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
     main = modules[job["modules"][0]] if modules else None
 
     def resolve(name: str) -> Any:
-        if name in modules:
-            return modules[name]
+        # The module's own names first: a function may share its module's name (probe.probe).
         if main is not None and hasattr(main, name):
             return getattr(main, name)
+        if name in modules:
+            return modules[name]
         raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
 
     for index, task in enumerate(job["tasks"]):

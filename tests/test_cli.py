@@ -1,0 +1,94 @@
+"""The command line, run as a user would: exit codes, one-sentence errors, files written."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+EXAMPLES = ROOT / "submissions" / "bp-manual"
+
+
+def grader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "GRADER_SECRET": "cli-test", "HOME": str(cwd)}, timeout=300)
+
+
+def test_help_teaches_the_verbs() -> None:
+    result = grader("--help")
+    assert result.returncode == 0
+    for verb in ("list", "validate", "check", "grade", "demo", "doctor"):
+        assert verb in result.stdout
+
+
+def test_list_shows_bp_manual() -> None:
+    result = grader("list")
+    assert result.returncode == 0 and result.stdout.startswith("bp-manual")
+
+
+def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message() -> None:
+    good = grader("check", "bp-manual", str(EXAMPLES / "correct"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "4 / 4 on public checks" in good.stdout
+    bad = grader("check", "bp-manual", str(EXAMPLES / "hidden-layer-missing-derivative"))
+    assert bad.returncode == 1
+    assert "Wrong gradient: ∂E/∂w1, ∂E/∂w2, ∂E/∂w3, ∂E/∂w4" in bad.stdout
+    assert "hidden" not in bad.stdout.replace("hidden-layer", "")  # no hidden check is run or shown
+
+
+def test_check_json_is_a_result_document() -> None:
+    result = grader("check", "bp-manual", str(EXAMPLES / "correct"), "--json")
+    data = json.loads(result.stdout)
+    assert data["schema"] == "grader.result/1" and data["submission"] == "correct"
+    assert {c["visibility"] for c in data["checks"]} == {"public"}
+
+
+def test_unknown_assignment_is_one_sentence_without_traceback() -> None:
+    result = grader("check", "bp-manul", str(EXAMPLES / "correct"))
+    assert result.returncode == 3
+    assert result.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
+
+
+def test_grade_writes_results_reports_and_gradebook(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    subs = [str(EXAMPLES / name) for name in ("correct", "hardcoded", "crash-at-import")]
+    result = grader("grade", "bp-manual", *subs, "--out", str(out), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    for name in ("correct", "hardcoded", "crash-at-import"):
+        data = json.loads((out / name / "result.json").read_text())
+        assert data["schema"] == "grader.result/1" and data["assignment"] == "bp-manual"
+        assert {"status", "score", "max_score", "checks", "sandbox", "timing", "grader_version", "spec_hash",
+                "submission_hash"} <= set(data)
+        assert (out / name / "report.html").read_text().startswith("<!DOCTYPE html>")
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert {r["submission"]: float(r["score"]) for r in rows} == {"correct": 10.0, "hardcoded": 4.0, "crash-at-import": 1.0}
+    assert "crash-at-import" in (out / "index.html").read_text()
+
+
+def test_grade_a_missing_file_is_an_error_result_not_a_crash(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = grader("grade", "bp-manual", str(empty), "--out", str(tmp_path / "out"), "--jobs", "1")
+    assert result.returncode == 0
+    data = json.loads((tmp_path / "out" / "empty" / "result.json").read_text())
+    assert data["status"] == "error" and data["score"] == 0 and "has no bp.py" in data["message"]
+
+
+def test_doctor_lists_every_layer() -> None:
+    result = grader("doctor")
+    for layer in ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp"):
+        assert layer in result.stdout
+
+
+def test_demo_grades_every_example(tmp_path: Path) -> None:
+    result = grader("demo", "--out", str(tmp_path / "reports"))
+    assert result.returncode == 0, result.stderr
+    graded = {p.parent.name for p in (tmp_path / "reports" / "bp-manual").glob("*/result.json")}
+    assert graded == {p.name for p in EXAMPLES.iterdir()}
+    assert "correct" in result.stdout and "10 / 10" in result.stdout

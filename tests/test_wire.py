@@ -1,0 +1,111 @@
+"""The sandbox's only output format: decoded without pickle, every size checked."""
+
+import io
+import json
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from grader import wire
+from grader.values import ArrayValue, OpaqueValue, ScalarValue
+
+
+def roundtrip(value):
+    out = io.BytesIO()
+    buffers: list[bytes] = []
+    wire.write_frame(out, {"type": "result", "value": wire.encode(value, buffers)}, buffers)
+    path_bytes = out.getvalue()
+    frames = list(_read_bytes(path_bytes))
+    assert len(frames) == 1
+    return wire.decode(frames[0].header["value"], frames[0].buffers)
+
+
+def _read_bytes(data: bytes, tmp=None):
+    import tempfile
+    with tempfile.NamedTemporaryFile() as fh:
+        fh.write(data)
+        fh.flush()
+        yield from wire.read(fh.name, 1 << 20)
+
+
+def test_roundtrips_plain_data() -> None:
+    value = roundtrip((np.arange(6.0).reshape(2, 3), [1, 2.5, True, None, "s"], {"k": np.float32(1.5)}))
+    array, items, mapping = value
+    assert isinstance(array, ArrayValue) and array.array.shape == (2, 3) and array.origin == "numpy.ndarray"
+    assert [type(v) for v in items] == [ScalarValue, ScalarValue, ScalarValue, type(None), str]
+    assert mapping["k"].value == 1.5 and mapping["k"].origin == "numpy.float32"
+
+
+def test_tensors_keep_their_origin_and_dtype() -> None:
+    value = roundtrip(torch.ones(3, dtype=torch.float32, requires_grad=True))
+    assert value.is_tensor and value.requires_grad and value.array.dtype == np.float32
+
+
+def test_object_arrays_and_arbitrary_objects_become_opaque() -> None:
+    assert isinstance(roundtrip(np.array([object()], dtype=object)), OpaqueValue)
+
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    decoded = roundtrip(AlwaysEqual())
+    assert isinstance(decoded, OpaqueValue) and "AlwaysEqual" in decoded.origin
+
+
+def test_nonfinite_floats_survive() -> None:
+    value = roundtrip([float("nan"), float("inf")])
+    assert np.isnan(value[0].value) and value[1].value == float("inf")
+
+
+def _frame(header: dict, payload: bytes = b"") -> bytes:
+    raw = json.dumps(header).encode()
+    return struct.pack(">I", len(raw)) + raw + payload
+
+
+def test_rejects_shape_and_byte_count_mismatch() -> None:
+    data = _frame({"type": "result", "buffers": [8], "value": {"t": "array", "dtype": "float64", "shape": [2], "buf": 0}}, b"\0" * 8)
+    frame = next(_read_bytes(data))
+    with pytest.raises(wire.WireError, match="disagree"):
+        wire.decode(frame.header["value"], frame.buffers)
+
+
+def test_rejects_dtypes_outside_the_allow_list() -> None:
+    data = _frame({"type": "result", "buffers": [8], "value": {"t": "array", "dtype": "object", "shape": [1], "buf": 0}}, b"\0" * 8)
+    frame = next(_read_bytes(data))
+    with pytest.raises(wire.WireError, match="not allowed"):
+        wire.decode(frame.header["value"], frame.buffers)
+
+
+def test_rejects_oversized_headers_and_streams(tmp_path) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(struct.pack(">I", 5 << 20) + b"x" * 10)
+    with pytest.raises(wire.WireError, match="larger than 1 MiB"):
+        list(wire.read(str(path), 64 << 20))
+    path.write_bytes(b"\0" * 100)
+    with pytest.raises(wire.WireError, match="exceed"):
+        list(wire.read(str(path), 50))
+
+
+def test_a_torn_last_frame_is_ignored(tmp_path) -> None:
+    path = tmp_path / "data.bin"
+    whole = _frame({"type": "load", "ok": True, "buffers": []})
+    path.write_bytes(whole + whole[:7])
+    assert len(list(wire.read(str(path), 1 << 20))) == 1
+
+
+def test_pickle_bytes_are_never_unpickled(tmp_path) -> None:
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "data.bin"
+    path.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(wire.WireError):
+        list(wire.read(str(path), 1 << 20))
+    assert not marker.exists()
