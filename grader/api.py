@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import report, spec
-from grader.engine import Engine
+from grader.engine import Engine, default_cache_dir
 from grader.errors import GraderError
 from grader.results import Result, load_result, write_atomic, write_gradebook, write_result
 from grader.spec import Assignment
@@ -90,7 +90,7 @@ def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, job
     out.mkdir(parents=True, exist_ok=True)
     todo = submission_ids(submissions)
     results: list[Result] = []
-    with Engine(jobs or default_jobs(), insecure=insecure, secret=secret, cache_dir=cache_dir,
+    with Engine(jobs or default_jobs(), insecure=insecure, secret=secret, cache_dir=cache_dir or default_cache_dir(),
                 require=assignment.spec.sandbox.require, preload=assignment.spec.sandbox.preload) as engine:
         prepared = engine.prepare(assignment)
         with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:

@@ -41,7 +41,7 @@ class ChildPlan:
     readable: tuple[str, ...]        # extra read-only paths (the job's inputs)
     system_read: tuple[str, ...]     # interpreter, libraries, the grader package
     system_exec: tuple[str, ...]
-    memory_bytes: int                # on top of what the warm worker already maps
+    memory_bytes: int                # heap on top of what the warm worker already holds
     cpu_seconds: int
     max_file_bytes: int
     max_processes: int
@@ -75,7 +75,9 @@ def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, st
     os.chdir(plan.box)
 
     _set_limit(resource.RLIMIT_CORE, 0)
-    _set_limit(resource.RLIMIT_AS, _mapped_bytes() + plan.memory_bytes)
+    # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
+    # late `import torch` does not eat the budget the way it would under RLIMIT_AS.
+    _set_limit(resource.RLIMIT_DATA, _status_bytes("VmData") + plan.memory_bytes)
     _set_limit(resource.RLIMIT_CPU, plan.cpu_seconds)
     _set_limit(resource.RLIMIT_FSIZE, plan.max_file_bytes)
     _set_limit(resource.RLIMIT_NOFILE, plan.max_open_files)
@@ -138,11 +140,11 @@ def _set_limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
-def _mapped_bytes() -> int:
-    """Address space already mapped (libraries of torch and NumPy): RLIMIT_AS counts it."""
+def _status_bytes(field: str) -> int:
+    """A size from /proc/self/status (what the warm worker already uses counts against no budget)."""
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 

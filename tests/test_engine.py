@@ -1,0 +1,49 @@
+"""Engine behaviour beyond single checks: reference cache, fail-closed layers, seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.engine import Engine, derive_seed
+from grader.errors import SandboxUnavailable
+from grader.sandbox import runner
+
+
+def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual) -> None:
+    with Engine(jobs=1, secret="cache-test", cache_dir=tmp_path, preload=["numpy", "torch"]) as engine:
+        first = engine.prepare(bp_manual)
+        cached = list(tmp_path.glob("reference-bp-manual-*.bin"))
+        assert len(cached) == 1
+
+        def no_reference_run(*args, **kwargs):
+            raise AssertionError("the reference ran again despite an unchanged spec and cache")
+
+        engine._run = no_reference_run  # type: ignore[method-assign]
+        second = engine.prepare(bp_manual)
+    assert len(second.expected) == len(first.expected)
+    assert all(e.ok for e in second.expected)
+
+
+def test_a_different_secret_draws_different_hidden_inputs() -> None:
+    assert derive_seed("a", 3, "forward-hidden") != derive_seed("b", 3, "forward-hidden")
+    assert derive_seed("a", 3, "forward-hidden") == derive_seed("a", 3, "forward-hidden")
+
+
+def test_missing_required_layer_refuses_unless_insecure(monkeypatch) -> None:
+    layers = {**runner.available_layers(), "filesystem": None}
+    monkeypatch.setattr(runner, "available_layers", lambda: layers)
+    with pytest.raises(SandboxUnavailable, match="filesystem: submissions could read the reference solution"):
+        runner.require(["filesystem", "network"], insecure=False)
+    assert runner.require(["filesystem"], insecure=True)["filesystem"] is None
+
+
+def test_public_inputs_do_not_depend_on_the_secret(engine, bp_manual) -> None:
+    given = bp_manual.checks[0]
+    assert given.visibility == "public"
+    with Engine(jobs=1, secret="another", preload=["numpy"]) as other:
+        from grader.api import public_only
+        a = other.prepare(public_only(bp_manual)).case_inputs[given.id][0]["w"]
+    b = engine.prepare(public_only(bp_manual)).case_inputs[given.id][0]["w"]
+    assert (a == b).all()
