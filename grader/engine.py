@@ -181,10 +181,14 @@ class Engine:
         forms: dict[str, dict[str, str]] = {}
         case_inputs: dict[str, list[dict[str, Any]]] = {}
         for check in assignment.checks:
-            input_set = check_inputs(assignment, check)
             secret = self.secret if check.visibility == "hidden" else "public"
             seed = derive_seed(secret, assignment.spec.seed, check.id)
-            cases = draw_set(input_set.values, seed, input_set.cases)
+            kind = CHECKS[check.kind]
+            if hasattr(kind, "draw"):  # kinds with their own cases (e.g. one per configuration)
+                cases = kind.draw(check, assignment, seed)
+            else:
+                input_set = check_inputs(assignment, check)
+                cases = draw_set(input_set.values, seed, input_set.cases)
             case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
             check_tasks = CHECKS[check.kind].tasks(check, len(cases))
             for task in check_tasks:

@@ -73,6 +73,9 @@ class CheckKind(Protocol):
         """Turn the evaluations (already validated plain data) into an outcome."""
         ...
 
+    # Optional: ``draw(spec, assignment, seed) -> list[dict[str, InputValue]]`` gives a kind
+    # its own input cases (one per configuration, say) instead of the spec's ``inputs`` set.
+
 
 @dataclass
 class Evaluation:
