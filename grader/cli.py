@@ -174,18 +174,31 @@ def demo(out: Path, jobs: int | None, insecure: bool) -> None:
 
 @main.command()
 def doctor() -> None:
-    """Show which sandbox layers this machine provides and what each protects."""
+    """Show which sandbox layers this machine provides, and prove them.
+
+    Each layer is listed with its mechanism; then a probe runs through the
+    same path a submission takes and tries what the layers must stop (open a
+    socket, read a planted file, exceed the memory limit, stay root, unshare).
+    Exit status 0 when every layer is present and held.
+    """
+    from grader.engine import Engine
     from grader.sandbox.runner import LAYER_LOSS, available_layers
 
     layers = available_layers()
+    with Engine(1, require=[], preload=["numpy"]) as engine:
+        held = engine.self_test()
     for name, mechanism in layers.items():
-        state = "ok     " if mechanism else "MISSING"
-        click.echo(f"{name:10} {state} {mechanism or 'without it: ' + LAYER_LOSS[name]}")
-    missing = [n for n, m in layers.items() if not m]
-    if missing:
-        click.echo(f"\ngrading untrusted code needs --insecure here (missing: {', '.join(missing)})")
+        proven = held.get(name, False)
+        state = "ok     " if mechanism and proven else ("FAILED " if mechanism else "MISSING")
+        detail = mechanism if mechanism else "without it: " + LAYER_LOSS[name]
+        if mechanism and not proven:
+            detail += " — but the probe got through: " + LAYER_LOSS[name]
+        click.echo(f"{name:10} {state} {detail}")
+    bad = [n for n, m in layers.items() if not (m and held.get(n, False))]
+    if bad:
+        click.echo(f"\ngrading untrusted code needs --insecure here (not holding: {', '.join(bad)})")
         sys.exit(EXIT_FAILED)
-    click.echo("\nall sandbox layers are available")
+    click.echo("\nall sandbox layers are available and held in a probe")
 
 
 def _print_checks(result: Result) -> None:

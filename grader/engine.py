@@ -140,6 +140,8 @@ class Engine:
                     self._pools[kind].put(worker)
             for worker in self._workers:
                 worker.wait_ready()
+            if self.required and not insecure:
+                self._verify_layers()
         except BaseException:
             self.close()
             raise
@@ -172,9 +174,42 @@ class Engine:
         os.chmod(path, mode)
         return path
 
+    # ----------------------------------------------------------- self-test
+    def self_test(self) -> dict[str, bool]:
+        """Run the sandbox probe through the normal path; layer -> whether its guarantee held."""
+        from grader import spec as spec_module
+        from grader.sandbox import selftest
+
+        probe = selftest.Probe.create(self.workdir / f"selftest-{next(self._counter)}")
+        try:
+            assignment = spec_module.load(probe.folder)
+            prepared = self._prepare_inputs(assignment)
+            outcome, _ = self._run(prepared, read(assignment.reference_dir, assignment.spec.files), {}, reference_run=True)
+            evaluation = outcome.evaluations[0]
+            if not evaluation.ok or not isinstance(evaluation.value, dict):
+                raise GraderError(f"the sandbox self-test could not run ({evaluation.error}); run `grader doctor`")
+            probed = {k: bool(getattr(v, "value", False)) for k, v in evaluation.value.items()}
+            return selftest.verdicts(probed, probe, os.geteuid() == 0)
+        finally:
+            probe.close()
+            shutil.rmtree(probe.folder, ignore_errors=True)
+
+    def _verify_layers(self) -> None:
+        """Fail closed: a required layer that is present but does not hold is as bad as a missing one."""
+        held = self.self_test()
+        broken = [name for name in self.required if self.layers.get(name) and not held.get(name, False)]
+        if broken:
+            self.layers = {**self.layers, **{name: None for name in broken}}
+            runner.require(self.required, self.insecure, self.layers)
+
     # ------------------------------------------------------------- prepare
     def prepare(self, assignment: Assignment) -> Prepared:
         """Draw every check's inputs and compute the reference's evaluations (cached by content hash)."""
+        prepared = self._prepare_inputs(assignment)
+        prepared.expected = self._reference(prepared)
+        return prepared
+
+    def _prepare_inputs(self, assignment: Assignment) -> Prepared:
         tasks: list[Task] = []
         seeds: list[int] = []
         arrays: dict[str, np.ndarray] = {}
@@ -201,9 +236,7 @@ class Engine:
         inputs_path = inputs_dir / "inputs.npz"
         np.savez(inputs_path, **arrays)
         os.chmod(inputs_path, 0o644)
-        prepared = Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs)
-        prepared.expected = self._reference(prepared)
-        return prepared
+        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs)
 
     def _reference(self, prepared: Prepared) -> list[Evaluation]:
         assignment = prepared.assignment
@@ -472,7 +505,7 @@ def _failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation
     if sig in ("SIGXCPU",):
         return Evaluation(False, status="timeout", error="used more CPU time than allowed")
     if sig == "SIGKILL":
-        return Evaluation(False, status="memory", error="was killed, most likely for using too much memory")
+        return Evaluation(False, status="error", error="was killed (SIGKILL): it ran out of memory, or killed itself")
     if sig:
         names = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGABRT": "an abort",
                  "SIGFPE": "a floating-point exception"}

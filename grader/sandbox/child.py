@@ -336,5 +336,6 @@ def _describe(exc: BaseException, box: str) -> dict[str, Any]:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(box)]
     lines = [f'  File "{os.path.relpath(f.filename, box)}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}'
              for f in frames[-8:]]
-    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000],
-            "memory": isinstance(exc, MemoryError)}
+    out_of_memory = isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and any(s in error for s in ("can't allocate memory", "not enough memory")))
+    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000], "memory": out_of_memory}

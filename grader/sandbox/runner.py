@@ -143,9 +143,9 @@ def _userns_possible() -> bool:
         return False
 
 
-def require(layers: list[str], insecure: bool) -> dict[str, str | None]:
+def require(layers: list[str], insecure: bool, available: dict[str, str | None] | None = None) -> dict[str, str | None]:
     """Refuse (fail closed) when a required layer is missing, unless ``insecure``."""
-    available = available_layers()
+    available = available if available is not None else available_layers()
     missing = [name for name in layers if not available.get(name)]
     if missing and not insecure:
         lost = "; ".join(f"{name}: {LAYER_LOSS[name]}" for name in missing)
