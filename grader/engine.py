@@ -457,7 +457,8 @@ class Engine:
                 verdict = Outcome(outcome.load_error.status or "error", 0.0, _explain_load(outcome.load_error, assignment),
                                   {"traceback": outcome.load_error.traceback} if outcome.load_error.traceback else {})
             elif failed is not None:
-                verdict = Outcome(failed.status or "error", 0.0, _explain(failed, check, indices and got.index(failed), len(got)),
+                verdict = Outcome(failed.status or "error", 0.0,
+                                  _explain(failed, check, got.index(failed), len(got), assignment.spec.sandbox.memory_mb),
                                   {"traceback": failed.traceback} if failed.traceback else {})
             else:
                 ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), submission.files,
@@ -491,7 +492,7 @@ def _hidden_details(details: dict[str, Any]) -> dict[str, Any]:
 def _error_evaluation(header: dict[str, Any]) -> Evaluation:
     status = "memory" if header.get("memory") else "error"
     return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],
-                      traceback=str(header.get("traceback", ""))[:4000] or None)
+                      traceback=str(header.get("traceback", ""))[:4000] or None, raised=True)
 
 
 def _failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
@@ -514,19 +515,20 @@ def _failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation
                       error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
 
 
-def _explain(failed: Evaluation, check: CheckSpec, index: int, cases: int) -> str:
+def _explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory_mb: int) -> str:
     call = getattr(check, "call", check.id)
-    error = failed.error or "failed"
+    error = (failed.error or "failed").strip()
     where = f" (case {index + 1} of {cases})" if cases > 1 else ""
     if error.startswith("EOFError"):
         return f"{call} called input(), but graded code gets no keyboard input; take values as function arguments instead{where}."
-    if failed.status in ("timeout", "memory") or not error[:1].isupper() or ":" not in error.split(" ")[0]:
+    if failed.status == "memory":
+        detail = error.split(":", 1)[1].strip() if ":" in error else ""
+        return f"{call} ran out of memory (MemoryError; the limit is {memory_mb} MiB){': ' + detail if detail else ''}{where}."
+    if not failed.raised:
         return f"{call} {error}{where}."
     location = ""
-    if failed.traceback:
-        last = failed.traceback.strip().splitlines()[-2:] if failed.traceback.strip() else []
-        if last:
-            location = f" at {last[0].strip()}"
+    if failed.traceback and failed.traceback.strip():
+        location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
     return f"{call} raised {error}{location}{where}."
 
 

@@ -110,7 +110,9 @@ def _read_zip(path: Path) -> Submission:
                 skipped.append(info.filename)
                 continue
             total += info.file_size
-            if info.file_size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+            if info.file_size > MAX_FILE_BYTES:
+                raise SubmissionError(f"{path.name}: {info.filename} unpacks to more than {MAX_FILE_BYTES >> 20} MiB")
+            if total > MAX_TOTAL_BYTES:
                 raise SubmissionError(f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 20} MiB")
             with archive.open(info) as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)

@@ -86,6 +86,7 @@ class Evaluation:
     error: str | None = None          # exception type and message, or the sandbox's reason
     status: Status | None = None      # timeout / memory / error when the run itself failed
     traceback: str | None = None
+    raised: bool = False              # the student's code raised (vs. the sandbox stopping it)
 
 
 @dataclass
