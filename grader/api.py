@@ -131,7 +131,7 @@ def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecu
     """Grade every example submission of every assignment under ``root``."""
     root = root or Path.cwd()
     graded: dict[str, list[Result]] = {}
-    for folder, loaded in list_assignments(root):
+    for _folder, loaded in list_assignments(root):
         if isinstance(loaded, GraderError):
             raise loaded
         examples = root / "submissions" / loaded.name

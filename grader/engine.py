@@ -110,7 +110,7 @@ class Engine:
 
     def __init__(self, jobs: int = 1, *, insecure: bool = False, secret: str | None = None,
                  cache_dir: Path | None = None, require: list[str] | None = None,
-                 preload: list[str] | None = None) -> None:
+                 preload: list[str] | None = None, namespaces: bool = True) -> None:
         from grader.spec import ALL_LAYERS
         self.insecure = insecure
         self.required = list(require if require is not None else ALL_LAYERS)
@@ -135,7 +135,7 @@ class Engine:
         try:
             for index in range(max(1, jobs)):
                 for kind, modules in self._kinds.items():
-                    worker = runner.Worker(index, modules, log_dir=self.workdir)
+                    worker = runner.Worker(index, modules, namespaces=namespaces, log_dir=self.workdir)
                     self._workers.append(worker)
                     self._pools[kind].put(worker)
             for worker in self._workers:

@@ -1,6 +1,5 @@
 """Example submissions double as golden tests: their scores and verdicts are pinned."""
 
-from pathlib import Path
 
 import pytest
 

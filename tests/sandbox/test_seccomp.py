@@ -8,11 +8,10 @@ import os
 import socket
 import subprocess
 import threading
-import traceback
-from collections.abc import Callable
 
 import pytest
 
+from sandbox.forked import run_in_child
 from grader.sandbox.seccomp import SeccompError, available, install_denylist
 
 pytestmark = pytest.mark.skipif(
@@ -23,34 +22,6 @@ libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWUTS = 0x04000000
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
 SYS_CLONE3 = 435
-
-
-def run_in_child(body: Callable[[], None]) -> None:
-    """Run ``body`` in a forked child; fail with the child's traceback if it raised.
-
-    The child reports through its exit status (0 = ok, 1 = assertion/exception)
-    and sends the traceback text over a pipe for a readable failure message.
-    """
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: never return into pytest
-        code = 1
-        try:
-            os.close(rfd)
-            body()
-            code = 0
-        except BaseException:
-            try:
-                os.write(wfd, traceback.format_exc().encode())
-            except BaseException:
-                pass
-        finally:
-            os._exit(code)
-    os.close(wfd)
-    with os.fdopen(rfd, "rb") as r:
-        message = r.read().decode(errors="replace")
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, f"child failed:\n{message}"
 
 
 def _errno_of(ret: int) -> int:
