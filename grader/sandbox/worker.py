@@ -181,6 +181,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
         parsed[task["expr"]] = _PARSED[task["expr"]]
     plan = ChildPlan(**request["plan"])
     rundir = request["rundir"]
+    entered = time.monotonic()
     mounted = False
     if request.get("staged") and "mount-namespace" in NAMESPACES:
         mounted = mount_box(plan.box, request["staged"], request["box_mb"], request["box_files"])
@@ -226,6 +227,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
         if mounted:
             unmount_box(plan.box)
     reply["box"] = "tmpfs" if mounted else "directory"
+    reply["overhead_s"] = {"before_fork": started - entered, "after_exit": time.monotonic() - started - reply["wall_s"]}
     return reply
 
 
