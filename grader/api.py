@@ -9,18 +9,21 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from grader import report, spec
-from grader.engine import Engine, default_cache_dir
+import grader
+from grader.engine import Engine, default_cache_dir, default_secret, derive_seed
+from grader.executors import EngineOptions, Executor, Job, LocalExecutor
+from grader.submission import read
 from grader.errors import GraderError
-from grader.results import Result, load_result, write_atomic, write_gradebook, write_result
+from grader.results import Result, load_result, write_atomic, write_gradebook
 from grader.spec import Assignment
 
 Progress = Callable[[Result], None]
@@ -84,32 +87,79 @@ def submission_ids(paths: Iterable[Path]) -> list[tuple[str, Path]]:
 
 def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, jobs: int | None = None,
           insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
-          progress: Progress | None = None) -> list[Result]:
-    """Grade every submission; write ``out/<id>/result.json`` and ``report.html`` as each finishes,
-    then ``out/gradebook.csv`` and ``out/index.html`` over every result in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    todo = submission_ids(submissions)
-    results: list[Result] = []
-    with Engine(jobs or default_jobs(), insecure=insecure, secret=secret, cache_dir=cache_dir or default_cache_dir(),
-                require=assignment.spec.sandbox.require, preload=assignment.spec.sandbox.preload) as engine:
-        prepared = engine.prepare(assignment)
-        with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
-            futures = {pool.submit(engine.grade, prepared, path): sub_id for sub_id, path in todo}
-            for future in as_completed(futures):
-                result = future.result()
-                result.submission = futures[future]
-                write_submission(result, out)
-                results.append(result)
-                if progress:
-                    progress(result)
-    write_summary(out, assignment.name)
+          progress: Progress | None = None, force: bool = False, executor: Executor | None = None) -> list[Result]:
+    """Grade every submission (see :func:`iter_grade`) and return all the results."""
+    results = []
+    for data in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
+                           cache_dir=cache_dir, force=force, executor=executor):
+        result = Result.from_dict(data)
+        results.append(result)
+        if progress:
+            progress(result)
     return results
 
 
+def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, jobs: int | None = None,
+               insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
+               force: bool = False, executor: Executor | None = None) -> Iterator[dict[str, Any]]:
+    """Grade submissions, yielding each ``result.json`` dict as soon as it is written.
+
+    ``out/<id>/result.json`` and ``report.html`` are written atomically as each
+    finishes, so an interrupted batch loses nothing already graded. A result
+    already in ``out`` for the same submission content, spec, grader version
+    and course secret is reused instead of graded again, unless ``force``: run
+    the same command again to finish an interrupted batch. ``gradebook.csv`` and
+    ``index.html`` are rewritten at the end over every result in ``out``.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    options = EngineOptions(jobs or default_jobs(), insecure, secret or default_secret(), cache_dir or default_cache_dir())
+    key = cache_key(assignment, options)
+    todo: list[Job] = []
+    for sub_id, path in submission_ids(submissions):
+        existing = None if force else _current_result(out / sub_id / "result.json", key, path, assignment)
+        if existing is not None:
+            yield existing
+        else:
+            todo.append(Job(sub_id, path))
+    try:
+        for data in (executor or LocalExecutor()).run(assignment, todo, options):
+            data["cache_key"] = key
+            write_submission_dict(data, out)
+            yield data
+    finally:
+        write_summary(out, assignment.name)
+
+
+def cache_key(assignment: Assignment, options: EngineOptions) -> str:
+    """What a result depends on besides the submission itself."""
+    material = json.dumps([grader.__version__, assignment.spec_hash, derive_seed(options.secret, "result-cache"),
+                           options.insecure])
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _current_result(path: Path, key: str, submission: Path, assignment: Assignment) -> dict[str, Any] | None:
+    """The stored result if it is still valid for this submission's content, else None."""
+    try:
+        data = load_result(path)
+    except (OSError, ValueError):
+        return None
+    if data.get("cache_key") != key or data.get("status") != "graded":
+        return None
+    try:
+        current_hash = read(submission, assignment.spec.files).hash
+    except GraderError:
+        return None
+    return data if data.get("submission_hash") == current_hash else None
+
+
 def write_submission(result: Result, out: Path) -> None:
-    folder = out / result.submission
-    write_result(result, folder)
-    write_atomic(folder / "report.html", report.render_result(result.to_dict()))
+    write_submission_dict(result.to_dict(), out)
+
+
+def write_submission_dict(data: dict[str, Any], out: Path) -> None:
+    folder = out / data["submission"]
+    write_atomic(folder / "result.json", json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_atomic(folder / "report.html", report.render_result(data))
 
 
 def write_summary(out: Path, assignment: str) -> None:

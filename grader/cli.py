@@ -9,7 +9,10 @@ the traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import click
 
 from grader import __version__, api
 from grader.errors import GraderError
-from grader.results import Result
+from grader.results import Result, load_result
 
 EXIT_FAILED, EXIT_ERROR = 1, 3
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "error": "ERR ", "timeout": "TIME",
@@ -64,6 +67,10 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+junit_option = click.option(
+    "--junit", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+    help="Also write the results as JUnit XML to FILE (one test case per check), for CI.")
+
 insecure_option = click.option(
     "--insecure", is_flag=True,
     help="Grade even if a required sandbox layer is missing on this machine (see `grader doctor`).")
@@ -104,16 +111,19 @@ def validate(assignment: str, insecure: bool) -> None:
 @click.argument("assignment")
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of text.")
+@junit_option
 @insecure_option
-def check(assignment: str, submission: Path, as_json: bool, insecure: bool) -> None:
+def check(assignment: str, submission: Path, as_json: bool, junit: Path | None, insecure: bool) -> None:
     """Self-check SUBMISSION against ASSIGNMENT's public checks.
 
     SUBMISSION is a folder, a .zip, or a single .py or .ipynb file. Hidden
     checks are not run; your final grade also includes them. Exit status 0
-    when every public check passes, 1 otherwise.
+    when every public check passes, 1 otherwise. With --junit, also writes
+    JUnit XML; when $GITHUB_STEP_SUMMARY is set, appends a Markdown summary to it.
     """
     loaded = api.load_assignment(assignment)
     result = api.check(loaded, submission, insecure=insecure)
+    _ci_outputs([result.to_dict()], junit, f"grader check {loaded.name}")
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -130,31 +140,62 @@ def check(assignment: str, submission: Path, as_json: bool, insecure: bool) -> N
               help="Folder for <id>/result.json, <id>/report.html, gradebook.csv and index.html.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Submissions graded at once (default: usable CPU cores).")
+@click.option("--force", is_flag=True, help="Grade every submission again, even unchanged ones with a current result.")
+@click.option("--resume", is_flag=True,
+              help="Finish an interrupted batch: only submissions without a current result in --out are graded "
+                   "(this is also what happens without the flag; it documents intent in scripts).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where to grade: warm workers on this machine, or one task per submission on a Dask cluster.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@junit_option
 @insecure_option
-def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int | None, insecure: bool) -> None:
+def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int | None, force: bool, resume: bool,
+          executor: str, scheduler: str | None, junit: Path | None, insecure: bool) -> None:
     """Grade SUBMISSIONS (folders, .zip, .py or .ipynb) with every check of ASSIGNMENT.
 
-    Each result is written as soon as it is ready. Exit status 0 when grading
-    ran, whatever the scores.
+    Each result is written as soon as it is ready, atomically: after Ctrl-C or a
+    crash, run the same command again and only what is missing is graded (an
+    unchanged submission under an unchanged spec and grader keeps its result
+    unless --force). Exit status 0 when grading ran, whatever the scores. With
+    --junit, also writes JUnit XML (one test suite per submission); when
+    $GITHUB_STEP_SUMMARY is set, appends a Markdown summary to it.
     """
+    if force and resume:
+        raise click.UsageError("--force and --resume contradict each other; choose one")
     loaded = api.load_assignment(assignment)
-    total = len(submissions)
-    if sys.stdout.isatty():
-        with click.progressbar(length=total, label=f"grading {loaded.name}", show_pos=True, show_eta=True) as bar:
-            results = api.grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure,
-                                progress=lambda r: bar.update(1))
-    else:
-        done = [0]
-
-        def line(result: Result) -> None:
-            done[0] += 1
-            click.echo(f"[{done[0]}/{total}] {result.submission}: {result.score:g} / {result.max_score:g}"
-                       + (f" ({result.status}: {result.message})" if result.status != "graded" else ""))
-
-        results = api.grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure, progress=line)
-    mean = sum(r.score for r in results) / len(results) if results else 0.0
-    click.echo(f"graded {len(results)} submission(s) of {loaded.name}; mean {mean:.2f} / {loaded.max_score:g}; "
+    chosen = None
+    if executor == "dask":
+        if not scheduler:
+            raise click.UsageError("--executor dask needs --scheduler ADDRESS")
+        from grader.executors import DaskExecutor
+        chosen = DaskExecutor(scheduler)
+    stream = api.iter_grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure, force=force, executor=chosen)
+    ids: list[str] = []
+    total_score = 0.0
+    for data in _with_progress(stream, len(submissions), loaded.name):
+        ids.append(data["submission"])
+        total_score += data["score"]
+    if junit is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+        _ci_outputs([load_result(out / i / "result.json") for i in sorted(ids)], junit, f"grader grade {loaded.name}")
+    mean = total_score / len(ids) if ids else 0.0
+    click.echo(f"graded {len(ids)} submission(s) of {loaded.name}; mean {mean:.2f} / {loaded.max_score:g}; "
                f"see {out / 'index.html'} and {out / 'gradebook.csv'}")
+
+
+def _with_progress(stream: Iterator[dict[str, Any]], total: int, name: str) -> Iterator[dict[str, Any]]:
+    """A progress bar on a terminal; plain lines with rate and ETA otherwise (CI logs)."""
+    if sys.stdout.isatty():
+        with click.progressbar(stream, length=total, label=f"grading {name}", show_pos=True, show_eta=True) as bar:
+            yield from bar
+        return
+    started = time.monotonic()
+    for done, data in enumerate(stream, 1):
+        rate = done / max(time.monotonic() - started, 1e-9)
+        eta = (total - done) / rate if rate else 0.0
+        note = f" ({data['status']}: {data.get('message', '')})" if data["status"] != "graded" else ""
+        click.echo(f"[{done}/{total}] {data['submission']}: {data['score']:g} / {data['max_score']:g}{note}"
+                   f"  {rate:.1f}/s, ETA {eta:.0f} s")
 
 
 @main.command()
@@ -206,3 +247,94 @@ def _print_checks(result: Result) -> None:
         click.echo(f"could not grade: {result.message}")
     for c in result.checks:
         click.echo(f"{STATUS_MARK.get(c.status, c.status):4}  {c.id:22} {c.score:4g}/{c.max_score:<4g} {c.message}")
+
+
+def _ci_outputs(results: list[dict[str, Any]], junit: Path | None, title: str) -> None:
+    """JUnit XML when asked for, and a Markdown job summary when GitHub Actions provides the file."""
+    from grader.exports import github
+    from grader.exports.junit import write_junit
+
+    if junit is not None:
+        write_junit(results, junit)
+    try:
+        github.append_step_summary(results, title=title)
+    except OSError as exc:  # a summary is a courtesy: never fail the check over it
+        click.echo(f"grader: could not append to $GITHUB_STEP_SUMMARY ({exc.strerror or exc})", err=True)
+
+
+# ------------------------------------------------------------------ exports
+@main.group("export")
+def export_group() -> None:
+    """Convert result.json files for other systems (Gradescope, JUnit)."""
+
+
+@export_group.command("gradescope")
+@click.argument("result_json", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", default="results.json", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write Gradescope's results.json ('-' for stdout).")
+@click.option("--stdout-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="hidden", show_default=True, help="When students may see the autograder's own stdout.")
+def export_gradescope(result_json: Path, out: Path, stdout_visibility: str) -> None:
+    """Write Gradescope's results.json for RESULT_JSON (a result.json, or the folder holding one).
+
+    Public checks are visible to students at once; hidden checks after the
+    instructor publishes grades.
+    """
+    from grader.exports.gradescope import write_gradescope
+
+    data = _read_result(result_json)
+    write_gradescope(data, out, stdout_visibility=stdout_visibility)
+    if str(out) != "-":
+        click.echo(f"wrote {out} ({data.get('score', 0):g} / {data.get('max_score', 0):g})")
+
+
+@export_group.command("junit")
+@click.argument("result_json", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The JUnit XML file.")
+def export_junit(result_json: tuple[Path, ...], out: Path) -> None:
+    """Write JUnit XML for RESULT_JSON files (or folders holding a result.json, e.g. grade's --out)."""
+    from grader.exports.junit import write_junit
+
+    results = []
+    for path in result_json:
+        if path.is_dir() and not (path / "result.json").is_file():
+            results += [_read_result(p) for p in sorted(path.glob("*/result.json"))]
+        else:
+            results.append(_read_result(path))
+    write_junit(results, out)
+    click.echo(f"wrote {out} ({len(results)} result(s))")
+
+
+@main.command("gradescope-bundle")
+@click.argument("assignment")
+@click.option("--out", "out", default="autograder.zip", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The zip to upload as a Gradescope programming assignment's autograder.")
+@click.option("--torch", "torch_spec", default=None, metavar="REQUIREMENT",
+              help="The torch requirement setup.sh installs (default: this machine's torch version, CPU wheels).")
+@insecure_option
+def gradescope_bundle(assignment: str, out: Path, torch_spec: str | None, insecure: bool) -> None:
+    """Build Gradescope's autograder zip for ASSIGNMENT.
+
+    The zip holds setup.sh (installs Python, torch and this grader), run_autograder
+    (grades /autograder/submission and writes /autograder/results/results.json)
+    and the assignment folder. Use --insecure when Gradescope's container lacks a
+    sandbox layer the spec requires (the container itself is then the sandbox).
+    """
+    from grader.exports.gradescope import build_bundle
+
+    loaded = api.load_assignment(assignment)
+    names = build_bundle(loaded.root, out, torch_spec=torch_spec, insecure=insecure)
+    click.echo(f"wrote {out} ({len(names)} files): upload it as the autograder of a Gradescope programming assignment")
+
+
+def _read_result(path: Path) -> dict[str, Any]:
+    from grader.results import load_result
+
+    file = path / "result.json" if path.is_dir() else path
+    try:
+        data = load_result(file)
+    except json.JSONDecodeError as exc:
+        raise GraderError(f"{file} is not valid JSON (line {exc.lineno}): is it a grader result.json?") from None
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("grader.result/"):
+        raise GraderError(f"{file} is not a grader result.json (no \"schema\": \"grader.result/1\")")
+    return data

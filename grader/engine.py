@@ -101,6 +101,15 @@ def scratch_root() -> str | None:
     return None
 
 
+def remove_stale_workdirs() -> None:
+    """Scratch folders of graders that died without cleaning up (kill -9): their pid is gone."""
+    base = Path(scratch_root() or tempfile.gettempdir())
+    for folder in base.glob("grader-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "grader"
 
@@ -117,7 +126,8 @@ class Engine:
         self.layers = runner.require(self.required, insecure)
         self.secret = secret or default_secret()
         self.cache_dir = cache_dir
-        self.workdir = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root()))
+        remove_stale_workdirs()
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-", dir=scratch_root()))
         os.chmod(self.workdir, 0o711)
         for sub, mode in (("boxes", 0o711), ("staged", 0o700), ("runs", 0o700), ("inputs", 0o711)):
             (self.workdir / sub).mkdir(mode=mode)
@@ -156,17 +166,18 @@ class Engine:
                 return "full"
         return "light"
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers (at once with ``kill``: their children die with them) and remove scratch files."""
         for worker in self._workers:
-            worker.close()
+            worker.close(kill=kill)
         self._workers.clear()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> "Engine":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(kill=exc_type is not None)
 
     def _new_dir(self, kind: str, mode: int) -> Path:
         path = self.workdir / kind / str(next(self._counter))

@@ -44,6 +44,17 @@ class Result:
     output: dict[str, str] = field(default_factory=dict)
     schema: str = SCHEMA
 
+    cache_key: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Result":
+        """Rebuild a result from its ``result.json`` data (unknown fields are ignored)."""
+        names = set(cls.__dataclass_fields__)
+        check_names = set(CheckResult.__dataclass_fields__)
+        fields = {k: v for k, v in data.items() if k in names}
+        fields["checks"] = [CheckResult(**{k: v for k, v in c.items() if k in check_names}) for c in data.get("checks", [])]
+        return cls(**fields)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         ordered = {"schema": data.pop("schema")}
@@ -91,6 +102,32 @@ def load_result(path: Path) -> dict[str, Any]:
         return json.load(fh)
 
 
+FLAG_ORDER = ("ungraded", "crash", "timeout", "memory", "error")
+
+
+def result_flags(result: dict[str, Any]) -> list[str]:
+    """What went wrong beyond wrong answers: ``ungraded`` (the submission could not be graded
+    at all), ``crash`` (a segfault or other fatal signal), ``timeout``, ``memory`` (killed for
+    memory) and ``error`` (an exception or import error), in that order."""
+    found = set()
+    if result.get("status") == "error":
+        found.add("ungraded")
+    for check in result.get("checks", []):
+        status = check.get("status")
+        if status in ("timeout", "memory"):
+            found.add(status)
+        elif status == "error":
+            found.add("crash" if "crashed with" in str(check.get("message", "")) else "error")
+    return [f for f in FLAG_ORDER if f in found]
+
+
+def _csv_text(value: Any) -> Any:
+    """A text cell that a spreadsheet shows as text, never runs as a formula (ids are chosen by students)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_gradebook(results: list[dict[str, Any]], path: Path) -> None:
     """One row per submission: id, score, max_score, status, one column per check, flags."""
     check_ids: list[str] = []
@@ -101,12 +138,11 @@ def write_gradebook(results: list[dict[str, Any]], path: Path) -> None:
     rows = []
     for result in sorted(results, key=lambda r: r["submission"]):
         by_id = {c["id"]: c for c in result.get("checks", [])}
-        flags = sorted({c["status"] for c in result.get("checks", []) if c["status"] in ("timeout", "memory", "error")})
-        rows.append([result["submission"], result["score"], result["max_score"], result["status"],
-                     *(by_id[i]["score"] if i in by_id else "" for i in check_ids), " ".join(flags)])
+        rows.append([_csv_text(result["submission"]), result["score"], result["max_score"], result["status"],
+                     *(by_id[i]["score"] if i in by_id else "" for i in check_ids), " ".join(result_flags(result))])
     import io
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["submission", "score", "max_score", "status", *check_ids, "flags"])
+    writer.writerow(["submission", "score", "max_score", "status", *map(_csv_text, check_ids), "flags"])
     writer.writerows(rows)
     write_atomic(path, buffer.getvalue())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -15,8 +16,9 @@ EXAMPLES = ROOT / "submissions" / "bp-manual"
 
 
 def grader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "GRADER_SECRET": "cli-test", "HOME": str(cwd)}, timeout=300)
+    home = Path(tempfile.gettempdir()) / "grader-cli-test-home"
+    env = {"PATH": "/usr/bin:/bin", "GRADER_SECRET": "cli-test", "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_help_teaches_the_verbs() -> None:
@@ -28,7 +30,8 @@ def test_help_teaches_the_verbs() -> None:
 
 def test_list_shows_bp_manual() -> None:
     result = grader("list")
-    assert result.returncode == 0 and result.stdout.startswith("bp-manual")
+    assert result.returncode == 0
+    assert any(line.startswith("bp-manual ") and "10 points" in line for line in result.stdout.splitlines())
 
 
 def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message() -> None:

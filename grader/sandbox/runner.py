@@ -103,7 +103,9 @@ class Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        if kill and self.process.poll() is None:
+            self.process.kill()
         if self.process.poll() is None:
             try:
                 assert self.process.stdin is not None

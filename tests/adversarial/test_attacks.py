@@ -128,7 +128,7 @@ def batch(tmp_path_factory):
     protected = [folder / "assignment.yaml", folder / "reference" / "work.py", out / "previous" / "result.json",
                  subs / "control-first" / "work.py", Path(grader.__file__)]
     before = {p: _digest(p) for p in protected}
-    shm_before = set(Path("/dev/shm").glob("grader-*"))
+    shm_before = set(Path("/dev/shm").glob(f"grader-{os.getpid()}-*"))
     os.environ["GRADER_PLANTED"] = PLANTED_ENV
     try:
         results = api.grade(spec.load(folder), paths, out, jobs=2, secret="arena")
@@ -148,7 +148,7 @@ def batch(tmp_path_factory):
     udp.close()
     return {
         "results": {r.submission: r for r in results}, "out": out, "root": root, "before": before, "after": after,
-        "accepted": accepted, "marker": marker, "shm_new": set(Path("/dev/shm").glob("grader-*")) - shm_before,
+        "accepted": accepted, "marker": marker, "shm_new": set(Path("/dev/shm").glob(f"grader-{os.getpid()}-*")) - shm_before,
     }
 
 

@@ -1,0 +1,139 @@
+"""Executors: where submissions are graded. One small interface, two implementations.
+
+An executor takes (assignment folder, submission paths) and yields plain-data
+results (``result.json`` dicts) as they finish; the caller writes them. The
+local executor keeps ``jobs`` warm workers on this machine; the Dask executor
+sends one task per submission to a Dask distributed cluster, where each Dask
+worker process keeps its own warm, sandboxed engine. Another engine (Ray, a
+batch queue) would implement the same ``run`` method.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from grader.engine import Engine
+from grader.errors import GraderError
+from grader.spec import Assignment
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade, with the id its result will carry."""
+
+    submission_id: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    jobs: int = 1
+    insecure: bool = False
+    secret: str | None = None
+    cache_dir: Path | None = None
+
+
+class Executor(Protocol):
+    def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
+        """Grade every job; yield each result as a ``result.json`` dict as soon as it is ready."""
+        ...
+
+
+class LocalExecutor:
+    """Warm sandboxed workers on this machine, ``options.jobs`` submissions at a time."""
+
+    def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
+        if not jobs:
+            return
+        sandbox = assignment.spec.sandbox
+        with Engine(options.jobs, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
+                    require=sandbox.require, preload=sandbox.preload) as engine:
+            prepared = engine.prepare(assignment)
+            pool = ThreadPoolExecutor(max_workers=options.jobs)
+            pending: set[Future[Any]] = set()
+            queue = iter(jobs)
+            try:
+                # Keep only a few submissions in flight so memory stays flat however long the batch.
+                for job in _take(queue, options.jobs * 2):
+                    pending.add(pool.submit(_grade_one, engine, prepared, job))
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+                        for job in _take(queue, 1):
+                            pending.add(pool.submit(_grade_one, engine, prepared, job))
+            finally:
+                for future in pending:
+                    future.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _take(iterator: Iterator[Job], n: int) -> list[Job]:
+    out = []
+    for _ in range(n):
+        try:
+            out.append(next(iterator))
+        except StopIteration:
+            break
+    return out
+
+
+def _grade_one(engine: Engine, prepared: Any, job: Job) -> dict[str, Any]:
+    result = engine.grade(prepared, job.path)
+    result.submission = job.submission_id
+    return result.to_dict()
+
+
+# ------------------------------------------------------------------------ Dask
+
+_DASK_ENGINES: dict[tuple[str, str | None, bool], tuple[Engine, Any]] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def grade_on_dask_worker(assignment_root: str, job: Job, options: EngineOptions) -> dict[str, Any]:
+    """The task a Dask worker runs: a warm engine per worker process, prepared once per assignment."""
+    from grader import spec
+
+    key = (assignment_root, options.secret, options.insecure)
+    with _DASK_LOCK:
+        if key not in _DASK_ENGINES:
+            assignment = spec.load(Path(assignment_root))
+            sandbox = assignment.spec.sandbox
+            engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
+                            require=sandbox.require, preload=sandbox.preload)
+            _DASK_ENGINES[key] = (engine, engine.prepare(assignment))
+        engine, prepared = _DASK_ENGINES[key]
+        return _grade_one(engine, prepared, job)
+
+
+class DaskExecutor:
+    """One task per submission on a Dask distributed cluster (``grader grade --executor dask``).
+
+    Every Dask worker needs this package and the same paths (a shared file
+    system) for the assignment and the submissions; results come back here.
+    """
+
+    def __init__(self, scheduler: str | Any) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise GraderError("the Dask executor needs the 'dask' extra: pip install 'grader[dask]'") from None
+        try:
+            self.client = scheduler if hasattr(scheduler, "submit") else Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise GraderError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one or check the address") from None
+
+    def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(grade_on_dask_worker, str(assignment.root), job, options, pure=False,
+                                      key=f"grade-{assignment.name}-{job.submission_id}-{i}")
+                   for i, job in enumerate(jobs)]
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
