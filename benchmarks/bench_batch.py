@@ -1,17 +1,23 @@
-"""Marginal wall time per submission in one batch, next to a fresh ``import torch``.
+"""Batch throughput: marginal time per submission, regrade cost, grader memory, jobs, Dask.
 
-Grades the bp-manual example ``correct`` N times in one batch (through the same
-API as ``grader grade``) for a small and a large N; the marginal time is the
-difference divided by the difference in N, so start-up (workers importing
-torch, the reference run) is excluded. Run by hand:
+Grades N copies of the bp-manual example ``correct`` in one batch, each batch in
+a fresh process (so its peak RSS is the grader's own), and prints in one run:
 
-    python benchmarks/bench_batch.py [--large 200] [--jobs 2]
+  (a) marginal wall time per submission at 200 and 1000 copies (difference of
+      batch times over the difference in N, so start-up is excluded), next to
+      a fresh ``python -c "import torch"`` measured in the same run;
+  (b) a regrade of the unchanged 1000-copy batch as a fraction of the first run;
+  (c) the grader process's peak RSS at 200 and 1000;
+  (d) throughput with --jobs 1 and --jobs 2;
+  (e) the same batch through a Dask LocalCluster with 1 and 2 workers.
+
+Run by hand:  python benchmarks/bench_batch.py [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import resource
 import shutil
 import subprocess
@@ -23,7 +29,47 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import api  # noqa: E402
+
+def child(n: int, jobs: int, executor: str, workdir: Path, out_name: str) -> None:
+    """Runs in its own process: one batch, then prints wall time and own peak RSS as JSON."""
+    from grader import api
+
+    assignment = api.load_assignment(ROOT / "assignments" / "bp-manual")
+    subs = workdir / f"subs-{n}"
+    if not subs.is_dir():
+        for i in range(n):
+            shutil.copytree(ROOT / "submissions" / "bp-manual" / "correct", subs / f"s{i:04d}")
+    paths = sorted(subs.iterdir())
+    cluster = client = chosen = None
+    if executor.startswith("dask"):
+        import distributed
+
+        from grader.executors import DaskExecutor
+        cluster = distributed.LocalCluster(n_workers=int(executor[4:]), threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None)
+        client = distributed.Client(cluster)
+        chosen = DaskExecutor(client)
+    started = time.perf_counter()
+    count = full = 0
+    for data in api.iter_grade(assignment, paths, workdir / out_name, jobs=jobs, secret="bench",
+                               cache_dir=workdir / "cache", executor=chosen):
+        count += 1
+        full += data["score"] == data["max_score"]
+    wall = time.perf_counter() - started
+    if client is not None:
+        client.close()
+        cluster.close()
+    assert count == full == n, f"{n - full} copies of the correct submission lost points"
+    print(json.dumps({"wall": wall, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def batch(n: int, jobs: int, workdir: Path, executor: str = "local", out_name: str | None = None) -> dict[str, float]:
+    out_name = out_name or f"out-{n}-{jobs}-{executor}-{time.monotonic_ns()}"
+    proc = subprocess.run([sys.executable, __file__, "--child", str(n), str(jobs), executor, str(workdir), out_name],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"batch of {n} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def fresh_import_torch() -> float:
@@ -32,38 +78,41 @@ def fresh_import_torch() -> float:
     return time.perf_counter() - started
 
 
-def batch(n: int, jobs: int, workdir: Path) -> float:
-    assignment = api.load_assignment(ROOT / "assignments" / "bp-manual")
-    source = ROOT / "submissions" / "bp-manual" / "correct"
-    subs = workdir / f"subs-{n}-{jobs}"
-    for i in range(n):
-        shutil.copytree(source, subs / f"s{i:04d}")
-    out = workdir / f"out-{n}-{jobs}"
-    started = time.perf_counter()
-    results = api.grade(assignment, sorted(subs.iterdir()), out, jobs=jobs, secret="bench")
-    elapsed = time.perf_counter() - started
-    assert all(r.score == r.max_score for r in results), "a copy of the correct submission lost points"
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=20)
-    parser.add_argument("--large", type=int, default=200)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--quick", action="store_true", help="smaller batches (20/100/300) for a fast look")
+    parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        n, jobs, executor, workdir, out_name = args.child
+        child(int(n), int(jobs), executor, Path(workdir), out_name)
+        return
+    small, mid, large = (20, 100, 300) if args.quick else (20, 200, 1000)
     torch_s = fresh_import_torch()
-    print(f"fresh `python -c 'import torch'`: {torch_s * 1000:8.1f} ms")
+    print(f"fresh `python -c 'import torch'`: {torch_s * 1000:.0f} ms")
     with tempfile.TemporaryDirectory() as tmp:
-        for jobs in args.jobs:
-            small = batch(args.small, jobs, Path(tmp))
-            large = batch(args.large, jobs, Path(tmp))
-            marginal = (large - small) / (args.large - args.small)
-            print(f"--jobs {jobs}: {args.small} subs {small:6.2f} s, {args.large} subs {large:6.2f} s; "
-                  f"marginal {marginal * 1000:6.1f} ms/submission "
-                  f"({torch_s / marginal:5.1f}x faster than one fresh import torch)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"grader process peak RSS: {peak:.0f} MiB; cores: {os.cpu_count()}")
+        work = Path(tmp)
+        runs = {n: batch(n, 2, work) for n in (small, mid)}
+        runs[large] = batch(large, 2, work, out_name="reused")
+        for n in (mid, large):
+            marginal = (runs[n]["wall"] - runs[small]["wall"]) / (n - small)
+            print(f"(a) --jobs 2, {n:5d} submissions: {runs[n]['wall']:6.1f} s; marginal {marginal * 1000:5.1f} ms/submission "
+                  f"= {torch_s / marginal:4.0f}x faster than one fresh import torch")
+        regrade = batch(large, 2, work, out_name="reused")
+        print(f"(b) regrade of the unchanged {large}: {regrade['wall']:.2f} s = {regrade['wall'] / runs[large]['wall']:.1%} of the first run")
+        print(f"(c) grader peak RSS: {runs[mid]['peak_mib']:.0f} MiB at {mid}, {runs[large]['peak_mib']:.0f} MiB at {large} "
+              f"({runs[large]['peak_mib'] / runs[mid]['peak_mib'] - 1:+.1%})")
+        one = {n: batch(n, 1, work) for n in (small, mid)}
+        rate1 = (mid - small) / (one[mid]["wall"] - one[small]["wall"])
+        rate2 = (mid - small) / (runs[mid]["wall"] - runs[small]["wall"])
+        print(f"(d) throughput: --jobs 1 {rate1:5.1f}/s, --jobs 2 {rate2:5.1f}/s = {rate2 / rate1:.2f}x")
+        if not args.no_dask:
+            for workers in (1, 2):
+                d = {n: batch(n, 1, work, executor=f"dask{workers}") for n in (small, mid)}
+                rate = (mid - small) / (d[mid]["wall"] - d[small]["wall"])
+                print(f"(e) Dask LocalCluster, {workers} worker(s): {rate:5.1f}/s "
+                      f"(marginal {1000 / rate:5.1f} ms/submission; local --jobs {workers}: {(rate1 if workers == 1 else rate2):5.1f}/s)")
 
 
 if __name__ == "__main__":

@@ -95,19 +95,30 @@ _DASK_ENGINES: dict[tuple[str, str | None, bool], tuple[Engine, Any]] = {}
 _DASK_LOCK = threading.Lock()
 
 
-def grade_on_dask_worker(assignment_root: str, job: Job, options: EngineOptions) -> dict[str, Any]:
-    """The task a Dask worker runs: a warm engine per worker process, prepared once per assignment."""
+def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Any]:
     from grader import spec
 
     key = (assignment_root, options.secret, options.insecure)
+    if key not in _DASK_ENGINES:
+        assignment = spec.load(Path(assignment_root))
+        sandbox = assignment.spec.sandbox
+        engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
+                        require=sandbox.require, preload=sandbox.preload)
+        _DASK_ENGINES[key] = (engine, engine.prepare(assignment))
+    return _DASK_ENGINES[key]
+
+
+def warm_dask_worker(assignment_root: str, options: EngineOptions) -> bool:
+    """Start this Dask worker's engine ahead of the tasks (``client.run`` it on every worker)."""
     with _DASK_LOCK:
-        if key not in _DASK_ENGINES:
-            assignment = spec.load(Path(assignment_root))
-            sandbox = assignment.spec.sandbox
-            engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                            require=sandbox.require, preload=sandbox.preload)
-            _DASK_ENGINES[key] = (engine, engine.prepare(assignment))
-        engine, prepared = _DASK_ENGINES[key]
+        _dask_engine(assignment_root, options)
+    return True
+
+
+def grade_on_dask_worker(assignment_root: str, job: Job, options: EngineOptions) -> dict[str, Any]:
+    """The task a Dask worker runs: a warm engine per worker process, prepared once per assignment."""
+    with _DASK_LOCK:
+        engine, prepared = _dask_engine(assignment_root, options)
         return _grade_one(engine, prepared, job)
 
 
@@ -131,6 +142,7 @@ class DaskExecutor:
     def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
+        self.client.run(warm_dask_worker, str(assignment.root), options)
         futures = [self.client.submit(grade_on_dask_worker, str(assignment.root), job, options, pure=False,
                                       key=f"grade-{assignment.name}-{job.submission_id}-{i}")
                    for i, job in enumerate(jobs)]
