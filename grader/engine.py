@@ -141,6 +141,7 @@ class Engine:
             self._kinds["light"] = [m for m in preload if m != "torch"]
         self._pools: dict[str, queue.Queue[runner.Worker]] = {kind: queue.Queue() for kind in self._kinds}
         self._workers: list[runner.Worker] = []
+        self._namespaces = namespaces
         self._counter = itertools.count(1)
         try:
             for index in range(max(1, jobs)):
@@ -299,7 +300,11 @@ class Engine:
             found = ", ".join(sorted(submission.files)[:10]) or "nothing"
             return self._error_result(assignment, submission.id, submission.hash,
                                       f"the submission has no {', '.join(missing)} (found: {found})", started)
-        outcome, _ = self._run(prepared, submission, {}, reference_run=False)
+        try:
+            outcome, _ = self._run(prepared, submission, {}, reference_run=False)
+        except GraderError as exc:
+            return self._error_result(assignment, submission.id, submission.hash,
+                                      f"the grader could not run this submission ({exc}); grade it again", started)
         checks = self._judge(prepared, submission, outcome)
         score = round(sum(c.score for c in checks), 4)
         return Result(
@@ -353,7 +358,15 @@ class Engine:
                 rundir = self._new_dir("runs", 0o700)
                 job = self._job(prepared, box, start, reference_run)
                 (rundir / "job.json").write_text(json.dumps(job))
-                reply = self._request(worker, prepared, box, rundir, staged)
+                try:
+                    reply = self._request(worker, prepared, box, rundir, staged)
+                except GraderError:
+                    # The worker itself died (killed from outside, out of memory): a fresh one takes
+                    # its place and the run is tried once more; a second failure is reported.
+                    worker = self._respawn(worker)
+                    rundir = self._new_dir("runs", 0o700)
+                    (rundir / "job.json").write_text(json.dumps(job))
+                    reply = self._request(worker, prepared, box, rundir, staged)
                 if reply.get("outcome") == "worker-error":
                     raise GraderError(f"the sandbox worker failed: {reply.get('error')}")
                 if not reply.get("layers"):
@@ -405,14 +418,13 @@ class Engine:
             "output_cap": sandbox.max_output_kb << 10,
             "staged": str(staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
         }
-        try:
-            return worker.run(request)
-        except GraderError:
-            self._replace(worker)
-            raise
+        return worker.run(request)
 
-    def _replace(self, worker: runner.Worker) -> None:
-        worker.close()
+    def _respawn(self, dead: runner.Worker) -> runner.Worker:
+        dead.close(kill=True)
+        fresh = runner.Worker(dead.index, dead.preload, namespaces=self._namespaces, log_dir=self.workdir).wait_ready()
+        self._workers[self._workers.index(dead)] = fresh
+        return fresh
 
     def _timeouts(self, prepared: Prepared) -> list[float]:
         by_id = {c.id: c for c in prepared.assignment.checks}

@@ -47,3 +47,17 @@ def test_public_inputs_do_not_depend_on_the_secret(engine, bp_manual) -> None:
         a = other.prepare(public_only(bp_manual)).case_inputs[given.id][0]["w"]
     b = engine.prepare(public_only(bp_manual)).case_inputs[given.id][0]["w"]
     assert (a == b).all()
+
+
+def test_a_dead_worker_is_replaced_and_the_batch_goes_on(bp_manual) -> None:
+    from conftest import ROOT
+
+    correct = ROOT / "submissions" / "bp-manual" / "correct"
+    with Engine(jobs=1, secret="respawn", preload=["numpy", "torch"], require=[]) as engine:
+        prepared = engine.prepare(bp_manual)
+        for worker in list(engine._workers):
+            worker.process.kill()
+            worker.process.wait()
+        result = engine.grade(prepared, correct)
+        assert result.score == result.max_score
+        assert all(w.alive for w in engine._workers if w.preload == ["numpy"])

@@ -95,8 +95,11 @@ class Worker:
             self.wait_ready()
             self._next += 1
             request = {**request, "id": self._next}
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
+            try:
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()
+            except OSError as exc:
+                raise GraderError(f"the sandbox worker is gone ({exc.strerror or exc})") from None
             return self._read()
 
     @property
