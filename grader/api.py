@@ -157,7 +157,10 @@ def write_submission(result: Result, out: Path) -> None:
 
 
 def write_submission_dict(data: dict[str, Any], out: Path) -> None:
-    folder = out / data["submission"]
+    name = str(data["submission"])
+    if not name or name in (".", "..") or "/" in name or "\x00" in name:
+        raise GraderError(f"refusing to write results for a submission id that is not a plain folder name: {name!r}")
+    folder = out / name
     write_atomic(folder / "result.json", json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     write_atomic(folder / "report.html", report.render_result(data))
 

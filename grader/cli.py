@@ -196,6 +196,7 @@ def _with_progress(stream: Iterator[dict[str, Any]], total: int, name: str) -> I
         note = f" ({data['status']}: {data.get('message', '')})" if data["status"] != "graded" else ""
         click.echo(f"[{done}/{total}] {data['submission']}: {data['score']:g} / {data['max_score']:g}{note}"
                    f"  {rate:.1f}/s, ETA {eta:.0f} s")
+        yield data
 
 
 @main.command()

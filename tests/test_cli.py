@@ -62,6 +62,8 @@ def test_grade_writes_results_reports_and_gradebook(tmp_path: Path) -> None:
     subs = [str(EXAMPLES / name) for name in ("correct", "hardcoded", "crash-at-import")]
     result = grader("grade", "bp-manual", *subs, "--out", str(out), "--jobs", "2")
     assert result.returncode == 0, result.stderr
+    assert "graded 3 submission(s) of bp-manual; mean 5.00 / 10" in result.stdout
+    assert "[3/3]" in result.stdout and "ETA" in result.stdout
     for name in ("correct", "hardcoded", "crash-at-import"):
         data = json.loads((out / name / "result.json").read_text())
         assert data["schema"] == "grader.result/1" and data["assignment"] == "bp-manual"

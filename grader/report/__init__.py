@@ -1,15 +1,33 @@
 """HTML reports: pure ``render`` functions over jinja2 templates with autoescape on.
 
 Everything a submission produced (messages quoting its values, its stdout and
-stderr, file names) is data to these templates, so it is always escaped: no
-active HTML can come from a submission.
+stderr, its id, labels in its charts) is data to these templates, so it is
+always escaped: no active HTML can come from a submission. As a second line of
+defence each page carries a Content-Security-Policy that blocks every script
+except the one sorting script of the class summary (allowed by its hash), and
+every fetch: the pages are single self-contained files that work from disk.
+
+Hidden checks show their status, score and message, never inputs or expected
+values: only an allow-list of their ``details`` reaches a page (counts and
+error sizes, the names of wrong weights, the student's own curves).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import math
+import re
+import statistics
+from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
+
+from grader.report import plots
+from grader.results import result_flags
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("grader.report", "templates"),
@@ -20,39 +38,232 @@ _ENV = jinja2.Environment(
 )
 
 STATUS_LABELS = {
-    "passed": "passed", "failed": "failed", "partial": "partial", "error": "error",
+    "passed": "passed", "failed": "failed", "partial": "partly right", "error": "error",
     "timeout": "timed out", "memory": "out of memory", "skipped": "skipped",
 }
+FLAG_LABELS = {"ungraded": "not graded", "crash": "crashed", "timeout": "timeout", "memory": "memory kill",
+               "error": "error"}
+
+MAX_OUTPUT_CHARS = 8_000      # per stream; the head and the tail are kept
+MAX_TRACEBACK_CHARS = 4_000
+MAX_TEXT_CHARS = 2_000
+
+# Details a hidden check may show: how wrong, never what was expected or what went in.
+HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "wrong", "rel_err",
+                            "nonfinite", "curves", "bars", "properties"})
+_SHOWN = frozenset({"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol",
+                    "atol", "got_at_worst", "expected_at_worst", "expected_shape", "got_shape", "expected_dtype",
+                    "got_dtype", "expected_type", "got_type", "expected_len", "got_len", "wrong", "rel_err",
+                    "traceback", "curves", "bars", "violations", "nonfinite", "missing", "curves_label", "bars_label",
+                    "properties"})
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_SORT_SCRIPT = (_ENV.loader.get_source(_ENV, "sort.js")[0]).strip()  # type: ignore[union-attr]
+_SORT_HASH = base64.b64encode(hashlib.sha256(_SORT_SCRIPT.encode()).digest()).decode()
+_CSP_BASE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
+# ------------------------------------------------------------------ helpers
 def _fmt_score(value: float) -> str:
     return f"{value:g}"
 
 
+def fmt_value(value: Any) -> str:
+    """A number or value as a person reads it: floats to 6 significant digits."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(fmt_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return clip(str(value), MAX_TEXT_CHARS)
+
+
+def fmt_error(value: Any) -> str:
+    """An error size; relative errors against (almost) zero are astronomically large, so they are capped."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "> 1e12" if value > 1e12 else f"{value:.3g}"
+    return fmt_value(value)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` without terminal escapes or control characters, its head and tail kept if too long."""
+    text = _CONTROL.sub("", _ANSI.sub("", text))
+    if len(text) <= limit:
+        return text
+    head, tail = text[: limit * 3 // 4], text[-(limit // 4):]
+    return f"{head}\n[… {len(text) - len(head) - len(tail):,} characters not shown …]\n{tail}"
+
+
+def href(submission_id: str, page: str = "report.html") -> str:
+    """A relative link to a submission's page; the id is percent-encoded as one path segment."""
+    return "./" + quote(submission_id, safe="") + "/" + page
+
+
+def _pct(score: float, max_score: float) -> float:
+    return 100.0 * score / max_score if max_score else 0.0
+
+
 _ENV.filters["score"] = _fmt_score
+_ENV.filters["value"] = fmt_value
+_ENV.filters["err"] = fmt_error
 _ENV.globals["status_label"] = lambda s: STATUS_LABELS.get(s, s)
+_ENV.globals["flag_label"] = lambda f: FLAG_LABELS.get(f, f)
+_ENV.globals["href"] = href
 
 
-def render_result(result: dict[str, Any], *, show_hidden: bool = True) -> str:
-    """The report for one submission, from its ``result.json`` data."""
-    checks = [c for c in result["checks"] if show_hidden or c["visibility"] == "public"]
-    return _ENV.get_template("result.html.j2").render(result=result, checks=checks)
+# --------------------------------------------------------- one submission
+def check_view(check: dict[str, Any], index: int) -> dict[str, Any]:
+    """What the report shows of one check; hidden checks only get their allow-listed details."""
+    hidden = check.get("visibility") != "public"
+    details = dict(check.get("details") or {})
+    if hidden:
+        details = {k: v for k, v in details.items() if k in HIDDEN_DETAILS}
+    rows: list[tuple[str, str, str]] = []      # (what, expected, got)
+    stats: list[tuple[str, str]] = []
+    if not hidden:
+        for key, label in (("type", "type"), ("len", "length"), ("shape", "shape"), ("dtype", "dtype")):
+            if f"expected_{key}" in details or f"got_{key}" in details:
+                rows.append((label, fmt_value(details.get(f"expected_{key}", "—")), fmt_value(details.get(f"got_{key}", "—"))))
+        if "expected_at_worst" in details or "got_at_worst" in details:
+            where = details.get("worst_index")
+            at = "value" + (" at [" + ", ".join(map(str, where)) + "]" if where else "")
+            rows.append((at, fmt_value(details.get("expected_at_worst", "—")), fmt_value(details.get("got_at_worst", "—"))))
+        if details.get("path"):
+            stats.append(("compared", str(details["path"])))
+    if "mismatched" in details and "size" in details:
+        stats.append(("values wrong", f"{details['mismatched']} of {details['size']}"))
+    if "nonfinite" in details:
+        stats.append(("NaN or inf values", str(details["nonfinite"])))
+    if details.get("max_abs_err") is not None:
+        stats.append(("max abs error", fmt_error(details["max_abs_err"])))
+    if details.get("max_rel_err") is not None:
+        stats.append(("max rel error", fmt_error(details["max_rel_err"])))
+    if not hidden:
+        if details.get("worst_index") is not None and details.get("step") == "values":
+            stats.append(("worst index", "[" + ", ".join(map(str, details["worst_index"])) + "]"))
+        if details.get("worst_index") and details.get("step") == "finite":
+            stats.append(("first NaN or inf at", "[" + ", ".join(map(str, details["worst_index"])) + "]"))
+        if "rtol" in details and "atol" in details:
+            stats.append(("allowed", f"|got − expected| ≤ {fmt_error(details['atol'])} + {fmt_error(details['rtol'])}·|expected|"))
+        if details.get("missing"):
+            stats.append(("missing keys", ", ".join(map(str, details["missing"]))))
+    wrong: list[tuple[str, str]] = []
+    if isinstance(details.get("wrong"), list):
+        rel = details.get("rel_err") if isinstance(details.get("rel_err"), dict) else {}
+        ordered = sorted(details["wrong"], key=lambda n: -(rel.get(n) or 0) if isinstance(rel.get(n), (int, float)) else 0)
+        wrong = [(clip(str(name), 200), fmt_error(rel[name]) if name in rel else "") for name in ordered]
+    checklist = []
+    if isinstance(details.get("properties"), list):   # property / experiment checks: one line per property
+        for item in details["properties"][:50]:
+            if isinstance(item, dict) and "passed" in item:
+                checklist.append((bool(item["passed"]), clip(str(item.get("message") or item.get("property") or ""), 600)))
+    violations = [clip(str(v), 500) for v in details.get("violations", [])][:50] if not hidden and isinstance(details.get("violations"), list) else []
+    key = f"{index}-{re.sub(r'[^A-Za-z0-9_-]', '_', str(check.get('id', '')))[:40]}"
+    charts = []
+    curves = plots.curve_groups(details.get("curves"), student_only=hidden)
+    bars = plots.bar_groups(details.get("bars"), student_only=hidden)
+    wanted = 0
+    if curves:
+        wanted += 1
+        charts.append(plots.line_chart(curves, f"{key}-curves", xlabel=plots.clean_label(details.get("curves_label") or "epoch")))
+    if bars:
+        wanted += 1
+        charts.append(plots.bar_chart(bars, f"{key}-bars", ylabel=plots.clean_label(details.get("bars_label") or "")))
+    charts = [c for c in charts if c is not None]
+    missing_chart = len(charts) < wanted
+    extra = []
+    if not hidden:
+        for name, value in details.items():
+            if name in _SHOWN:
+                continue
+            if isinstance(value, (str, int, float, bool)) or (isinstance(value, list) and len(value) <= 20
+                                                              and all(isinstance(v, (str, int, float, bool)) for v in value)):
+                extra.append((clip(str(name), 80), fmt_value(value)))
+    traceback = ""
+    if not hidden and isinstance(details.get("traceback"), str):
+        traceback = clip(details["traceback"], MAX_TRACEBACK_CHARS)
+    return {
+        "id": str(check.get("id", "")), "anchor": "check-" + key, "title": str(check.get("title") or check.get("id", "")),
+        "kind": str(check.get("kind", "")), "visibility": "hidden" if hidden else "public", "hidden": hidden,
+        "status": str(check.get("status", "")), "score": check.get("score", 0), "max_score": check.get("max_score", 0),
+        "message": clip(str(check.get("message", "")), MAX_TEXT_CHARS),
+        "description": clip(str(check.get("description", "")), MAX_TEXT_CHARS),
+        "rows": rows, "stats": stats, "wrong": wrong, "checklist": checklist, "violations": violations, "charts": charts,
+        "missing_chart": missing_chart, "extra": extra, "traceback": traceback,
+    }
 
 
+def render_result(result: dict[str, Any], *, show_hidden: bool = True, show_output: bool = True) -> str:
+    """The report for one submission, from its ``result.json`` data.
+
+    ``show_hidden=False`` leaves hidden checks out altogether (and their points
+    out of the total shown); ``show_output=False`` leaves out the captured
+    stdout/stderr, which a submission could fill with what it saw during hidden checks.
+    """
+    raw = [c for c in result.get("checks", []) if show_hidden or c.get("visibility") == "public"]
+    checks = [check_view(c, i) for i, c in enumerate(raw)]
+    score = result.get("score", 0) if show_hidden else round(sum(c.get("score", 0) for c in raw), 4)
+    max_score = result.get("max_score", 0) if show_hidden else round(sum(c.get("max_score", 0) for c in raw), 4)
+    output = result.get("output") or {}
+    streams = [(name, clip(str(output.get(name) or ""), MAX_OUTPUT_CHARS)) for name in ("stdout", "stderr")] if show_output else []
+    counts = Counter(c["status"] for c in checks)
+    return _ENV.get_template("result.html.j2").render(
+        result=result, checks=checks, score=score, max_score=max_score, pct=_pct(score, max_score),
+        passed=counts.get("passed", 0), streams=[(n, t) for n, t in streams if t.strip()],
+        flags=result_flags(result), message=clip(str(result.get("message") or ""), MAX_TEXT_CHARS),
+        csp=_CSP_BASE + "; script-src 'none'", sandbox=result.get("sandbox") or {}, timing=result.get("timing") or {},
+    )
+
+
+# --------------------------------------------------------------- the class
 def render_index(results: list[dict[str, Any]], assignment: str) -> str:
-    """The class summary: per-check pass rates and a table of submissions."""
+    """The class summary: score histogram, per-check pass rates (hardest first), and a
+    sortable table of submissions with links to their reports and flags."""
     check_ids: list[str] = []
-    titles: dict[str, str] = {}
+    info: dict[str, dict[str, Any]] = {}
     for result in results:
-        for check in result["checks"]:
-            if check["id"] not in titles:
+        for check in result.get("checks", []):
+            if check["id"] not in info:
                 check_ids.append(check["id"])
-                titles[check["id"]] = check.get("title") or check["id"]
+                info[check["id"]] = {"title": check.get("title") or check["id"], "kind": check.get("kind", ""),
+                                     "visibility": check.get("visibility", ""), "max_score": check.get("max_score", 0)}
     rates = []
-    for check_id in check_ids:
-        statuses = [c["status"] for r in results for c in r["checks"] if c["id"] == check_id]
-        passed = sum(s == "passed" for s in statuses)
-        rates.append({"id": check_id, "title": titles[check_id], "passed": passed, "total": len(statuses),
-                      "rate": passed / len(statuses) if statuses else 0.0})
-    rows = sorted(results, key=lambda r: r["submission"])
-    return _ENV.get_template("index.html.j2").render(results=rows, rates=rates, assignment=assignment)
+    for order, check_id in enumerate(check_ids):
+        statuses = Counter(c["status"] for r in results for c in r.get("checks", []) if c["id"] == check_id)
+        total = sum(statuses.values())
+        passed = statuses.get("passed", 0)
+        rates.append({"id": check_id, **info[check_id], "order": order, "passed": passed, "total": total,
+                      "rate": passed / total if total else 0.0,
+                      "failed": statuses.get("failed", 0) + statuses.get("partial", 0),
+                      "errors": statuses.get("error", 0), "timeouts": statuses.get("timeout", 0),
+                      "memory": statuses.get("memory", 0)})
+    rates.sort(key=lambda r: (r["rate"], r["order"]))
+    rows = []
+    for result in sorted(results, key=lambda r: str(r.get("submission", ""))):
+        by_id = {c["id"]: c for c in result.get("checks", [])}
+        rows.append({
+            "id": str(result.get("submission", "")), "score": result.get("score", 0),
+            "max_score": result.get("max_score", 0), "pct": _pct(result.get("score", 0), result.get("max_score", 0)),
+            "status": result.get("status", ""), "flags": result_flags(result),
+            "message": clip(str(result.get("message") or ""), 300),
+            "cells": [(cid, info[cid]["title"], by_id[cid]["status"] if cid in by_id else "missing",
+                       by_id[cid].get("score", 0) if cid in by_id else 0) for cid in check_ids],
+        })
+    scores = [r["score"] for r in rows]
+    max_score = max((r["max_score"] for r in rows), default=0)
+    flag_counts = Counter(f for r in rows for f in r["flags"])
+    chart = plots.histogram(scores, max_score) if rows else None
+    summary = {
+        "count": len(rows), "max_score": max_score,
+        "mean": statistics.fmean(scores) if scores else 0.0,
+        "median": statistics.median(scores) if scores else 0.0,
+        "full": sum(1 for r in rows if r["max_score"] and r["score"] >= r["max_score"]),
+    }
+    return _ENV.get_template("index.html.j2").render(
+        assignment=assignment, rows=rows, rates=rates, summary=summary, chart=chart, check_ids=check_ids,
+        info=info, flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
+        script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'",
+    )

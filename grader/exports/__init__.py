@@ -1,0 +1,31 @@
+"""Exports of results to other systems: Gradescope ``results.json`` and its autograder
+bundle, JUnit XML for CI, and a Markdown summary for GitHub Actions job pages.
+
+Each works on ``result.json`` data (plain dicts), so it can run on results
+graded earlier or elsewhere. Hidden checks export their status, points and
+message only (the engine already redacts their messages), never details.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain(text: Any, limit: int | None = None) -> str:
+    """Printable text: no terminal escapes or control characters (tabs and newlines kept)."""
+    out = _CONTROL.sub("", _ANSI.sub("", str(text)))
+    if limit is not None and len(out) > limit:
+        out = out[: limit - 1] + "…"
+    return out
+
+
+def check_name(check: dict[str, Any]) -> str:
+    return str(check.get("title") or check.get("id") or "check")
+
+
+def score_text(value: float) -> str:
+    return f"{value:g}"

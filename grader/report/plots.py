@@ -1,0 +1,336 @@
+"""Small charts as inline SVG: curves per epoch, grouped bars, a score histogram.
+
+Matplotlib draws them (object API, Agg-free SVG canvas, no pyplot state), with
+text kept as ``<text>`` elements that matplotlib escapes. Every chart is then
+parsed and checked against an allow-list (element names, no event handlers, no
+external references) before it is inlined, so a label taken from a submission
+can never become active markup. A chart that cannot be drawn becomes ``None``
+and the report says so in words instead of failing.
+
+The data shapes a check kind may put into its ``details``:
+
+``"curves"``: one chart of series over epochs::
+
+    {"student": [0.9, 0.5, 0.3], "reference": [0.8, 0.4, 0.2]}
+
+or one chart per metric::
+
+    {"loss": {"student": [...], "reference": [...]}, "accuracy": {"student": [...]}}
+
+``"bars"``: one value per configuration (the student's)::
+
+    {"sigmoid": 0.71, "relu": 0.93}
+
+or grouped bars, one group per configuration, one bar per series::
+
+    {"student": {"sigmoid": 0.71, "relu": 0.93}, "reference": {"sigmoid": 0.74, "relu": 0.95}}
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import textwrap
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MAX_SERIES = 8
+MAX_POINTS = 2000
+MAX_CATEGORIES = 40
+MAX_LABEL = 48
+
+# Series a hidden check may show: the student's own numbers, never the reference's.
+STUDENT_SERIES = ("student", "got", "yours", "submission")
+
+# Colours that stay distinct for the common colour-vision deficiencies (Okabe-Ito order).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+SERIES_COLOURS = {"student": "#0072B2", "got": "#0072B2", "yours": "#0072B2", "submission": "#0072B2",
+                  "reference": "#9aa3ad", "expected": "#9aa3ad"}
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+_ALLOWED_TAGS = {"svg", "defs", "style", "g", "path", "use", "text", "tspan", "clipPath", "rect", "line",
+                 "polyline", "polygon", "circle", "ellipse", "title", "desc"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class UnsafeSVG(ValueError):
+    """An SVG that would put active content or an external reference into a page."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One inline chart: its SVG markup (already checked) and a text alternative."""
+
+    svg: str
+    alt: str
+
+
+# ---------------------------------------------------------------- data shapes
+def clean_label(value: object) -> str:
+    """A short, printable label (labels may come from a submission)."""
+    text = _CONTROL.sub("", str(value)).strip()
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _series(values: object) -> list[float] | None:
+    """A list of numbers (None / NaN / inf become gaps), thinned to at most MAX_POINTS."""
+    if not isinstance(values, Sequence) or isinstance(values, (str, bytes)) or not values:
+        return None
+    numbers = [_number(v) for v in values]
+    if all(n is None for n in numbers):
+        return None
+    if len(numbers) > MAX_POINTS:
+        step = math.ceil(len(numbers) / MAX_POINTS)
+        numbers = numbers[::step]
+    return [math.nan if n is None else n for n in numbers]
+
+
+def _keep(name: str, student_only: bool) -> bool:
+    return not student_only or name.lower() in STUDENT_SERIES
+
+
+def curve_groups(curves: object, *, student_only: bool = False) -> list[tuple[str, dict[str, list[float]]]]:
+    """``details["curves"]`` as ``[(metric, {series: values})]``; anything malformed is left out."""
+    if not isinstance(curves, Mapping) or not curves:
+        return []
+    if all(isinstance(v, Mapping) for v in curves.values()):
+        groups = [(clean_label(metric), series) for metric, series in curves.items()]
+    else:
+        groups = [("", curves)]
+    out = []
+    for metric, series in groups[:MAX_SERIES]:
+        kept = {}
+        for name, values in list(series.items())[:MAX_SERIES]:
+            numbers = _series(values)
+            if numbers is not None and _keep(str(name), student_only):
+                kept[clean_label(name)] = numbers
+        if kept:
+            out.append((metric, kept))
+    return out
+
+
+def bar_groups(bars: object, *, student_only: bool = False) -> dict[str, dict[str, float]]:
+    """``details["bars"]`` as ``{series: {configuration: value}}``; a flat mapping is the student's."""
+    if not isinstance(bars, Mapping) or not bars:
+        return {}
+    nested = all(isinstance(v, Mapping) for v in bars.values())
+    raw = bars if nested else {"student": bars}
+    out: dict[str, dict[str, float]] = {}
+    for name, values in list(raw.items())[:MAX_SERIES]:
+        if not _keep(str(name), student_only):
+            continue
+        kept = {}
+        for category, value in list(values.items())[:MAX_CATEGORIES]:
+            number = _number(value)
+            if number is not None:
+                kept[clean_label(category)] = number
+        if kept:
+            out[clean_label(name)] = kept
+    return out
+
+
+# ------------------------------------------------------------------ drawing
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=72)
+    FigureCanvasSVG(fig)
+    return fig
+
+
+_RC = {
+    "svg.fonttype": "none",          # text stays text (escaped by matplotlib, selectable, small)
+    "text.parse_math": False,        # "$x$" in a label is just dollars
+    "text.usetex": False,
+    "font.family": "sans-serif",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#6b7480",
+    "axes.labelcolor": "#333b47",
+    "xtick.color": "#4d5561",
+    "ytick.color": "#4d5561",
+    "axes.grid": True,
+    "grid.color": "#e6e9ee",
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+}
+
+
+def _render(draw, key: str, width: float, height: float) -> str:
+    import matplotlib
+
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": f"grader-{key}"}):
+        fig = _figure(width, height)
+        draw(fig)
+        fig.tight_layout(pad=0.6)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return inline_svg(buffer.getvalue())
+
+
+def _colour(name: str, index: int) -> str:
+    return SERIES_COLOURS.get(name.lower(), PALETTE[index % len(PALETTE)])
+
+
+def line_chart(groups: list[tuple[str, dict[str, list[float]]]], key: str, xlabel: str = "epoch") -> Chart | None:
+    """Series per epoch, one panel per metric (student solid, reference dashed)."""
+    if not groups:
+        return None
+
+    def draw(fig: Any) -> None:
+        axes = fig.subplots(1, len(groups), squeeze=False)[0]
+        for ax, (metric, series) in zip(axes, groups):
+            for index, (name, values) in enumerate(series.items()):
+                reference = name.lower() in ("reference", "expected")
+                xs = range(1, len(values) + 1)
+                ax.plot(xs, values, label=name, color=_colour(name, index), linewidth=2.2 if not reference else 1.8,
+                        linestyle="--" if reference else "-", marker="o" if len(values) <= 30 else None, markersize=3)
+            ax.set_xlabel(xlabel)
+            if metric:
+                ax.set_title(metric, fontsize=10, loc="left")
+            if max(len(v) for v in series.values()) <= 12:
+                ax.set_xticks(list(range(1, max(len(v) for v in series.values()) + 1)))
+            ax.legend(fontsize=9)
+
+    try:
+        svg = _render(draw, key, min(4.2 * len(groups) + 0.8, 10.5), 2.9)
+    except Exception:  # noqa: BLE001 - a chart must never break a report
+        return None
+    alt = "; ".join(f"{metric or 'values'} per {xlabel}: " + ", ".join(
+        f"{name} {_fmt(_last(values))} after {len(values)}" for name, values in series.items()) for metric, series in groups)
+    return Chart(svg, alt)
+
+
+def bar_chart(groups: dict[str, dict[str, float]], key: str, ylabel: str = "") -> Chart | None:
+    """Grouped bars: one group per configuration, one bar per series."""
+    if not groups:
+        return None
+    categories: list[str] = []
+    for values in groups.values():
+        categories += [c for c in values if c not in categories]
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        n = len(groups)
+        width = 0.8 / n
+        for index, (name, values) in enumerate(groups.items()):
+            xs = [i + (index - (n - 1) / 2) * width for i in range(len(categories))]
+            heights = [values.get(c, math.nan) for c in categories]
+            bars = ax.bar(xs, heights, width=width * 0.92, label=name, color=_colour(name, index))
+            if len(categories) * n <= 16:
+                ax.bar_label(bars, labels=[_fmt(h) if not math.isnan(h) else "" for h in heights], fontsize=8, padding=2)
+        ax.set_xticks(list(range(len(categories))))
+        ax.set_xticklabels([_wrap(c) for c in categories], rotation=0 if len(categories) <= 6 else 30,
+                           ha="center" if len(categories) <= 6 else "right")
+        ax.grid(axis="x", visible=False)
+        ax.set_axisbelow(True)
+        if ylabel:
+            ax.set_ylabel(ylabel)
+        if n > 1:
+            ax.legend(fontsize=9)
+        ax.margins(y=0.15)
+
+    try:
+        svg = _render(draw, key, min(max(1.2 * len(categories) * max(1, len(groups)) ** 0.5 + 2.2, 4.0), 10.5), 3.0)
+    except Exception:  # noqa: BLE001
+        return None
+    alt = "; ".join(f"{name}: " + ", ".join(f"{c} {_fmt(v)}" for c, v in values.items()) for name, values in groups.items())
+    return Chart(svg, alt)
+
+
+def histogram(scores: list[float], max_score: float, key: str = "histogram") -> Chart | None:
+    """How many submissions reached each score band, from 0 to ``max_score``."""
+    if not scores or max_score <= 0:
+        return None
+    if float(max_score).is_integer() and max_score <= 20:
+        edges = [float(i) for i in range(int(max_score) + 1)]
+    else:
+        edges = [max_score * i / 10 for i in range(11)]
+    counts = [0] * (len(edges) - 1)
+    for score in scores:
+        index = min(max(0, sum(score >= e for e in edges[1:])), len(counts) - 1)
+        counts[index] += 1
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        widths = [b - a for a, b in zip(edges, edges[1:])]
+        bars = ax.bar(edges[:-1], counts, width=[w * 0.94 for w in widths], align="edge", color="#0072B2")
+        ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], fontsize=8, padding=2)
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_xticks(edges)
+        ax.set_xticklabels([_fmt(e) for e in edges])
+        ax.set_xlabel("score")
+        ax.set_axisbelow(True)
+        ax.set_ylabel("submissions")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="x", visible=False)
+        ax.margins(y=0.15)
+
+    try:
+        svg = _render(draw, key, 7.5, 2.6)
+    except Exception:  # noqa: BLE001
+        return None
+    alt = "score histogram: " + ", ".join(f"{_fmt(a)}–{_fmt(b)}: {c}" for a, b, c in zip(edges, edges[1:], counts))
+    return Chart(svg, alt)
+
+
+def _wrap(label: str, width: int = 14) -> str:
+    lines = textwrap.wrap(label, width, break_long_words=True) or [""]
+    return "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if isinstance(value, float) and math.isfinite(value) else str(value)
+
+
+def _last(values: list[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return finite[-1] if finite else math.nan
+
+
+# ------------------------------------------------------------------ checking
+def inline_svg(document: str) -> str:
+    """The ``<svg>`` element of a standalone SVG document, fit for inlining into HTML.
+
+    Raises :class:`UnsafeSVG` when it holds anything but drawing elements:
+    scripts, event handlers, foreign objects, links or references outside itself.
+    """
+    document = re.sub(r"<metadata>.*?</metadata>\s*", "", document, flags=re.S)
+    start = document.find("<svg")
+    if start < 0:
+        raise UnsafeSVG("no <svg> element")
+    svg = document[start:].strip()
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as exc:
+        raise UnsafeSVG(f"not well-formed: {exc}") from None
+    for element in root.iter():
+        namespace, _, tag = element.tag.rpartition("}")
+        if namespace.strip("{") != _SVG_NS or tag not in _ALLOWED_TAGS:
+            raise UnsafeSVG(f"element {tag!r} is not allowed")
+        for name, value in element.attrib.items():
+            local = name.rpartition("}")[2].lower()
+            if local.startswith("on"):
+                raise UnsafeSVG(f"event handler {local!r}")
+            if local == "href" and not value.startswith("#"):
+                raise UnsafeSVG("reference outside the chart")
+            lowered = value.lower()
+            if "javascript:" in lowered or ("url(" in lowered and not re.fullmatch(r"[^()]*(url\(#[\w.-]+\)[^()]*)+", lowered)):
+                raise UnsafeSVG(f"attribute {local!r} refers outside the chart")
+        if tag == "style" and ("@import" in (element.text or "") or "url(" in (element.text or "")):
+            raise UnsafeSVG("style sheet with external references")
+    # Natural size, shrunk to the page when narrower (CSS: max-width 100%, height auto).
+    return svg.replace("<svg", '<svg class="chart" role="img" focusable="false"', 1)
