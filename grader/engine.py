@@ -51,6 +51,7 @@ class Prepared:
     task_seeds: list[int]
     expected: list[Evaluation]
     case_inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    harness: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> what the child runs around its call
 
 
 @dataclass
@@ -158,9 +159,9 @@ class Engine:
             raise
 
     # ------------------------------------------------------------ lifecycle
-    def _kind_for(self, submission: Submission, reference_run: bool) -> str:
+    def _kind_for(self, submission: Submission, reference_run: bool, prepared: Prepared | None = None) -> str:
         """The lightest warm image that can run this submission without importing anything late."""
-        if reference_run or "light" not in self._kinds:
+        if reference_run or "light" not in self._kinds or (prepared is not None and prepared.harness):
             return "full"
         for name, data in submission.files.items():
             if name.endswith(".py") and _MENTIONS_TORCH.search(data):
@@ -227,6 +228,7 @@ class Engine:
         arrays: dict[str, np.ndarray] = {}
         forms: dict[str, dict[str, str]] = {}
         case_inputs: dict[str, list[dict[str, Any]]] = {}
+        harness: dict[str, dict[str, Any]] = {}
         for check in assignment.checks:
             secret = self.secret if check.visibility == "hidden" else "public"
             seed = derive_seed(secret, assignment.spec.seed, check.id)
@@ -237,6 +239,8 @@ class Engine:
                 input_set = check_inputs(assignment, check)
                 cases = draw_set(input_set.values, seed, input_set.cases)
             case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
+            if hasattr(kind, "harness"):  # e.g. train: datasets and a prediction step around the call
+                harness[check.id] = kind.harness(check)
             check_tasks = CHECKS[check.kind].tasks(check, len(cases))
             for task in check_tasks:
                 forms[task.input_key] = {name: value.form for name, value in cases[task.case].items()}
@@ -248,7 +252,7 @@ class Engine:
         inputs_path = inputs_dir / "inputs.npz"
         np.savez(inputs_path, **arrays)
         os.chmod(inputs_path, 0o644)
-        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs)
+        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs, harness)
 
     def _reference(self, prepared: Prepared) -> list[Evaluation]:
         assignment = prepared.assignment
@@ -351,7 +355,7 @@ class Engine:
         box_kind = "directory"
         start = 0
         last_data: Path | None = None
-        pool = self._pools[self._kind_for(submission, reference_run)]
+        pool = self._pools[self._kind_for(submission, reference_run, prepared)]
         worker = pool.get()
         try:
             while True:
@@ -437,9 +441,19 @@ class Engine:
             "modules": prepared.assignment.modules, "start": start,
             "seed": derive_seed(prepared.assignment.spec.seed, "import"),
             "tasks": [{"check": t.check_id, "expr": t.expr, "inputs": t.input_key, "seed": s,
-                       "oracle": t.oracle if reference_run else None}
+                       "oracle": t.oracle if reference_run else None,
+                       "harness": self._harness(prepared, t.check_id, reference_run)}
                       for t, s in zip(prepared.tasks, prepared.task_seeds)],
+            # loaded by the worker before it forks, so every child inherits them
+            "datasets": sorted({(h["dataset"], h["root"]) for h in prepared.harness.values() if "dataset" in h}),
         }
+
+    @staticmethod
+    def _harness(prepared: Prepared, check_id: str, reference_run: bool) -> dict[str, Any] | None:
+        harness = prepared.harness.get(check_id)
+        if harness is not None and reference_run and harness.get("skip_reference"):
+            return {"skip": True}  # the judge never looks at the reference's run (e.g. training)
+        return harness
 
     @staticmethod
     def _collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], start: int,

@@ -7,6 +7,7 @@ numbers, which becomes a float64 array) or a generator drawn by the grader:
     y: {normal: [0, 1], shape: [4, 3], dtype: float32, as: tensor}
     epochs: {integers: [5, 20]}
     x: {value: [[1, 2], [3, 4]], dtype: float32, as: tensor}
+    activation: relu                 # a string reaches the code as a str
 
 ``cases: N`` in a set draws it N times. Inputs are drawn in the grader process
 with NumPy only, from a seed students never see for hidden checks, then shipped
@@ -88,6 +89,12 @@ def parse_value(raw: Any) -> _Generator | Any:
 
 
 def _literal_array(raw: Any, dtype: str | None = None) -> np.ndarray | int | float | bool:
+    if isinstance(raw, str):
+        if dtype is not None:
+            raise ValueError(f"a string input ({raw!r}) cannot have a dtype")
+        if len(raw) > 1000:
+            raise ValueError("a string input may hold at most 1000 characters")
+        return np.asarray(raw)  # 0-d unicode array: survives np.savez/np.load without pickle
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, (int, float)) and dtype is None:
@@ -98,14 +105,18 @@ def _literal_array(raw: Any, dtype: str | None = None) -> np.ndarray | int | flo
         except (ValueError, TypeError) as exc:
             raise ValueError(f"expected a number or a (nested) list of numbers: {exc}") from None
         return arr
-    raise ValueError(f"expected a number, a list of numbers or a generator mapping, got {type(raw).__name__}")
+    raise ValueError(f"expected a number, a string, a list of numbers or a generator mapping, got {type(raw).__name__}")
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "U"
 
 
 def draw(spec: Any, rng: np.random.Generator) -> InputValue:
     """Materialise one input from its parsed spec."""
     if not isinstance(spec, _Generator):
         value = _literal_array(spec)
-        return InputValue(value, "array" if isinstance(value, np.ndarray) else "scalar")
+        return InputValue(value, "array" if isinstance(value, np.ndarray) and not _is_text(value) else "scalar")
     size = tuple(spec.shape) if spec.shape is not None else None
     if isinstance(spec, Uniform):
         out: Any = rng.uniform(spec.uniform[0], spec.uniform[1], size=size)
@@ -115,6 +126,8 @@ def draw(spec: Any, rng: np.random.Generator) -> InputValue:
         out = rng.integers(spec.integers[0], spec.integers[1], size=size, endpoint=True)
     else:
         out = _literal_array(spec.value, spec.dtype)
+    if _is_text(out):
+        return InputValue(out, "scalar")
     if isinstance(out, np.ndarray):
         if spec.dtype:
             out = out.astype(spec.dtype)

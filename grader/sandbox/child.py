@@ -257,6 +257,8 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
         try:
             if task.get("oracle"):
                 result = _run_oracle(task["oracle"], values)
+            elif task.get("harness"):
+                result = _run_harness(task["harness"], task["seed"], values, parsed, resolve)
             else:
                 result = calls.evaluate(parsed[task["expr"]], resolve, values)
             buffers: list[bytes] = []
@@ -322,6 +324,18 @@ def _run_oracle(oracle: dict[str, Any], values: dict[str, Any]) -> Any:
     wrt = [args[oracle["args"].index(n)] for n in oracle["wrt"]]
     grads = torch.autograd.grad(out, wrt)
     return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], parsed: dict[str, Any],
+                 resolve: Any) -> Any:
+    """A check that wraps its call (``train``: the worker's dataset in, predictions out)."""
+    if harness.get("skip"):
+        return None
+    from grader import datasets
+
+    data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
+    return datasets.train_and_predict(data, harness, seed, values,
+                                      lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
 
 
 def _describe(exc: BaseException, box: str) -> dict[str, Any]:

@@ -174,11 +174,19 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
         _INPUTS.clear()
         _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
     inputs = _INPUTS[job["inputs"]]
+    if job.get("datasets"):
+        from grader import datasets
+        for name, root in job["datasets"]:
+            datasets.load_in_worker(name, root)
     parsed = {}
     for task in job["tasks"]:
-        if task["expr"] not in _PARSED:
-            _PARSED[task["expr"]] = parse(task["expr"])
-        parsed[task["expr"]] = _PARSED[task["expr"]]
+        harness = task.get("harness") or {}
+        for expr in (task["expr"], harness.get("train"), harness.get("predict")):
+            if expr is None:
+                continue
+            if expr not in _PARSED:
+                _PARSED[expr] = parse(expr)
+            parsed[expr] = _PARSED[expr]
     plan = ChildPlan(**request["plan"])
     rundir = request["rundir"]
     entered = time.monotonic()

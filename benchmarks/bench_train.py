@@ -1,0 +1,137 @@
+"""Training cost inside the grader vs bare torch vs the d2l DataLoader way.
+
+Trains the concise MLP of ``assignments/mlp`` (784-256-10, SGD lr 0.1, batch 256) for
+``--epochs`` epochs three ways, one thread each, in one run:
+
+  (a) bare torch: the training set preloaded as float tensors, the reference's ``train_concise``;
+  (b) the grader: the same function graded by a ``train`` check (warm worker, sandboxed child,
+      data inherited from the worker, test predictions, accuracy in the grader);
+  (c) d2l: ``FashionMNIST(transform=ToTensor())`` and a shuffling ``DataLoader`` (``--loader-workers``,
+      4 in d2l's ``load_data_fashion_mnist``), the same model and optimiser.
+
+Prints each wall time and the ratios (targets: (b) <= 1.15 x (a); (c) >= 10 x (b)).
+
+    GRADER_DATA=../shared/data/fashion-mnist python benchmarks/bench_train.py [--epochs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import torch
+
+from grader import api, datasets
+from grader.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "assignments" / "mlp" / "reference" / "mlp.py"
+
+
+def reference_module():
+    spec = importlib.util.spec_from_file_location("mlp_reference", REFERENCE)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def bare(root: Path, epochs: int) -> tuple[float, float]:
+    """(training seconds, test accuracy) with preloaded tensors."""
+    from torchvision.datasets import FashionMNIST
+
+    mlp = reference_module()
+    train, test = FashionMNIST(str(root), train=True), FashionMNIST(str(root), train=False)
+    X, y = train.data.unsqueeze(1).float().div_(255), train.targets
+    torch.manual_seed(0)
+    began = time.perf_counter()
+    model = mlp.train_concise(X, y, epochs, 0.1, 256)
+    seconds = time.perf_counter() - began
+    with torch.no_grad():
+        accuracy = (model(test.data.unsqueeze(1).float().div_(255)).argmax(1) == test.targets).float().mean().item()
+    return seconds, accuracy
+
+
+def in_grader(epochs: int) -> tuple[float, float, float]:
+    """(grade wall seconds, training seconds inside the child, accuracy) for one graded submission."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "bench-train"
+        (folder / "reference").mkdir(parents=True)
+        (folder / "reference" / "mlp.py").write_bytes(REFERENCE.read_bytes())
+        (folder / "assignment.yaml").write_text(textwrap.dedent(f"""
+            name: bench-train
+            title: training benchmark
+            files: [mlp.py]
+            sandbox: {{timeout_s: 600, memory_mb: 2048}}
+            checks:
+              - id: train
+                kind: train
+                train: train_concise(X, y, num_epochs, lr, batch_size)
+                predict: model(X)
+                inputs: {{num_epochs: {epochs}, lr: 0.1, batch_size: 256}}
+                tiers: [{{min_accuracy: 0.5, credit: 1.0}}]
+            """))
+        assignment = api.load_assignment(folder)
+        with Engine(jobs=1, secret="bench", preload=["numpy", "torch"]) as engine:
+            prepared = engine.prepare(assignment)
+            engine.grade(prepared, folder / "reference")  # the worker loads the data once, here
+            began = time.perf_counter()
+            result = engine.grade(prepared, folder / "reference")
+            wall = time.perf_counter() - began
+        details = result.checks[0].details
+        return wall, details["train_seconds"][0], details["accuracy"]
+
+
+def d2l_way(root: Path, epochs: int, workers: int) -> tuple[float, float]:
+    """(training seconds, last-batch-free test accuracy) the way d2l 4.3 trains: ToTensor + DataLoader."""
+    from torch.utils.data import DataLoader
+    from torchvision import transforms
+    from torchvision.datasets import FashionMNIST
+
+    mlp = reference_module()
+    train = FashionMNIST(str(root), train=True, transform=transforms.ToTensor())
+    test = FashionMNIST(str(root), train=False, transform=transforms.ToTensor())
+    torch.manual_seed(0)
+    model = mlp.concise_net()
+    loss = torch.nn.CrossEntropyLoss(reduction="none")
+    trainer = torch.optim.SGD(model.parameters(), lr=0.1)
+    began = time.perf_counter()
+    for _ in range(epochs):
+        for X, y in DataLoader(train, 256, shuffle=True, num_workers=workers):
+            trainer.zero_grad()
+            loss(model(X), y).mean().backward()
+            trainer.step()
+    seconds = time.perf_counter() - began
+    correct = 0
+    with torch.no_grad():
+        for X, y in DataLoader(test, 1000, num_workers=workers):
+            correct += int((model(X).argmax(1) == y).sum())
+    return seconds, correct / len(test)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--loader-workers", type=int, default=4, help="DataLoader workers for (c); d2l uses 4")
+    parser.add_argument("--skip-d2l", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    root = datasets.locate()
+    print(f"concise MLP, {args.epochs} epochs, one thread, data in {root}")
+    a, acc_a = bare(root, args.epochs)
+    print(f"(a) bare torch, preloaded tensors : {a:7.2f} s   accuracy {acc_a:.4f}")
+    b, b_train, acc_b = in_grader(args.epochs)
+    print(f"(b) grader, one graded submission : {b:7.2f} s   (training {b_train:.2f} s)   accuracy {acc_b:.4f}")
+    print(f"    grader / bare torch           : {b / a:7.3f} x  (target <= 1.15)")
+    if not args.skip_d2l:
+        c, acc_c = d2l_way(root, args.epochs, args.loader_workers)
+        print(f"(c) d2l ToTensor + DataLoader({args.loader_workers}) : {c:7.2f} s   accuracy {acc_c:.4f}")
+        print(f"    d2l way / grader              : {c / b:7.2f} x  (target >= 10)")
+
+
+if __name__ == "__main__":
+    main()

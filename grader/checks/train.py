@@ -1,0 +1,198 @@
+"""``train``: train the student's model in the sandbox, then the grader measures its test accuracy.
+
+    - id: train-concise
+      kind: train
+      dataset: fashion-mnist
+      train: train_concise(X, y, num_epochs, lr, batch_size)   # X, y: the training images and labels
+      predict: model(X)            # model: what train returned; X: a batch of held-out test images
+      inputs: {num_epochs: 10, lr: 0.1, batch_size: 256}
+      tiers:
+        - {min_accuracy: 0.78, credit: 1.0}
+        - {min_accuracy: 0.65, credit: 0.5}
+      device: auto                 # CUDA when the child can use it, else CPU
+      timeout_s: 300               # the wall-clock budget for training and predicting
+
+``X`` is float32 of shape (N, 1, 28, 28) in [0, 1] (what d2l's ``ToTensor`` gives),
+``y`` int64 of shape (N,). The child seeds every generator from the grader's seed and
+runs single-threaded, so a submission graded twice gets the same accuracy to the last
+digit. Only the predicted labels come back; the grader holds the test labels and
+computes the accuracy itself. ``runs: N`` trains N times from N seeds and scores the
+mean accuracy (each run's accuracy is in the details).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from grader import calls, datasets
+from grader import inputs as inp
+from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.values import ArrayValue, ScalarValue
+
+TRAIN_NAMES = {"X", "y"}
+PREDICT_NAMES = {"X", "model"}
+
+
+class Tier(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_accuracy: float = Field(ge=0, le=1)
+    credit: float = Field(ge=0, le=1)
+
+
+class TrainSpec(CheckSpec):
+    kind: str = "train"
+    dataset: Literal["fashion-mnist"] = "fashion-mnist"
+    train: str = Field(description="training call; X and y are the training images and labels")
+    predict: str = Field(description="prediction call; model is what train returned, X a batch of test images")
+    inputs: dict[str, Any] = Field(default_factory=dict, description="other arguments: literal numbers")
+    tiers: list[Tier] = Field(min_length=1, description="credit by test accuracy, best tier first")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    runs: int = Field(default=1, ge=1, le=100, description="train this many times from different seeds")
+
+    @field_validator("train", "predict")
+    @classmethod
+    def _call(cls, expr: str) -> str:
+        calls.parse(expr)  # CallSyntaxError is a ValueError: pydantic reports it with the key path
+        return expr
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, values: dict[str, Any]) -> dict[str, Any]:
+        for key, raw in values.items():
+            if not isinstance(key, str) or not key.isidentifier() or key in TRAIN_NAMES | PREDICT_NAMES:
+                raise ValueError(f"input names must be identifiers other than X, y and model; got {key!r}")
+            inp.parse_value(raw)
+        return values
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
+        ordered = sorted(tiers, key=lambda t: -t.min_accuracy)
+        if [t.credit for t in ordered] != sorted((t.credit for t in ordered), reverse=True):
+            raise ValueError("a tier with a higher min_accuracy must give at least as much credit")
+        return ordered
+
+    @model_validator(mode="after")
+    def _names(self) -> TrainSpec:
+        for expr, allowed in ((self.train, TRAIN_NAMES), (self.predict, PREDICT_NAMES | TRAIN_NAMES)):
+            used, _called = calls.names(calls.parse(expr))
+            unknown = sorted(used - allowed - set(self.inputs))
+            if unknown:
+                raise ValueError(f"{expr}: {', '.join(unknown)} not among the check's inputs "
+                                 f"({', '.join(sorted(allowed | set(self.inputs)))})")
+        return self
+
+
+class Train:
+    """Proves the student's training code learns: trained in the sandbox on the training set from
+    the grader's seed within the time and memory budget, the model's predictions on held-out test
+    images (whose labels never enter the sandbox) reach the accuracy of the tier it is credited."""
+
+    name: ClassVar[str] = "train"
+    Spec: ClassVar[type[CheckSpec]] = TrainSpec
+
+    def draw(self, spec: TrainSpec, assignment: Any, seed: int) -> list[dict[str, inp.InputValue]]:
+        """One case per run (every run gets the same inputs and its own seed)."""
+        rng = np.random.default_rng(seed)
+        case = {name: inp.draw(inp.parse_value(raw), rng) for name, raw in spec.inputs.items()}
+        return [dict(case) for _ in range(spec.runs)]
+
+    def harness(self, spec: TrainSpec) -> dict[str, Any]:
+        """What the child runs around the call (the engine hands it to every run of this check).
+
+        Without the data nothing runs: the judge then reports, in one sentence, where the
+        grader looked and what to set, and the assignment's other checks still grade.
+        """
+        try:
+            root = datasets.locate(spec.dataset)
+        except datasets.DataMissing as exc:
+            return {"skip": True, "missing": str(exc), "skip_reference": True}
+        return {"dataset": spec.dataset, "root": str(root), "train": spec.train,
+                "predict": spec.predict, "device": spec.device, "skip_reference": True}
+
+    def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
+        return [Task(spec.id, case, spec.train, f"{spec.id}/{case}") for case in range(cases)]
+
+    def judge(self, spec: TrainSpec, ctx: JudgeContext) -> Outcome:
+        try:
+            labels = datasets.test_labels(str(datasets.locate(spec.dataset)), spec.dataset)
+        except datasets.DataMissing as exc:
+            return Outcome("error", 0.0, f"This check could not run: {exc}")
+        runs = []
+        for index, got in enumerate(ctx.got):
+            run, problem = _run(got.value, len(labels))
+            if problem:
+                where = f" (run {index + 1} of {len(ctx.got)})" if len(ctx.got) > 1 else ""
+                return Outcome.failed(f"{spec.predict} {problem}{where}.")
+            run["accuracy"] = float(np.mean(run.pop("predictions") == labels))
+            runs.append(run)
+        accuracy = float(np.mean([r["accuracy"] for r in runs]))
+        credit, tier = _credit(spec.tiers, accuracy)
+        details = {"accuracy": accuracy, "accuracies": [r["accuracy"] for r in runs], "tier": tier,
+                   "credit": credit, "tiers": [t.model_dump() for t in spec.tiers],
+                   "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
+                   "train_seconds": [round(r["train_seconds"], 3) for r in runs]}
+        message = _message(spec, accuracy, credit, runs)
+        status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
+        return Outcome(status, credit, message, details)
+
+
+def _run(value: Any, count: int) -> tuple[dict[str, Any], str | None]:
+    """Validate what one run sent back (plain data decoded by the grader)."""
+    if not isinstance(value, dict):
+        return {}, "returned nothing the grader could read"
+    pred = value.get("predictions")
+    if not isinstance(pred, ArrayValue) or pred.array.shape != (count,) or pred.array.dtype.kind not in "iu":
+        return {}, f"did not give one predicted class per test image ({count})"
+    out: dict[str, Any] = {"predictions": pred.array}
+    for key, default in (("train_loss", math.nan), ("train_seconds", 0.0), ("nonfinite_rows", 0)):
+        item = value.get(key)
+        out[key] = float(item.value) if isinstance(item, ScalarValue) and not isinstance(item.value, complex) else default
+    device = value.get("device")
+    out["device"] = device if isinstance(device, str) else "unknown"
+    return out, None
+
+
+def _credit(tiers: list[Tier], accuracy: float) -> tuple[float, int | None]:
+    for index, tier in enumerate(tiers):  # best first (sorted at load)
+        if accuracy >= tier.min_accuracy:
+            return tier.credit, index
+    return 0.0, None
+
+
+def _message(spec: TrainSpec, accuracy: float, credit: float, runs: list[dict[str, Any]]) -> str:
+    """What happened, in words a student can act on."""
+    top = spec.tiers[0].min_accuracy
+    mean = "mean test accuracy" if len(runs) > 1 else "test accuracy"
+    head = f"Your trained model reached a {mean} of {accuracy:.2%}"
+    if credit >= 1:
+        return f"{head} (full credit needs {top:.0%})."
+    earned = (f"; that earns {credit:.0%} of the points (full credit needs {top:.0%})" if credit > 0
+              else f"; full credit needs {top:.0%}, and no tier was reached")
+    loss = runs[0]["train_loss"]
+    chance = 1.0 / datasets.CLASSES
+    if accuracy < 2 * chance:
+        if not math.isfinite(loss) or loss > math.log(datasets.CLASSES) + 0.15 or any(r["nonfinite_rows"] for r in runs):
+            why = (f" That is no better than guessing, and the training loss ended at {_loss(loss)}, worse than "
+                   "the 2.30 of a uniform guess: training diverged. Typical causes are weights initialised far too large (e.g. std 1 instead of 0.01), "
+                   "a learning rate that is too high, or gradients that are never reset to zero between steps.")
+        elif abs(loss - math.log(datasets.CLASSES)) < 0.15:
+            why = (f" That is no better than guessing, and the training loss stayed near {loss:.2f} (= ln 10, the "
+                   "loss of a uniform guess): the parameters barely changed. Check that the optimiser updates "
+                   "them (requires_grad, the SGD step, the learning rate) and that the model uses them.")
+        else:
+            why = (f" That is no better than guessing (the training loss ended at {_loss(loss)}). Check that the "
+                   "model's outputs line up with the labels and that training actually ran.")
+    else:
+        why = (f" The training loss ended at {_loss(loss)}. A correct model learns more within the same budget; "
+               "typical causes are the initialisation scale (the assignment asks for std 0.01), the learning "
+               "rate, or the way minibatches and the update are computed.")
+    return head + earned + "." + why
+
+
+def _loss(loss: float) -> str:
+    return f"{loss:.3g}" if math.isfinite(loss) else "NaN/infinity"

@@ -1,0 +1,217 @@
+"""Datasets for ``train`` checks: found by the grader, loaded once per warm worker, used in children.
+
+Three processes, three roles:
+
+- the **grader** locates the data (:func:`locate`; ``$GRADER_DATA``, else
+  ``~/.cache/grader/data``; a download only with ``GRADER_DOWNLOAD=1``) and reads
+  the **test labels** itself (:func:`test_labels`) to score predictions;
+- the **warm worker** loads the training images and labels and the test *images*
+  through ``torchvision.datasets.FashionMNIST(root, download=False)`` once, as
+  uint8 tensors (:func:`load_in_worker`), before it forks; the test labels are
+  never read there, so no child can find them in memory it inherited;
+- each **child** turns them into float tensors, calls the student's training
+  function and returns only its predictions on the test images
+  (:func:`train_and_predict`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.errors import GraderError
+
+ENV_DIR = "GRADER_DATA"
+ENV_DOWNLOAD = "GRADER_DOWNLOAD"
+FASHION_MNIST = "fashion-mnist"
+KNOWN = (FASHION_MNIST,)
+_RAW = ("FashionMNIST", "raw")
+_FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
+          "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
+CLASSES = 10
+LOSS_SAMPLE = 10_000     # training images the child uses to report the final training loss
+
+
+class DataMissing(GraderError):
+    """The dataset a check needs is not on disk (and may not be downloaded)."""
+
+
+def data_dir() -> Path:
+    """The data folder: ``$GRADER_DATA``, else ``$XDG_CACHE_HOME/grader/data`` (``~/.cache/grader/data``)."""
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "grader" / "data"
+
+
+def download_allowed() -> bool:
+    return os.environ.get(ENV_DOWNLOAD, "").strip().lower() in ("1", "true", "yes")
+
+
+def _raw_folder(root: Path) -> Path:
+    return root.joinpath(*_RAW)
+
+
+def _present(root: Path) -> bool:
+    return all((_raw_folder(root) / name).is_file() for name in _FILES.values())
+
+
+def locate(name: str = FASHION_MNIST, root: Path | None = None, download: bool | None = None) -> Path:
+    """The absolute root holding ``FashionMNIST/raw/`` (torchvision's layout); raises :class:`DataMissing`.
+
+    Downloads (in the grader process, never in a sandbox) only when ``download`` is
+    true, or ``$GRADER_DOWNLOAD=1`` when it is None.
+    """
+    if name not in KNOWN:
+        raise DataMissing(f"unknown dataset {name!r}; known: {', '.join(KNOWN)}")
+    root = (root or data_dir()).resolve()
+    if _present(root):
+        return root
+    if download if download is not None else download_allowed():
+        try:
+            from torchvision.datasets import FashionMNIST
+            for train in (True, False):
+                FashionMNIST(str(root), train=train, download=True)
+        except Exception as exc:  # noqa: BLE001 - offline, disk full, ...: one sentence either way
+            raise DataMissing(f"Fashion-MNIST is not in {root} and downloading it failed ({exc}); "
+                              f"set {ENV_DIR} to a folder holding FashionMNIST/raw/") from None
+        if _present(root):
+            return root
+    raise DataMissing(f"Fashion-MNIST is not in {root} (looked for {_raw_folder(root)}/{_FILES['train_images']}); "
+                      f"set {ENV_DIR} to the folder that holds FashionMNIST/raw/, or {ENV_DOWNLOAD}=1 to download it there.")
+
+
+def _read_idx(path: Path, magic: int) -> np.ndarray:
+    """An IDX file (big-endian header, uint8 body) as a NumPy array, with its header checked."""
+    data = path.read_bytes()
+    if len(data) < 8 or int.from_bytes(data[:4], "big") != magic:
+        raise DataMissing(f"{path} is not an IDX file of the expected kind (bad magic number)")
+    dims = magic & 0xFF
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims)
+    if body.size != math.prod(shape):
+        raise DataMissing(f"{path} is truncated ({body.size} bytes for shape {shape})")
+    return body.reshape(shape)
+
+
+@functools.lru_cache(maxsize=4)
+def test_labels(root: str, name: str = FASHION_MNIST) -> np.ndarray:
+    """The held-out labels, read in the grader process only (never by a worker or a child)."""
+    labels = _read_idx(_raw_folder(Path(root)) / _FILES["test_labels"], 2049).astype(np.int64)
+    labels.setflags(write=False)
+    return labels
+
+
+# ------------------------------------------------------------------ warm worker
+
+@dataclass(frozen=True)
+class InMemory:
+    """A dataset as the warm worker holds it: uint8 images, int64 training labels, no test labels."""
+
+    train_images: Any        # torch.uint8 (N, 28, 28)
+    train_labels: Any        # torch.int64 (N,)
+    test_images: Any         # torch.uint8 (M, 28, 28)
+
+
+_LOADED: dict[tuple[str, str], InMemory] = {}
+
+
+def load_in_worker(name: str, root: str) -> InMemory:
+    """Load a dataset once per worker (before it forks: every child inherits the same pages).
+
+    Uses ``FashionMNIST(root, train=True, download=False)`` for the training split and
+    torchvision's own IDX reader for the test images alone. No torch op that could
+    start a thread pool runs here (only ``frombuffer`` and ``view``).
+    """
+    key = (name, root)
+    if key not in _LOADED:
+        if name not in KNOWN:
+            raise ValueError(f"unknown dataset {name!r}")
+        from torchvision.datasets import FashionMNIST
+        from torchvision.datasets.mnist import read_image_file
+
+        train = FashionMNIST(root, train=True, download=False)
+        test_images = read_image_file(os.path.join(train.raw_folder, _FILES["test_images"]))
+        _LOADED.clear()  # one dataset at a time: a worker serves one assignment per batch
+        _LOADED[key] = InMemory(train.data, train.targets, test_images)
+    return _LOADED[key]
+
+
+# ------------------------------------------------------------------------ child
+
+def pick_device(wanted: str) -> Any:
+    """``cpu``, ``cuda``, or ``auto`` (CUDA when usable in this child, else CPU). CUDA starts here, in the child."""
+    import torch
+
+    if wanted == "cpu":
+        return torch.device("cpu")
+    usable = torch.cuda.is_available()
+    if wanted == "cuda" and not usable:
+        raise RuntimeError("this check asks for a CUDA device and none is usable here")
+    return torch.device("cuda" if usable else "cpu")
+
+
+def as_float_images(images: Any, device: Any) -> Any:
+    """uint8 (N, 28, 28) -> float32 (N, 1, 28, 28) in [0, 1], as d2l's ToTensor gives them."""
+    return images.to(device).unsqueeze(1).float().div_(255.0)
+
+
+def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values: dict[str, Any],
+                      evaluate: Callable[[str, dict[str, Any]], Any]) -> dict[str, Any]:
+    """Run the student's training call, then their prediction call on the test images.
+
+    ``evaluate(expr, values)`` evaluates a call expression with the submission's names.
+    Returns plain data: predicted labels, the device, seconds, the final training loss on
+    the first images of the training set (for the message only; scores never use it).
+    """
+    import torch
+
+    device = pick_device(harness.get("device", "auto"))
+    if device.type == "cuda":
+        torch.cuda.manual_seed_all(seed)
+    X = as_float_images(data.train_images, device)
+    y = data.train_labels.to(device)
+    began = time.perf_counter()
+    model = evaluate(harness["train"], {**values, "X": X, "y": y})
+    seconds = time.perf_counter() - began
+    if isinstance(model, torch.nn.Module):
+        model.eval()
+    del X
+    chunk = int(harness.get("eval_batch", 1000))
+    predictions = []
+    loss_sum, loss_count, nonfinite = 0.0, 0, 0
+    with torch.no_grad():
+        test = data.test_images
+        for start in range(0, len(test), chunk):
+            batch = as_float_images(test[start:start + chunk], device)
+            logits = _logits(evaluate(harness["predict"], {**values, "X": batch, "model": model}), len(batch))
+            nonfinite += int((~torch.isfinite(logits)).any(dim=1).sum())
+            predictions.append(logits.argmax(dim=1).to("cpu", torch.int64))
+        for start in range(0, min(LOSS_SAMPLE, len(data.train_images)), chunk):
+            batch = as_float_images(data.train_images[start:start + chunk], device)
+            logits = _logits(evaluate(harness["predict"], {**values, "X": batch, "model": model}), len(batch)).double()
+            target = data.train_labels[start:start + chunk].to(device)
+            loss_sum += float(torch.nn.functional.cross_entropy(logits, target, reduction="sum"))
+            loss_count += len(batch)
+    return {"predictions": torch.cat(predictions).numpy(), "device": str(device), "train_seconds": seconds,
+            "train_loss": loss_sum / max(1, loss_count), "nonfinite_rows": nonfinite}
+
+
+def _logits(out: Any, rows: int) -> Any:
+    """The prediction call's result as a float (rows, 10) tensor, or a TypeError a student can read."""
+    import torch
+
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"the prediction call must return a tensor of shape ({rows}, {CLASSES}), got {type(out).__name__}")
+    if tuple(out.shape) != (rows, CLASSES):
+        raise TypeError(f"the prediction call must return one row of {CLASSES} scores per image: "
+                        f"expected shape ({rows}, {CLASSES}), got {tuple(out.shape)}")
+    return out.detach().float()

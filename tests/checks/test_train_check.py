@@ -1,0 +1,108 @@
+"""The ``train`` kind without training: spec validation and judging of hand-made predictions."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from conftest import ROOT
+from grader import datasets
+from grader.checks.base import Evaluation, JudgeContext
+from grader.checks.train import Train, TrainSpec
+from grader.values import ArrayValue, ScalarValue
+
+SHARED = Path(os.environ.get("GRADER_DATA") or ROOT.parent / "shared" / "data" / "fashion-mnist").resolve()
+pytestmark = pytest.mark.skipif(not datasets._present(SHARED), reason=f"no Fashion-MNIST in {SHARED} (set GRADER_DATA)")
+
+BASE = {"id": "train-it", "kind": "train", "train": "fit(X, y, epochs)", "predict": "model(X)",
+        "inputs": {"epochs": 10}, "tiers": [{"min_accuracy": 0.7, "credit": 0.5}, {"min_accuracy": 0.8, "credit": 1.0}]}
+
+
+@pytest.fixture(autouse=True)
+def data_env(monkeypatch) -> None:
+    monkeypatch.setenv("GRADER_DATA", str(SHARED))
+
+
+def spec(**overrides) -> TrainSpec:
+    return TrainSpec.model_validate({**BASE, **overrides})
+
+
+def run_value(correct_fraction: float, loss: float = 0.4) -> Evaluation:
+    labels = datasets.test_labels(str(SHARED))
+    predictions = labels.copy()
+    wrong = round((1 - correct_fraction) * len(labels))
+    predictions[:wrong] = (predictions[:wrong] + 1) % 10
+    return Evaluation(True, value={"predictions": ArrayValue(predictions, "numpy.ndarray"), "device": "cpu",
+                                   "train_seconds": ScalarValue(1.0, "float"), "train_loss": ScalarValue(loss, "float"),
+                                   "nonfinite_rows": ScalarValue(0, "int")})
+
+
+def judge(check: TrainSpec, *evaluations: Evaluation):
+    ctx = JudgeContext(list(evaluations), [Evaluation(True)] * len(evaluations), [{}] * len(evaluations), {}, None, None)
+    return Train().judge(check, ctx)
+
+
+def test_tiers_are_sorted_best_first_and_must_not_pay_more_for_less() -> None:
+    assert [t.min_accuracy for t in spec().tiers] == [0.8, 0.7]
+    with pytest.raises(ValidationError, match="at least as much credit"):
+        spec(tiers=[{"min_accuracy": 0.8, "credit": 0.5}, {"min_accuracy": 0.7, "credit": 1.0}])
+
+
+def test_expressions_may_use_only_the_data_the_model_and_the_inputs() -> None:
+    with pytest.raises(ValidationError, match="lr not among the check's inputs"):
+        spec(train="fit(X, y, lr)")
+    with pytest.raises(ValidationError, match="other than X, y and model"):
+        spec(inputs={"X": 1})
+    with pytest.raises(ValidationError):
+        spec(predict="model(X) + 1")
+
+
+def test_accuracy_is_computed_by_the_grader_and_scored_in_tiers() -> None:
+    full = judge(spec(), run_value(0.85))
+    assert (full.status, full.score_fraction) == ("passed", 1.0)
+    assert full.details["accuracy"] == pytest.approx(0.85) and "85.00%" in full.message
+    half = judge(spec(), run_value(0.75))
+    assert (half.status, half.score_fraction) == ("partial", 0.5) and "earns 50% of the points" in half.message
+    none = judge(spec(), run_value(0.5))
+    assert (none.status, none.score_fraction) == ("failed", 0.0) and "no tier was reached" in none.message
+
+
+def test_near_chance_with_a_huge_loss_says_training_diverged() -> None:
+    verdict = judge(spec(), run_value(0.1, loss=math.nan))
+    assert verdict.status == "failed"
+    assert "no better than guessing" in verdict.message and "diverged" in verdict.message
+    assert "std 1 instead of 0.01" in verdict.message
+
+
+def test_near_chance_with_the_uniform_loss_says_nothing_moved() -> None:
+    verdict = judge(spec(), run_value(0.1, loss=2.302))
+    assert "stayed near 2.30" in verdict.message and "barely changed" in verdict.message
+
+
+def test_several_runs_score_their_mean_and_list_each_accuracy() -> None:
+    verdict = judge(spec(runs=2), run_value(0.9), run_value(0.72))
+    assert verdict.details["accuracies"] == pytest.approx([0.9, 0.72])
+    assert verdict.score_fraction == 1.0 and "mean test accuracy of 81.00%" in verdict.message
+
+
+def test_malformed_predictions_fail_with_a_reason() -> None:
+    bad = Evaluation(True, value={"predictions": ArrayValue(np.zeros(3, dtype=np.int64), "numpy.ndarray")})
+    verdict = judge(spec(), bad)
+    assert verdict.status == "failed" and "one predicted class per test image (10000)" in verdict.message
+    floats = Evaluation(True, value={"predictions": ArrayValue(np.zeros(10_000), "numpy.ndarray")})
+    assert judge(spec(), floats).status == "failed"
+
+
+def test_without_data_nothing_trains_and_the_check_says_where_it_looked(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("GRADER_DATA", str(tmp_path))
+    monkeypatch.delenv("GRADER_DOWNLOAD", raising=False)
+    harness = Train().harness(spec())
+    assert harness["skip"] and "dataset" not in harness  # the worker loads nothing, the child trains nothing
+    verdict = judge(spec(), Evaluation(True, value=None))
+    assert verdict.status == "error" and verdict.score_fraction == 0
+    assert str(tmp_path) in verdict.message and "GRADER_DATA" in verdict.message
