@@ -1,0 +1,67 @@
+"""losses: squared error two ways, and a stable softmax + cross-entropy from scratch.
+
+Part 1: the homework's loss E = ½·Σ(o − y)² against ``torch.nn.MSELoss``.
+Part 2: softmax and cross-entropy in NumPy, finite even for logits around ±1000,
+and their gradients by hand. See README.md.
+
+Fill in every function below (replace each ``raise NotImplementedError``).
+Check yourself with:  grader check losses path/to/your/folder
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+Array = npt.NDArray[np.float64]
+
+
+def half_sse(o: npt.ArrayLike, y: npt.ArrayLike) -> float:
+    """E = ½·Σ(o − y)², the homework's loss, as a Python float (NumPy)."""
+    raise NotImplementedError
+
+
+def mse(o: npt.ArrayLike, y: npt.ArrayLike) -> float:
+    """``torch.nn.MSELoss()`` (mean of (o − y)² over the outputs) as a Python float."""
+    # Convert o and y to float64 tensors (torch.as_tensor), apply torch.nn.MSELoss(), return .item().
+    raise NotImplementedError
+
+
+def mse_grad(o: npt.ArrayLike, y: npt.ArrayLike) -> Array:
+    """∂MSELoss/∂o by hand, same shape as ``o`` (NumPy, no autograd)."""
+    raise NotImplementedError
+
+
+def sigmoid(z: npt.ArrayLike) -> Array:
+    """Elementwise logistic function."""
+    raise NotImplementedError
+
+
+def network_losses(x: npt.ArrayLike, y: npt.ArrayLike, W1: npt.ArrayLike, W2: npt.ArrayLike) -> tuple[float, float]:
+    """Forward the sigmoid network h = σ(W1 x), o = σ(W2 h) and return ``(half_sse(o, y), mse(o, y))``.
+
+    W1 has shape (hidden, inputs) and W2 (outputs, hidden); any number of outputs.
+    """
+    raise NotImplementedError
+
+
+def log_softmax(Z: npt.ArrayLike) -> Array:
+    """Row-wise log-softmax of the logits ``Z`` (shape (N, C)), finite for any finite logits."""
+    # log softmax(z)_j = z_j − log Σ_k exp(z_k); subtract the row maximum first (log-sum-exp trick).
+    raise NotImplementedError
+
+
+def softmax(Z: npt.ArrayLike) -> Array:
+    """Row-wise softmax of the logits ``Z`` (shape (N, C)); finite for any finite logits."""
+    raise NotImplementedError
+
+
+def cross_entropy(Z: npt.ArrayLike, labels: npt.ArrayLike) -> float:
+    """Mean over the N rows of −log softmax(Z)[i, labels[i]], as torch.nn.functional.cross_entropy."""
+    raise NotImplementedError
+
+
+def cross_entropy_grad(Z: npt.ArrayLike, labels: npt.ArrayLike) -> Array:
+    """∂cross_entropy/∂Z by hand, shape (N, C)."""
+    raise NotImplementedError

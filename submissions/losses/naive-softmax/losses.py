@@ -1,0 +1,49 @@
+import numpy as np
+import torch
+
+
+def half_sse(o, y):
+    o, y = np.asarray(o, dtype=float), np.asarray(y, dtype=float)
+    return float(np.sum((o - y) ** 2) / 2)
+
+
+def mse(o, y):
+    loss_fn = torch.nn.MSELoss()
+    return loss_fn(torch.tensor(o, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)).item()
+
+
+def mse_grad(o, y):
+    o, y = np.asarray(o, dtype=float), np.asarray(y, dtype=float)
+    return 2 * (o - y) / len(o)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def network_losses(x, y, W1, W2):
+    h = sigmoid(W1 @ x)
+    o = sigmoid(W2 @ h)
+    return half_sse(o, y), mse(o, y)
+
+
+def softmax(Z):
+    E = np.exp(np.asarray(Z, dtype=float))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def log_softmax(Z):
+    return np.log(softmax(Z))
+
+
+def cross_entropy(Z, labels):
+    lp = log_softmax(Z)
+    n = lp.shape[0]
+    return float(-lp[np.arange(n), labels].sum() / n)
+
+
+def cross_entropy_grad(Z, labels):
+    n = len(labels)
+    g = softmax(Z)
+    g[np.arange(n), labels] -= 1
+    return g / n

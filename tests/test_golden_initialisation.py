@@ -1,0 +1,121 @@
+"""initialisation: the reference's draws and experiments, the stated false-alarm rate, pinned example scores."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+import re
+
+import pytest
+import torch
+
+from conftest import ROOT
+from grader import api
+from grader.checks import expr as ex
+
+NAME = "initialisation"
+EXAMPLES = ROOT / "submissions" / NAME
+
+GOLDEN = {
+    "correct": (13.5, {}),
+    "xavier-uses-fan-in-only": (11.1667, {"xavier-normal": "partial", "xavier-uniform": "partial", "init-params-xavier": "partial",
+                                          "xavier-normal-hidden": "partial", "xavier-uniform-hidden": "partial"}),
+    "normal-takes-variance": (12.5, {"normal": "partial", "normal-hidden": "partial"}),
+    "uniform-not-centred": (13.0, {"xavier-uniform": "partial", "xavier-uniform-hidden": "partial"}),
+    "zero-init-with-noise": (12.1786, {"zeros": "partial", "symmetry": "partial", "symmetry-hidden": "partial"}),
+}
+
+def _load(folder: str, name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "assignments" / NAME / folder / "init.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return _load("reference", "init_reference")
+
+
+@pytest.fixture(scope="module")
+def assignment():
+    return api.load_assignment(ROOT / "assignments" / NAME)
+
+
+@pytest.fixture(scope="module")
+def graded(engine, assignment):
+    prepared = engine.prepare(assignment)
+    results = {path.name: engine.grade(prepared, path) for path in sorted(EXAMPLES.iterdir())}
+    results["<reference>"] = engine.grade(prepared, assignment.reference_dir)
+    return results
+
+
+def test_reference_draws_have_the_stated_moments(ref) -> None:
+    torch.manual_seed(0)
+    W = ref.xavier_uniform(400, 600).double()
+    a = math.sqrt(6 / 1000)
+    assert W.shape == (400, 600) and W.abs().max() <= a
+    assert abs(float((W ** 2).mean()) / a ** 2 - 1 / 3) <= ex.hoeffding(W.numel(), 1, 1e-8)
+    W = ref.xavier_normal(400, 600).double()
+    assert abs(float((W ** 2).mean()) / (2 / 1000) - 1) < 0.02
+    assert math.isclose(math.erfc(math.sqrt(2)), 0.0455003, abs_tol=1e-7)   # P(|N(0,1)| > 2)
+
+
+def test_reference_symmetry(ref) -> None:
+    X, y = torch.randn(16, 4), torch.randn(16, 3)
+    params, losses = ref.train(X, y, ref.init_params("constant", 4, 6, 3, 0.3), 0.5, 20)
+    W1 = params[0]
+    assert torch.allclose(W1, W1[:, :1].expand_as(W1), atol=1e-6) and len(losses) == 20
+
+
+def test_stated_false_alarm_rate_is_below_one_in_a_million(assignment) -> None:
+    tests = 0
+    for check in assignment.checks:
+        cases = assignment.input_sets[check.inputs].cases if isinstance(getattr(check, "inputs", None), str) else 1
+        for prop in getattr(check, "properties", []):
+            texts = [t for t in prop.expressions() if re.search(r"(hoeffding|z_bound|chi2_low)\(", t)]
+            if texts:
+                assert all("1e-8" in t for t in texts)
+                tests += cases
+    assert tests == 26 and tests * 1e-8 < 1e-6
+
+
+def test_starter_has_the_reference_signatures(ref) -> None:
+    starter = _load("starter", "init_starter")
+    for name, func in inspect.getmembers(ref, inspect.isfunction):
+        if func.__module__ == ref.__name__:
+            assert inspect.signature(getattr(starter, name)) == inspect.signature(func)
+    with pytest.raises(NotImplementedError):
+        starter.xavier_normal(2, 3)
+
+
+def test_every_example_is_pinned() -> None:
+    assert sorted(p.name for p in EXAMPLES.iterdir()) == sorted(GOLDEN)
+
+
+def test_reference_scores_full_marks(graded) -> None:
+    assert graded["<reference>"].score == graded["<reference>"].max_score == 13.5
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_score_and_statuses(graded, name: str) -> None:
+    score, not_passed = GOLDEN[name]
+    result = graded[name]
+    assert result.status == "graded"
+    assert {c.id: c.status for c in result.checks if c.status != "passed"} == not_passed
+    assert result.score == score
+
+
+def test_messages_explain_the_statistics(graded) -> None:
+    check = next(c for c in graded["normal-takes-variance"].checks if c.id == "normal")
+    assert "the mean square of the draws is 0.0025·σ²" in check.message and "the standard deviation must be σ" in check.message
+    check = next(c for c in graded["zero-init-with-noise"].checks if c.id == "symmetry")
+    assert "the columns of W1 (one per hidden unit) after training from zeros should be identical" in check.message
+
+
+def test_hidden_messages_reveal_no_expected_values(graded) -> None:
+    for result in graded.values():
+        for check in result.checks:
+            if check.visibility == "hidden":
+                assert not re.search(r"expected -?[0-9.]", check.message) and "expected_at_worst" not in check.details

@@ -1,0 +1,120 @@
+"""losses: the reference against PyTorch, and the example submissions' pinned scores."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import inspect
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conftest import ROOT
+from grader import api
+
+NAME = "losses"
+EXAMPLES = ROOT / "submissions" / NAME
+
+GOLDEN = {
+    "correct": (12.5, {}),
+    "naive-softmax": (7.45, {"softmax-given": "failed", "softmax-is-a-distribution": "partial", "cross-entropy-given": "failed",
+                             "cross-entropy-grad-given": "failed", "softmax-extreme-hidden": "partial",
+                             "cross-entropy-extreme-hidden": "failed", "cross-entropy-grad-hidden": "failed"}),
+    "log-of-softmax": (11.3333, {"cross-entropy-given": "failed", "cross-entropy-extreme-hidden": "partial"}),
+    "mse-equals-half-sse": (10.1667, {"mse-vs-half-sse": "partial", "mse-hidden": "failed",
+                                      "mse-vs-half-sse-hidden": "partial", "mse-grad-hidden": "failed"}),
+    "ce-grad-not-averaged": (11.0, {"cross-entropy-grad-given": "failed", "cross-entropy-grad-hidden": "failed"}),
+}
+
+
+def _load(folder: str, name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "assignments" / NAME / folder / "losses.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return _load("reference", "losses_reference")
+
+
+@pytest.fixture(scope="module")
+def graded(engine):
+    assignment = api.load_assignment(ROOT / "assignments" / NAME)
+    prepared = engine.prepare(assignment)
+    results = {path.name: engine.grade(prepared, path) for path in sorted(EXAMPLES.iterdir())}
+    results["<reference>"] = engine.grade(prepared, assignment.reference_dir)
+    return results
+
+
+def test_reference_matches_pytorch_on_extreme_logits(ref) -> None:
+    rng = np.random.default_rng(1)
+    for scale in (1.0, 1000.0):
+        Z, labels = rng.uniform(-scale, scale, (16, 7)), rng.integers(0, 7, 16)
+        zt = torch.tensor(Z, requires_grad=True)
+        expected = F.cross_entropy(zt, torch.tensor(labels))
+        (grad,) = torch.autograd.grad(expected, zt)
+        assert ref.cross_entropy(Z, labels) == pytest.approx(expected.item(), rel=1e-12)
+        np.testing.assert_allclose(ref.cross_entropy_grad(Z, labels), grad.numpy(), rtol=0, atol=1e-15)
+        np.testing.assert_allclose(ref.softmax(Z), torch.softmax(torch.tensor(Z), -1).numpy(), rtol=1e-12, atol=1e-300)
+        assert np.all(np.isfinite(ref.log_softmax(Z)))
+
+
+def test_mse_is_two_over_n_times_half_sse(ref) -> None:
+    o, y = np.array([0.476946, 0.528696]), np.array([0.23, -0.07])
+    assert ref.mse(o, y) == pytest.approx(ref.half_sse(o, y), rel=1e-15)
+    rng = np.random.default_rng(2)
+    o, y = rng.uniform(size=5), rng.uniform(size=5)
+    assert ref.mse(o, y) == pytest.approx(2 / 5 * ref.half_sse(o, y), rel=1e-12)
+    x, W1, W2 = np.array([0.5, 0.3]), np.array([[0.2, 0.5], [-0.4, 0.6]]), np.array([[0.1, -0.3], [-0.5, 0.8]])
+    half, mse = ref.network_losses(x, np.array([0.23, -0.07]), W1, W2)
+    assert half == pytest.approx(0.209710, abs=1e-6) and mse == pytest.approx(half, rel=1e-15)
+
+
+def test_starter_has_the_reference_signatures(ref) -> None:
+    starter = _load("starter", "losses_starter")
+    for name, func in inspect.getmembers(ref, inspect.isfunction):
+        if func.__module__ == ref.__name__:
+            assert inspect.signature(getattr(starter, name)) == inspect.signature(func)
+    with pytest.raises(NotImplementedError):
+        starter.softmax(np.zeros((1, 2)))
+
+
+def test_every_example_is_pinned() -> None:
+    assert sorted(p.name for p in EXAMPLES.iterdir()) == sorted(GOLDEN)
+
+
+def test_reference_scores_full_marks(graded) -> None:
+    assert graded["<reference>"].score == graded["<reference>"].max_score == 12.5
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_score_and_statuses(graded, name: str) -> None:
+    score, not_passed = GOLDEN[name]
+    result = graded[name]
+    assert result.status == "graded"
+    assert {c.id: c.status for c in result.checks if c.status != "passed"} == not_passed
+    assert result.score == score
+
+
+def test_overflow_messages_say_how_to_fix_it(graded) -> None:
+    checks = {c.id: c for c in graded["naive-softmax"].checks}
+    assert "subtract each row's maximum before exp" in checks["softmax-is-a-distribution"].message
+    checks = {c.id: c for c in graded["log-of-softmax"].checks}
+    assert "log(softmax) underflows to log 0" in checks["cross-entropy-extreme-hidden"].message
+
+
+def test_mse_misconception_is_caught_only_beyond_two_outputs(graded) -> None:
+    checks = {c.id: c for c in graded["mse-equals-half-sse"].checks}
+    assert checks["mse-given"].status == "passed"
+    assert "MSELoss with 5 outputs should match 2 / 5 * five.half" in checks["mse-vs-half-sse"].message
+
+
+def test_hidden_messages_reveal_no_expected_values(graded) -> None:
+    for result in graded.values():
+        for check in result.checks:
+            if check.visibility == "hidden":
+                assert not re.search(r"expected -?[0-9.]", check.message) and "expected_at_worst" not in check.details
