@@ -52,6 +52,7 @@ class Prepared:
     expected: list[Evaluation]
     case_inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     harness: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> what the child runs around its call
+    hidden_from: int = 0  # tasks are ordered public first; hidden ones run in a child of their own
 
 
 @dataclass
@@ -59,8 +60,7 @@ class RunOutcome:
     evaluations: list[Evaluation]
     load_error: Evaluation | None
     layers: list[str]
-    stdout: str
-    stderr: str
+    output: dict[str, str]          # stdout/stderr of public checks; hidden_stdout/hidden_stderr for instructors
     box: str = "directory"
 
 
@@ -229,7 +229,8 @@ class Engine:
         forms: dict[str, dict[str, str]] = {}
         case_inputs: dict[str, list[dict[str, Any]]] = {}
         harness: dict[str, dict[str, Any]] = {}
-        for check in assignment.checks:
+        hidden_from = 0
+        for check in sorted(assignment.checks, key=lambda c: c.visibility != "public"):
             secret = self.secret if check.visibility == "hidden" else "public"
             seed = derive_seed(secret, assignment.spec.seed, check.id)
             kind = CHECKS[check.kind]
@@ -242,6 +243,8 @@ class Engine:
             if hasattr(kind, "harness"):  # e.g. train: datasets and a prediction step around the call
                 harness[check.id] = kind.harness(check)
             check_tasks = CHECKS[check.kind].tasks(check, len(cases))
+            if check.visibility == "public":
+                hidden_from += len(check_tasks)
             for task in check_tasks:
                 forms[task.input_key] = {name: value.form for name, value in cases[task.case].items()}
                 for name, value in cases[task.case].items():
@@ -252,7 +255,7 @@ class Engine:
         inputs_path = inputs_dir / "inputs.npz"
         np.savez(inputs_path, **arrays)
         os.chmod(inputs_path, 0o644)
-        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs, harness)
+        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs, harness, hidden_from)
 
     def _reference(self, prepared: Prepared) -> list[Evaluation]:
         assignment = prepared.assignment
@@ -316,7 +319,7 @@ class Engine:
             score=score, max_score=assignment.max_score, checks=checks,
             sandbox=self._sandbox_record(outcome.layers, outcome.box, assignment), timing={"wall_s": round(time.perf_counter() - started, 4)},
             grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
-            output={"stdout": outcome.stdout, "stderr": outcome.stderr},
+            output=outcome.output,
         )
 
     def _sandbox_record(self, child_layers: list[str], box: str, assignment: Assignment) -> dict[str, Any]:
@@ -351,9 +354,12 @@ class Engine:
         evaluations: list[Evaluation | None] = [None] * n
         load_error: Evaluation | None = None
         layers: list[str] = []
-        stdout, stderr = "", ""
+        output = {"stdout": "", "stderr": "", "hidden_stdout": "", "hidden_stderr": ""}
         box_kind = "directory"
         start = 0
+        # Public checks run first; hidden ones in a child of their own, whose output is never
+        # shown to the student (a print of its arguments would reveal the hidden inputs).
+        stop = prepared.hidden_from if not reference_run and 0 < prepared.hidden_from < n else n
         last_data: Path | None = None
         pool = self._pools[self._kind_for(submission, reference_run, prepared)]
         worker = pool.get()
@@ -361,6 +367,7 @@ class Engine:
             while True:
                 rundir = self._new_dir("runs", 0o700)
                 job = self._job(prepared, box, start, reference_run)
+                job["stop"] = stop
                 (rundir / "job.json").write_text(json.dumps(job))
                 try:
                     reply = self._request(worker, prepared, box, rundir, staged)
@@ -378,8 +385,9 @@ class Engine:
                     raise GraderError(f"the sandbox could not start a child process ({tail.strip() or reply})")
                 layers = reply["layers"]
                 box_kind = reply.get("box", "directory")
-                stdout += _tail(rundir / "stdout.txt", OUTPUT_KEEP)
-                stderr += _tail(rundir / "stderr.txt", OUTPUT_KEEP)
+                prefix = "" if start < prepared.hidden_from or reference_run else "hidden_"
+                output[prefix + "stdout"] += _tail(rundir / "stdout.txt", OUTPUT_KEEP)
+                output[prefix + "stderr"] += _tail(rundir / "stderr.txt", OUTPUT_KEEP)
                 last_data = rundir / "data.bin"
                 try:
                     frames = list(wire.read(str(last_data), MAX_RESULT_BYTES))
@@ -393,17 +401,22 @@ class Engine:
                     load_error = _failure(reply, "load", assignment.spec.sandbox.import_timeout_s)
                 if load_error is not None:
                     break
-                missing = next((i for i in range(start, n) if evaluations[i] is None), None)
+                missing = next((i for i in range(start, stop) if evaluations[i] is None), None)
                 if missing is None:
-                    break
+                    if stop >= n:
+                        break
+                    start, stop = stop, n
+                    continue
                 failure = _failure(reply, missing, self._timeouts(prepared)[missing])
                 check_id = prepared.tasks[missing].check_id
                 start = missing
-                while start < n and prepared.tasks[start].check_id == check_id:
+                while start < stop and prepared.tasks[start].check_id == check_id:
                     evaluations[start] = evaluations[start] or failure
                     start += 1
-                if start >= n:
-                    break
+                if start >= stop:
+                    if stop >= n:
+                        break
+                    stop = n
         finally:
             pool.put(worker)
             shutil.rmtree(box, ignore_errors=True)
@@ -411,7 +424,7 @@ class Engine:
         if load_error is not None:
             evaluations = [e or load_error for e in evaluations]
         return RunOutcome([e or Evaluation(False, status="error", error="not run") for e in evaluations],
-                          load_error, layers, stdout[:OUTPUT_KEEP], stderr[:OUTPUT_KEEP], box_kind), last_data
+                          load_error, layers, {k: v[:OUTPUT_KEEP] for k, v in output.items() if v}, box_kind), last_data
 
     def _request(self, worker: runner.Worker, prepared: Prepared, box: Path, rundir: Path, staged: Path) -> dict[str, Any]:
         sandbox = prepared.assignment.spec.sandbox
@@ -555,6 +568,9 @@ def _failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation
 def _explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory_mb: int) -> str:
     call = getattr(check, "call", check.id)
     error = (failed.error or "failed").strip()
+    if check.visibility == "hidden" and failed.raised and failed.status != "memory" and not error.startswith("EOFError"):
+        # The exception's own text may quote the hidden inputs; its type and line still guide the student.
+        error = error.split(":", 1)[0] + " (its message is not shown for hidden checks)"
     where = f" (case {index + 1} of {cases})" if cases > 1 else ""
     if error.startswith("EOFError"):
         return f"{call} called input(), but graded code gets no keyboard input; take values as function arguments instead{where}."

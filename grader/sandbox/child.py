@@ -216,6 +216,11 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
     before the fork, so every child starts with them for free.
     """
     _pin_threads()
+    for stream in (sys.stdout, sys.stderr):  # line by line: a run killed at its time limit keeps what it printed
+        try:
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
     box = job["box"]
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
@@ -246,9 +251,12 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
             return modules[name]
         raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
 
+    stop = int(job.get("stop", len(job["tasks"])))
     for index, task in enumerate(job["tasks"]):
         if index < start:
             continue
+        if index >= stop:
+            break
         _announce(control_fd, str(index))
         _seed(task["seed"])
         values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
@@ -270,6 +278,11 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
             wire.write_frame(data, {"type": "result", "task": index, "ok": False,
                                     "seconds": time.perf_counter() - began, **_describe(exc, box)})
     _announce(control_fd, "done")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def _pin_threads() -> None:
