@@ -25,6 +25,9 @@ DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {  # dtype -> (rtol, atol)
 }
 
 
+_DEFAULTS_BY_DTYPE = {np.dtype(name): value for name, value in DEFAULT_TOLERANCES.items() if name != "bfloat16"}
+
+
 @dataclass(frozen=True)
 class Tolerance:
     rtol: float | None = None
@@ -34,7 +37,9 @@ class Tolerance:
 
     def resolve(self, got: np.dtype, expected: np.dtype) -> tuple[float, float]:
         """Spec tolerances win; otherwise the looser default of the two dtypes."""
-        defaults = [DEFAULT_TOLERANCES.get(str(d), (0.0, 0.0)) for d in (got, expected)]
+        if self.rtol is not None and self.atol is not None:
+            return self.rtol, self.atol
+        defaults = [_DEFAULTS_BY_DTYPE.get(d, (0.0, 0.0)) for d in (got, expected)]
         rtol = self.rtol if self.rtol is not None else max(d[0] for d in defaults)
         atol = self.atol if self.atol is not None else max(d[1] for d in defaults)
         return rtol, atol

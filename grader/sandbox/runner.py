@@ -8,6 +8,7 @@ this machine offers; :func:`plan` decides the per-child limits and paths.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import site
@@ -159,6 +160,11 @@ def require(layers: list[str], insecure: bool, available: dict[str, str | None] 
     return available
 
 
+@functools.lru_cache(maxsize=8)
+def _all_traversable(paths: tuple[str, ...]) -> bool:
+    return all(_traversable_by_others(p) for p in paths)
+
+
 def _traversable_by_others(path: str) -> bool:
     parts = Path(path).resolve().parts
     for i in range(1, len(parts)):
@@ -171,6 +177,7 @@ def _traversable_by_others(path: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1)
 def system_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(read-only, executable) paths a child needs: the interpreter, its packages, the grader."""
     package = str(Path(grader.__file__).resolve().parent)
@@ -197,7 +204,7 @@ def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, 
         max_processes=spec_sandbox.max_processes,
         max_open_files=256,
         uid=SANDBOX_UID_BASE + worker_index if root else None,
-        keep_read_search=root and not all(_traversable_by_others(p) for p in (*read_only, *executable)),
+        keep_read_search=root and not _all_traversable(read_only + executable),
         use_landlock=bool(layers.get("filesystem")),
         use_seccomp=bool(layers.get("seccomp")),
     )
