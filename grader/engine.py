@@ -363,9 +363,11 @@ class Engine:
         last_data: Path | None = None
         pool = self._pools[self._kind_for(submission, reference_run, prepared)]
         worker = pool.get()
+        rundirs: list[Path] = []
         try:
             while True:
                 rundir = self._new_dir("runs", 0o700)
+                rundirs.append(rundir)
                 job = self._job(prepared, box, start, reference_run)
                 job["stop"] = stop
                 (rundir / "job.json").write_text(json.dumps(job))
@@ -376,6 +378,7 @@ class Engine:
                     # its place and the run is tried once more; a second failure is reported.
                     worker = self._respawn(worker)
                     rundir = self._new_dir("runs", 0o700)
+                    rundirs.append(rundir)
                     (rundir / "job.json").write_text(json.dumps(job))
                     reply = self._request(worker, prepared, box, rundir, staged)
                 if reply.get("outcome") == "worker-error":
@@ -421,6 +424,8 @@ class Engine:
             pool.put(worker)
             shutil.rmtree(box, ignore_errors=True)
             shutil.rmtree(staged, ignore_errors=True)
+            for done in rundirs if not reference_run else rundirs[:-1]:  # the reference's stream feeds the cache
+                shutil.rmtree(done, ignore_errors=True)
         if load_error is not None:
             evaluations = [e or load_error for e in evaluations]
         return RunOutcome([e or Evaluation(False, status="error", error="not run") for e in evaluations],
