@@ -19,7 +19,8 @@ from typing import Any
 
 from grader import report, spec
 import grader
-from grader.engine import Engine, default_cache_dir, default_secret, derive_seed
+from grader.engine import Engine
+from grader.settings import default_cache_dir, default_secret, derive_seed
 from grader.executors import EngineOptions, Executor, Job, LocalExecutor
 from grader.submission import read
 from grader.errors import GraderError

@@ -168,20 +168,23 @@ def _compare_floats(arr: np.ndarray, want: np.ndarray, tol: Tolerance, path: str
     with np.errstate(invalid="ignore", over="ignore"):
         abs_err = np.where(want_finite, np.abs(a64 - w64), np.where(same_special, 0.0, np.inf))
         bad = abs_err > atol + rtol * np.abs(np.where(want_finite, w64, 0))
-        rel_err = abs_err / np.maximum(np.abs(np.where(want_finite, w64, 0)), np.finfo(np.float64).tiny)
+        nonzero = want_finite & (np.abs(w64) > 0)
+        rel_err = np.where(nonzero, abs_err / np.where(nonzero, np.abs(w64), 1.0), np.nan)
     if not bad.any():
         return None
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(bad, abs_err, -1.0))), arr.shape)) if arr.ndim else ()
     details = {
         "mismatched": int(bad.sum()), "size": int(arr.size),
-        "max_abs_err": float(abs_err[bad].max()), "max_rel_err": float(rel_err[bad].max()),
+        "max_abs_err": float(abs_err[bad].max()),
+        # relative to an expected 0 the error is undefined: None, and the message says so
+        "max_rel_err": float(rel_err[bad & nonzero].max()) if (bad & nonzero).any() else None,
         "worst_index": list(worst), "rtol": rtol, "atol": atol,
         "got_at_worst": _py(arr[worst]), "expected_at_worst": _py(want[worst]),
     }
     where = f" at {_idx(worst)}" if arr.ndim else ""
     count = f"{int(bad.sum())} of {arr.size} values differ; worst" if arr.ndim else "value differs"
     message = (f"{path}: {count}{where}: expected {_fmt(want[worst])}, got {_fmt(arr[worst])} "
-               f"(abs err {details['max_abs_err']:.3g}, rel err {details['max_rel_err']:.3g}; "
+               f"(abs err {details['max_abs_err']:.3g}, {_rel(details['max_rel_err'])}; "
                f"allowed {atol:.3g} + {rtol:.3g}·|expected|)")
     return Mismatch(path, "values", message, details, [tuple(int(i) for i in b) for b in np.argwhere(bad)[:1000]] if arr.ndim else [()])
 
@@ -214,6 +217,10 @@ def _compare_mapping(got: Any, expected: dict, tol: Tolerance, path: str) -> Mis
         if problem:
             return problem
     return None
+
+
+def _rel(value: float | None) -> str:
+    return f"rel err {value:.3g}" if value is not None else "expected value 0"
 
 
 def _idx(idx: tuple[int, ...]) -> str:

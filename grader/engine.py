@@ -26,14 +26,16 @@ import numpy as np
 import grader
 from grader import wire
 from grader.checks import CHECKS
-from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Outcome, Task
+from grader.checks.base import Evaluation, JudgeContext, Outcome, Task
 from grader.checks.gradient import GradientSpec, oracle_module
 from grader.errors import GraderError
 from grader.inputs import draw_set
 from grader.results import CheckResult, Result
 from grader.sandbox import runner
 from grader.spec import Assignment, check_inputs
+from grader.settings import default_secret, derive_seed, remove_stale_workdirs, scratch_root
 from grader.submission import Submission, read, stage
+from grader.verdicts import describe, error_evaluation, explain, explain_load, failure, hidden_details
 
 MAX_RESULT_BYTES = 256 << 20
 _MENTIONS_TORCH = re.compile(rb"\btorch\b")
@@ -62,57 +64,6 @@ class RunOutcome:
     layers: list[str]
     output: dict[str, str]          # stdout/stderr of public checks; hidden_stdout/hidden_stderr for instructors
     box: str = "directory"
-
-
-def derive_seed(*parts: object) -> int:
-    digest = hashlib.sha256("\0".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
-
-
-def default_secret() -> str:
-    """The course secret for hidden inputs: $GRADER_SECRET, else a per-user random one kept on disk."""
-    env = os.environ.get("GRADER_SECRET")
-    if env:
-        return env
-    home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "grader"
-    path = home / "secret"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    secret = os.urandom(16).hex()
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secret + "\n")
-    except OSError:
-        pass  # unwritable home: a random secret for this run only
-    return secret
-
-
-def scratch_root() -> str | None:
-    """Where boxes and run files go: $GRADER_SCRATCH, else RAM-backed /dev/shm (file creation
-    there is ~25x faster than on this kind of disk), else the system temp folder."""
-    env = os.environ.get("GRADER_SCRATCH")
-    if env:
-        return env
-    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
-        return "/dev/shm"
-    return None
-
-
-def remove_stale_workdirs() -> None:
-    """Scratch folders of graders that died without cleaning up (kill -9): their pid is gone."""
-    base = Path(scratch_root() or tempfile.gettempdir())
-    for folder in base.glob("grader-*-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "grader"
 
 
 class Engine:
@@ -401,7 +352,7 @@ class Engine:
                     for i in range(start, n):
                         evaluations[i] = evaluations[i] or bad
                 if start == 0 and load_error is None and not any(f.header.get("type") == "load" for f in frames):
-                    load_error = _failure(reply, "load", assignment.spec.sandbox.import_timeout_s)
+                    load_error = failure(reply, "load", assignment.spec.sandbox.import_timeout_s)
                 if load_error is not None:
                     break
                 missing = next((i for i in range(start, stop) if evaluations[i] is None), None)
@@ -410,11 +361,11 @@ class Engine:
                         break
                     start, stop = stop, n
                     continue
-                failure = _failure(reply, missing, self._timeouts(prepared)[missing])
+                stopped = failure(reply, missing, self._timeouts(prepared)[missing])
                 check_id = prepared.tasks[missing].check_id
                 start = missing
                 while start < stop and prepared.tasks[start].check_id == check_id:
-                    evaluations[start] = evaluations[start] or failure
+                    evaluations[start] = evaluations[start] or stopped
                     start += 1
                 if start >= stop:
                     if stop >= n:
@@ -479,7 +430,7 @@ class Engine:
         for frame in frames:
             header = frame.header
             if header.get("type") == "load" and start == 0 and not header.get("ok"):
-                return _error_evaluation(header)
+                return error_evaluation(header)
             if header.get("type") != "result":
                 continue
             index = header.get("task")
@@ -488,7 +439,7 @@ class Engine:
             if header.get("ok"):
                 evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
             else:
-                evaluations[index] = _error_evaluation(header)
+                evaluations[index] = error_evaluation(header)
         return load_error
 
     def _decode_stream(self, path: Path, n: int) -> list[Evaluation | None] | None:
@@ -509,11 +460,11 @@ class Engine:
             expected = [prepared.expected[i] for i in indices]
             failed = next((e for e in got if not e.ok), None)
             if outcome.load_error is not None and indices:
-                verdict = Outcome(outcome.load_error.status or "error", 0.0, _explain_load(outcome.load_error, assignment),
+                verdict = Outcome(outcome.load_error.status or "error", 0.0, explain_load(outcome.load_error, assignment),
                                   {"traceback": outcome.load_error.traceback} if outcome.load_error.traceback else {})
             elif failed is not None:
                 verdict = Outcome(failed.status or "error", 0.0,
-                                  _explain(failed, check, got.index(failed), len(got), assignment.spec.sandbox.memory_mb),
+                                  explain(failed, check, got.index(failed), len(got), assignment.spec.sandbox.memory_mb),
                                   {"traceback": failed.traceback} if failed.traceback else {})
             else:
                 ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), submission.files,
@@ -522,85 +473,13 @@ class Engine:
                     verdict = CHECKS[check.kind].judge(check, ctx)
                 except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
                     verdict = Outcome("error", 0.0, f"the grader could not judge this check ({type(exc).__name__}: {exc})")
-            details = verdict.details if check.visibility == "public" else _hidden_details(verdict.details)
+            details = verdict.details if check.visibility == "public" else hidden_details(verdict.details)
             results.append(CheckResult(
                 id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
                 score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
                 message=verdict.message, title=check.title or check.id, description=describe(check), details=details,
             ))
         return results
-
-
-def describe(check: CheckSpec) -> str:
-    """What the check proves: the spec's description, else its kind's docstring."""
-    if check.description:
-        return check.description
-    doc = type(CHECKS[check.kind]).__doc__ or ""
-    return " ".join(doc.split())
-
-
-def _hidden_details(details: dict[str, Any]) -> dict[str, Any]:
-    drop = {"got_at_worst", "expected_at_worst", "expected_shape", "expected_dtype", "expected_type"}
-    return {k: v for k, v in details.items() if k not in drop}
-
-
-def _error_evaluation(header: dict[str, Any]) -> Evaluation:
-    status = "memory" if header.get("memory") else "error"
-    return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],
-                      traceback=str(header.get("traceback", ""))[:4000] or None, raised=True)
-
-
-def _failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
-    """Why a task produced no result, from the supervisor's report."""
-    outcome = reply.get("outcome")
-    if outcome == "timeout":
-        return Evaluation(False, status="timeout", error=f"did not finish within {limit:g} s (an endless loop, or waiting for input?)")
-    if outcome == "output":
-        return Evaluation(False, status="error", error="printed more output than allowed; remove debugging prints")
-    sig = reply.get("signal")
-    if sig in ("SIGXCPU",):
-        return Evaluation(False, status="timeout", error="used more CPU time than allowed")
-    if sig == "SIGKILL":
-        return Evaluation(False, status="error", error="was killed (SIGKILL): it ran out of memory, or killed itself")
-    if sig:
-        names = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGABRT": "an abort",
-                 "SIGFPE": "a floating-point exception"}
-        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}")
-    return Evaluation(False, status="error",
-                      error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
-
-
-def _explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory_mb: int) -> str:
-    call = getattr(check, "call", check.id)
-    error = (failed.error or "failed").strip()
-    if check.visibility == "hidden" and failed.raised and failed.status != "memory" and not error.startswith("EOFError"):
-        # The exception's own text may quote the hidden inputs; its type and line still guide the student.
-        error = error.split(":", 1)[0] + " (its message is not shown for hidden checks)"
-    where = f" (case {index + 1} of {cases})" if cases > 1 else ""
-    if error.startswith("EOFError"):
-        return f"{call} called input(), but graded code gets no keyboard input; take values as function arguments instead{where}."
-    if failed.status == "memory":
-        detail = error.split(":", 1)[1].strip() if ":" in error else ""
-        return f"{call} ran out of memory (MemoryError; the limit is {memory_mb} MiB){': ' + detail if detail else ''}{where}."
-    if not failed.raised:
-        return f"{call} {error}{where}."
-    location = ""
-    if failed.traceback and failed.traceback.strip():
-        location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
-    return f"{call} raised {error}{location}{where}."
-
-
-def _explain_load(failed: Evaluation, assignment: Assignment) -> str:
-    files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
-    error = failed.error or "failed"
-    if error.startswith("EOFError"):
-        return f"{files} calls input() when imported, but graded code gets no keyboard input; remove the input() call."
-    if failed.status == "timeout":
-        return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
-    location = ""
-    if failed.traceback and failed.traceback.strip():
-        location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
-    return f"{files} could not be imported: {error}{location}."
 
 
 def _tail(path: Path, limit: int) -> str:

@@ -100,3 +100,9 @@ def test_mapping_reports_missing_keys() -> None:
 def test_bool_scalar_is_not_a_number() -> None:
     assert compare(ScalarValue(True, "bool"), ScalarValue(True, "bool"), TOL) is None
     assert compare(ScalarValue(1, "int"), ScalarValue(True, "bool"), TOL) is not None
+
+
+def test_relative_error_against_an_expected_zero_is_not_a_huge_number() -> None:
+    problem = compare(arr([0.5, 1.0]), arr([0.0, 1.0]), Tolerance(rtol=1e-6, atol=1e-6), "g")
+    assert problem is not None and problem.details["max_rel_err"] is None
+    assert "expected value 0" in problem.message and "e+" not in problem.message

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine import Engine, derive_seed
+from grader.engine import Engine
+from grader.settings import derive_seed
 from grader.errors import SandboxUnavailable
 from grader.sandbox import runner
 

@@ -50,8 +50,8 @@ def redacted(problem: cmp.Mismatch) -> str:
     """A mismatch message that reveals no expected value (for hidden checks)."""
     d = problem.details
     if problem.step == "values" and "max_abs_err" in d:
-        return (f"{problem.path}: {d['mismatched']} of {d['size']} values are wrong "
-                f"(max abs err {d['max_abs_err']:.3g}, max rel err {d['max_rel_err']:.3g})")
+        rel = f", max rel err {d['max_rel_err']:.3g}" if d.get("max_rel_err") is not None else ""
+        return f"{problem.path}: {d['mismatched']} of {d['size']} values are wrong (max abs err {d['max_abs_err']:.3g}{rel})"
     if problem.step == "values":
         return f"{problem.path}: the values are wrong"
     return problem.message

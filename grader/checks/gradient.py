@@ -68,15 +68,19 @@ class Gradient:
         wrong = [names[i] if i < len(names) else f"[{i}]" for i in flat_bad]
         g = np.asarray(cmp._as_array(got), dtype=np.float64).reshape(-1)
         e = want.array.astype(np.float64).reshape(-1)
-        rel = {names[i] if i < len(names) else f"[{i}]": float(abs(g[i] - e[i]) / max(abs(e[i]), 1e-300)) for i in flat_bad}
-        worst = max(rel, key=rel.get)
+        label = {i: names[i] if i < len(names) else f"[{i}]" for i in flat_bad}
+        rel = {label[i]: float(abs(g[i] - e[i]) / abs(e[i])) if e[i] != 0 else None for i in flat_bad}
+        worst_i = max(flat_bad, key=lambda i: float("inf") if rel[label[i]] is None else rel[label[i]])
+        worst = label[worst_i]
+        worst_text = (f"rel err {rel[worst]:.2g}" if rel[worst] is not None
+                      else f"abs err {abs(g[worst_i] - e[worst_i]):.2g}, the true value is 0")
         ratios = [g[i] / e[i] for i in flat_bad if e[i] != 0]
         hint = ""
         if ratios and np.allclose(ratios, np.median(ratios), rtol=0.05) and abs(np.median(ratios) - 1) > 0.05:
             hint = f"; they are about {np.median(ratios):.3g}× the true values"
         right = [n for i, n in enumerate(names) if i not in flat_bad]
         partials = ", ".join(f"∂{spec.of}/∂{n}" for n in wrong)
-        message = (f"Wrong gradient: {partials} (worst {worst}: rel err {rel[worst]:.2g}){hint}"
+        message = (f"Wrong gradient: {partials} (worst {worst}: {worst_text}){hint}"
                    + (f"; the gradients for {', '.join(right)} are right" if right else "") + case_label(ctx, index) + ".")
         return Outcome.failed(message, step="values", case=index, wrong=wrong, rel_err=rel,
                               max_abs_err=problem.details.get("max_abs_err"), max_rel_err=problem.details.get("max_rel_err"))

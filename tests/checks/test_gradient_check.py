@@ -55,3 +55,15 @@ def test_tasks_carry_the_oracle_for_the_reference_run() -> None:
     task = Gradient().tasks(spec(), 2)[1]
     assert task.case == 1 and task.oracle == {"module": "grader_hidden_oracle", "function": "loss",
                                               "args": ["x", "y", "w"], "wrt": ["w"]}
+
+
+def test_a_wrong_gradient_where_the_truth_is_zero_says_so() -> None:
+    arr = lambda v: ArrayValue(np.asarray(v, dtype=np.float64), "numpy.ndarray")  # noqa: E731
+    truth = TRUE.copy()
+    truth[5] = 0.0
+    got = truth.copy()
+    got[5] = 0.01
+    ctx = JudgeContext([Evaluation(True, arr(got))], [Evaluation(True, arr(truth))], [], {}, None, None)
+    outcome = Gradient().judge(spec(), ctx)
+    assert outcome.details["wrong"] == ["w6"]
+    assert "worst w6: abs err 0.01, the true value is 0" in outcome.message

@@ -1,0 +1,86 @@
+"""Verdicts in words: what a student reads when a check could not pass.
+
+Each function turns what the sandbox reported (an exception, a time limit, a
+crash) into one or two sentences a student can act on, without revealing what
+a hidden check must not reveal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.checks import CHECKS
+from grader.checks.base import CheckSpec, Evaluation
+from grader.spec import Assignment
+
+
+def describe(check: CheckSpec) -> str:
+    """What the check proves: the spec's description, else its kind's docstring."""
+    if check.description:
+        return check.description
+    doc = type(CHECKS[check.kind]).__doc__ or ""
+    return " ".join(doc.split())
+
+
+def hidden_details(details: dict[str, Any]) -> dict[str, Any]:
+    drop = {"got_at_worst", "expected_at_worst", "expected_shape", "expected_dtype", "expected_type"}
+    return {k: v for k, v in details.items() if k not in drop}
+
+
+def error_evaluation(header: dict[str, Any]) -> Evaluation:
+    status = "memory" if header.get("memory") else "error"
+    return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],
+                      traceback=str(header.get("traceback", ""))[:4000] or None, raised=True)
+
+
+def failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
+    """Why a task produced no result, from the supervisor's report."""
+    outcome = reply.get("outcome")
+    if outcome == "timeout":
+        return Evaluation(False, status="timeout", error=f"did not finish within {limit:g} s (an endless loop, or waiting for input?)")
+    if outcome == "output":
+        return Evaluation(False, status="error", error="printed more output than allowed; remove debugging prints")
+    sig = reply.get("signal")
+    if sig in ("SIGXCPU",):
+        return Evaluation(False, status="timeout", error="used more CPU time than allowed")
+    if sig == "SIGKILL":
+        return Evaluation(False, status="error", error="was killed (SIGKILL): it ran out of memory, or killed itself")
+    if sig:
+        names = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGABRT": "an abort",
+                 "SIGFPE": "a floating-point exception"}
+        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}")
+    return Evaluation(False, status="error",
+                      error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
+
+
+def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory_mb: int) -> str:
+    call = getattr(check, "call", check.id)
+    error = (failed.error or "failed").strip()
+    if check.visibility == "hidden" and failed.raised and failed.status != "memory" and not error.startswith("EOFError"):
+        # The exception's own text may quote the hidden inputs; its type and line still guide the student.
+        error = error.split(":", 1)[0] + " (its message is not shown for hidden checks)"
+    where = f" (case {index + 1} of {cases})" if cases > 1 else ""
+    if error.startswith("EOFError"):
+        return f"{call} called input(), but graded code gets no keyboard input; take values as function arguments instead{where}."
+    if failed.status == "memory":
+        detail = error.split(":", 1)[1].strip() if ":" in error else ""
+        return f"{call} ran out of memory (MemoryError; the limit is {memory_mb} MiB){': ' + detail if detail else ''}{where}."
+    if not failed.raised:
+        return f"{call} {error}{where}."
+    location = ""
+    if failed.traceback and failed.traceback.strip():
+        location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
+    return f"{call} raised {error}{location}{where}."
+
+
+def explain_load(failed: Evaluation, assignment: Assignment) -> str:
+    files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
+    error = failed.error or "failed"
+    if error.startswith("EOFError"):
+        return f"{files} calls input() when imported, but graded code gets no keyboard input; remove the input() call."
+    if failed.status == "timeout":
+        return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
+    location = ""
+    if failed.traceback and failed.traceback.strip():
+        location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
+    return f"{files} could not be imported: {error}{location}."
