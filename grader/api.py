@@ -204,8 +204,3 @@ def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecu
     if not graded:
         raise GraderError(f"no example submissions found under {root / 'submissions'}; run grader demo from the project folder")
     return graded
-
-
-def iter_results(out: Path) -> Iterator[dict[str, Any]]:
-    for path in sorted(out.glob("*/result.json")):
-        yield load_result(path)

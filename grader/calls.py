@@ -51,15 +51,6 @@ def names(tree: ast.Expression) -> tuple[set[str], set[str]]:
     return used - called, called
 
 
-def function_names(tree: ast.Expression) -> list[str]:
-    """Dotted names of every function the expression calls, outermost first."""
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            out.append(ast.unparse(node.func))
-    return out
-
-
 def evaluate(tree: ast.Expression, resolve: Callable[[str], Any], values: Mapping[str, Any]) -> Any:
     """Evaluate a validated expression. ``values`` holds inputs; other names go to ``resolve``."""
 

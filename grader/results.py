@@ -94,12 +94,6 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_result(result: Result, folder: Path) -> Path:
-    path = folder / "result.json"
-    write_atomic(path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-    return path
-
-
 def load_result(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)

@@ -54,28 +54,3 @@ def type_name(value: object) -> str:
     if value is None:
         return "None"
     return type(value).__name__
-
-
-def preview(value: object, limit: int = 8) -> object:
-    """A small JSON-safe preview of a value for reports."""
-    if isinstance(value, ArrayValue):
-        flat = value.array.reshape(-1)[:limit]
-        return {"shape": list(value.array.shape), "dtype": str(value.array.dtype),
-                "values": [_num(v) for v in flat.tolist()], "truncated": value.array.size > limit}
-    if isinstance(value, ScalarValue):
-        return _num(value.value)
-    if isinstance(value, OpaqueValue):
-        return f"<{value.origin}>"
-    if isinstance(value, (list, tuple)):
-        return [preview(v, limit) for v in value[:limit]]
-    if isinstance(value, dict):
-        return {str(k): preview(v, limit) for k, v in list(value.items())[:limit]}
-    return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
-
-
-def _num(v: object) -> object:
-    if isinstance(v, float) and not np.isfinite(v):
-        return repr(v)
-    if isinstance(v, complex):
-        return repr(v)
-    return v
