@@ -28,23 +28,39 @@ def format_path(path: KeyPath) -> str:
 
 
 class PositionedYaml:
-    """Plain data plus the 1-based line of every key path in it."""
+    """Plain data plus the 1-based line of every key path in it.
 
-    def __init__(self, data: Any, lines: dict[KeyPath, int], filename: str) -> None:
+    Data merged from several files (a spec that ``include:``s another) also
+    records, in ``files``, the file of every key path that did not come from
+    ``filename`` itself.
+    """
+
+    def __init__(self, data: Any, lines: dict[KeyPath, int], filename: str,
+                 files: dict[KeyPath, str] | None = None) -> None:
         self.data = data
         self.lines = lines
         self.filename = filename
+        self.files = files or {}
+
+    def source_of(self, path: KeyPath) -> tuple[str, int]:
+        """The file and line of the longest prefix of ``path`` that the data came with."""
+        for end in range(len(path), -1, -1):
+            key = tuple(path[:end])
+            line = self.lines.get(key)
+            if line is not None:
+                return self.files.get(key, self.filename), line
+        return self.filename, 1
 
     def line_of(self, path: KeyPath) -> int:
         """The line of the longest prefix of ``path`` that the file contains."""
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:end]))
-            if line is not None:
-                return line
-        return 1
+        return self.source_of(path)[1]
+
+    def file_of(self, path: KeyPath) -> str:
+        return self.source_of(path)[0]
 
     def where(self, path: KeyPath) -> str:
-        return f"{self.filename}:{self.line_of(path)}: {format_path(path)}"
+        filename, line = self.source_of(path)
+        return f"{filename}:{line}: {format_path(path)}"
 
 
 def load(path: Path, display_name: str | None = None) -> PositionedYaml:

@@ -123,3 +123,167 @@ def test_find_suggests_close_names(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="did you mean 'bp-manual'"):
         spec.find("bp-manual2", tmp_path)
     assert spec.find("bp-manual", tmp_path) == tmp_path / "assignments" / "bp-manual"
+
+
+# ------------------------------------------------------------------ include:
+BASE = """\
+name: base
+title: The base assignment
+files: [m.py]
+seed: 4
+sandbox:
+  timeout_s: 3
+  memory_mb: 512
+tolerance: {rtol: 1.0e-6, atol: 1.0e-6}
+inputs:
+  given:
+    x: [1.0, 2.0]
+    k: 2.0
+  random:
+    cases: 5
+    x: {uniform: [-1, 1], shape: [3]}
+checks:
+  - id: double
+    kind: compare
+    title: Doubles the given x
+    points: 1
+    inputs: given
+    call: double(x)
+  - id: double-random
+    kind: compare
+    visibility: hidden
+    points: 2
+    inputs: random
+    call: double(x)
+  - id: no-torch
+    kind: source
+    forbid_imports: [torch]
+"""
+REFERENCE2 = {"m.py": "def double(x):\n    return 2 * x\n\ndef scale(x, k):\n    return k * x\n"}
+
+
+def include_pair(tmp_path: Path, text: str, base: str = BASE) -> Path:
+    """assignments/base (included) and assignments/child (including, with ``text``)."""
+    write_assignment(tmp_path / "assignments" / "base", base, REFERENCE2)
+    return write_assignment(tmp_path / "assignments" / "child", text, REFERENCE2)
+
+
+def include_error(tmp_path: Path, text: str, base: str = BASE) -> str:
+    with pytest.raises(SpecError) as info:
+        spec.load(include_pair(tmp_path, text, base))
+    return str(info.value)
+
+
+def test_include_overrides_appends_and_merges(tmp_path: Path) -> None:
+    child = include_pair(tmp_path, """\
+        include: ../base/assignment.yaml
+        name: child
+        title: The child assignment
+        sandbox: {memory_mb: 1024}
+        tolerance: {atol: null}
+        inputs:
+          given: {k: 3.0}
+          random: {cases: 7}
+        checks:
+          - {id: double-random, points: 1.5}
+          - {id: no-torch, remove: true}
+          - id: scale
+            kind: compare
+            inputs: given
+            call: scale(x, k)
+        """)
+    loaded = spec.load(child)
+    assert (loaded.name, loaded.spec.title, loaded.spec.seed, loaded.spec.files) == ("child", "The child assignment", 4, ["m.py"])
+    assert (loaded.spec.sandbox.timeout_s, loaded.spec.sandbox.memory_mb) == (3.0, 1024)   # key by key
+    assert (loaded.spec.tolerance.rtol, loaded.spec.tolerance.atol) == (1e-6, None)        # null removes
+    assert [c.id for c in loaded.checks] == ["double", "double-random", "scale"]           # in place, removed, appended
+    merged = loaded.checks[1]
+    assert (merged.points, merged.visibility, merged.call, merged.inputs) == (1.5, "hidden", "double(x)", "random")
+    assert loaded.max_score == 3.5
+    assert loaded.input_sets["given"].values["k"] == 3.0 and list(loaded.input_sets["given"].values) == ["x", "k"]
+    assert loaded.input_sets["random"].cases == 7 and "x" in loaded.input_sets["random"].values
+    assert loaded.root == child.resolve()          # the reference and hidden/ files are the including assignment's
+
+
+def test_include_by_assignment_name_and_chains(tmp_path: Path) -> None:
+    include_pair(tmp_path, "include: base\nname: child\ntitle: Child\n")
+    grandchild = write_assignment(tmp_path / "assignments" / "grandchild",
+                                  "include: child\nname: grandchild\nchecks:\n  - {id: double, points: 4}\n", REFERENCE2)
+    loaded = spec.load(grandchild)
+    assert (loaded.name, loaded.spec.title, loaded.max_score) == ("grandchild", "Child", 7.0)
+
+
+def test_a_check_of_another_kind_replaces_the_included_one(tmp_path: Path) -> None:
+    loaded = spec.load(include_pair(tmp_path, """\
+        include: ../base
+        name: child
+        checks:
+          - {id: double, kind: source, forbid_calls: [print]}
+        """))
+    check = loaded.checks[0]
+    assert check.kind == "source" and check.points == 1.0 and check.title is None
+
+
+def test_an_error_in_the_included_spec_names_that_file_and_line(tmp_path: Path) -> None:
+    message = include_error(tmp_path, "include: ../base/assignment.yaml\nname: child\n",
+                            base=BASE.replace("    call: double(x)\n  - id: double-random",
+                                              "    call: double(x)\n    rtoll: 0.1\n  - id: double-random"))
+    assert message.endswith(f"{tmp_path}/assignments/base/assignment.yaml:23: checks[0].rtoll: "
+                            "unknown key for a compare check; did you mean 'rtol'?"), message
+
+
+def test_an_error_in_a_merged_check_names_the_file_each_key_came_from(tmp_path: Path) -> None:
+    text = "include: ../base\nname: child\nchecks:\n  - id: double\n    points: lots\n"
+    assert "assignments/child/assignment.yaml:5: checks[0].points: " in include_error(tmp_path, text)
+    text = "include: ../base\nname: child\ninputs:\n  given:\n    k: {uniform: [0, 1], sahpe: 1}\n"
+    assert "assignments/child/assignment.yaml:5: inputs.given.k.sahpe: unknown key" in include_error(tmp_path, text)
+    text = "include: ../base\nname: child\ninputs:\n  given: {k: 3.0}\nchecks:\n  - {id: double, call: double(y)}\n"
+    assert "assignments/child/assignment.yaml:6: checks[0].call: y not among the check's inputs (k, x)" \
+        in include_error(tmp_path, text)
+
+
+def test_include_errors(tmp_path: Path) -> None:
+    assert "child/assignment.yaml:1: include: no spec to include at" in include_error(tmp_path, "include: ../nothere\nname: c\n")
+    assert "child/assignment.yaml:1: include: expected the path" in include_error(tmp_path, "include: [a]\nname: c\n")
+    message = include_error(tmp_path, "include: base\nname: c\nchecks:\n  - {id: nope, remove: true}\n")
+    assert "child/assignment.yaml:4: checks[0].id: no included check 'nope' to remove" in message
+    message = include_error(tmp_path, "include: base\nname: c\nchecks:\n  - {id: double, remove: true, points: 1}\n")
+    assert "child/assignment.yaml:4: checks[0].remove: write {id: <check id>, remove: true}" in message
+    message = include_error(tmp_path, "include: base\nname: c\n", base=BASE.replace("files: [m.py]", "files: [m.py"))
+    assert "assignments/base/assignment.yaml:" in message and "not valid YAML" in message
+
+
+def test_an_include_cycle_is_an_error(tmp_path: Path) -> None:
+    write_assignment(tmp_path / "assignments" / "a", "include: b\nname: a\n", REFERENCE2)
+    write_assignment(tmp_path / "assignments" / "b", "include: ../a/assignment.yaml\nname: b\n" + BASE.split("\n", 1)[1], REFERENCE2)
+    with pytest.raises(SpecError) as info:
+        spec.load(tmp_path / "assignments" / "a")
+    message = str(info.value)
+    assert "assignments/b/assignment.yaml:1: include: including" in message and "would make a cycle" in message
+    assert message.count("assignment.yaml") >= 4 and "\n" not in message
+    write_assignment(tmp_path / "assignments" / "self", "include: ../self\nname: s\n", REFERENCE2)
+    with pytest.raises(SpecError, match="would make a cycle"):
+        spec.load(tmp_path / "assignments" / "self")
+
+
+def test_the_spec_hash_covers_included_specs(tmp_path: Path) -> None:
+    child = include_pair(tmp_path, "include: base\nname: child\n")
+    before = spec.load(child).spec_hash
+    base_file = tmp_path / "assignments" / "base" / "assignment.yaml"
+    base_file.write_text(base_file.read_text().replace("timeout_s: 3", "timeout_s: 4"))
+    assert spec.load(child).spec_hash != before
+    plain = write_assignment(tmp_path / "plain", GOOD, REFERENCE)
+    assert spec.load(plain).spec_hash == spec._hash_folder(plain)         # no include: the hash is as before
+
+
+def test_activation_relu_builds_on_bp_manual() -> None:
+    relu = spec.load(ROOT / "assignments" / "activation-relu")
+    bp = spec.load(ROOT / "assignments" / "bp-manual")
+    assert relu.spec.include == "../bp-manual/assignment.yaml"
+    assert relu.spec.sandbox == bp.spec.sandbox and relu.spec.tolerance == bp.spec.tolerance
+    shared = [c.id for c in bp.checks]
+    assert [c.id for c in relu.checks][:len(shared)] == shared
+    by_id = {c.id: c for c in relu.checks}
+    assert (by_id["forward-hidden"].points, by_id["gradients-hidden"].points) == (1.0, 2.0)
+    assert relu.input_sets["random"].cases == 20 and "z" in relu.input_sets["random"].values
+    assert by_id["compare-with-sigmoid"].kind == "manual" and relu.max_score == 13.0
