@@ -1,0 +1,213 @@
+"""Late penalties: when a submission was handed in, how late that is, and what it costs.
+
+The spec's ``late:`` section gives the due date and the policy; this module holds
+the arithmetic and the reading of submission times, as pure functions over plain
+values, so a penalty is recomputed on every ``grade`` run from the stored raw score
+(a changed manifest or policy never needs the submission graded again).
+
+A submission is ``days_late`` = 0 when handed in by ``due + grace``; otherwise every
+started 24 hours after ``due`` counts as one day (the grace period forgives
+lateness, it does not move the due date). The penalty is ``min(per_day * days,
+max_penalty)``, a fraction of the score earned.
+
+Times come from a manifest CSV (``submission,submitted_at``, e.g. the LMS's
+export; an optional ``due`` column grants a submission its own due date) or, for
+a submission the manifest does not list or when none is given, from the newest
+modification time among the submission's files.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import stat
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grader.errors import GraderError
+
+if TYPE_CHECKING:
+    from grader.spec import LateSpec
+
+DAY = timedelta(days=1)
+MANIFEST_COLUMNS = ("submission", "submitted_at")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When one submission was handed in, and where that time came from."""
+
+    submitted_at: datetime           # timezone-aware
+    source: str                      # "manifest" or "mtime"
+    due: datetime | None = None      # this submission's own due date (an extension), if the manifest gives one
+    note: str = ""                   # anything a reader of the result should know about the time
+
+
+# ------------------------------------------------------------------ arithmetic
+def days_late(submitted_at: datetime, due: datetime, grace_minutes: float = 0.0) -> int:
+    """Whole days late: 0 up to ``due + grace``, then each started 24 hours after ``due`` is a day."""
+    if submitted_at <= due + timedelta(minutes=grace_minutes):
+        return 0
+    return max(1, math.ceil((submitted_at - due) / DAY))
+
+
+def penalty_fraction(days: int, per_day: float, max_penalty: float = 1.0) -> float:
+    """The fraction of the earned score deducted: ``per_day`` per day, at most ``max_penalty``."""
+    return round(min(max(days, 0) * per_day, max_penalty, 1.0), 6)
+
+
+def apply_penalty(score: float, penalty: float) -> float:
+    """``score`` less ``penalty`` (a fraction of it), rounded like every other score."""
+    return round(score * (1.0 - penalty), 4)
+
+
+def parse_time(text: Any, what: str) -> datetime:
+    """An ISO 8601 date and time with a UTC offset (or ``Z``); raises ValueError saying what is wrong."""
+    if isinstance(text, datetime):
+        value = text
+    elif isinstance(text, date):
+        raise ValueError(f"{what} {text.isoformat()} has no time of day; write e.g. {text.isoformat()}T23:59:00+01:00")
+    else:
+        raw = str(text).strip()
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"{what} {raw!r} is not an ISO 8601 date and time such as 2026-12-01T23:59:00+01:00") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} {value.isoformat()} has no timezone; add its UTC offset (e.g. +01:00) or Z for UTC")
+    return value
+
+
+# ------------------------------------------------------------ submission times
+def read_manifest(path: Path) -> dict[str, Stamp]:
+    """Submission times from a CSV with a header row naming ``submission`` and ``submitted_at``.
+
+    Other columns are ignored, except an optional ``due``: a due date for that
+    submission alone (an extension); empty means the spec's. Raises
+    :class:`GraderError` naming the file and line of the first problem.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            rows: list[tuple[int, list[str]]] = []
+            start = 1
+            for row in reader:
+                rows.append((start, row))            # the line a record starts on (quoted cells may span lines)
+                start = reader.line_num + 1
+    except OSError as exc:
+        raise GraderError(f"cannot read the submission times {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise GraderError(f"{path}: not a UTF-8 CSV file ({exc}); save it as CSV with columns "
+                          "submission,submitted_at") from None
+    if not rows:
+        raise GraderError(f"{path}:1: the file is empty; it needs a header row submission,submitted_at and one row "
+                          "per submission")
+    header = [name.strip().lower() for name in rows[0][1]]
+    missing = [name for name in MANIFEST_COLUMNS if name not in header]
+    if missing:
+        raise GraderError(f"{path}:1: no {' or '.join(missing)} column in the header row ({', '.join(rows[0][1]) or 'empty'}); "
+                          "the first row must name the columns submission,submitted_at")
+    sub_col, at_col = header.index("submission"), header.index("submitted_at")
+    due_col = header.index("due") if "due" in header else None
+    stamps: dict[str, Stamp] = {}
+    lines: dict[str, int] = {}
+    for line, row in rows[1:]:
+        if not any(value.strip() for value in row):
+            continue
+        sub_id, at = _cell(row, sub_col), _cell(row, at_col)
+        if not sub_id:
+            raise GraderError(f"{path}:{line}: the submission column is empty; give the submission's id "
+                              "(its folder or file name without extension)")
+        if sub_id in stamps:
+            raise GraderError(f"{path}:{line}: submission {sub_id!r} is already listed on line {lines[sub_id]}; "
+                              "keep one row per submission")
+        if not at:
+            raise GraderError(f"{path}:{line}: no submitted_at time for {sub_id!r}; give one such as "
+                              "2026-12-01T23:59:00+01:00, or remove the row to use the files' modification time")
+        try:
+            submitted = parse_time(at, "submitted_at")
+            due = parse_time(_cell(row, due_col), "due") if due_col is not None and _cell(row, due_col) else None
+        except ValueError as exc:
+            raise GraderError(f"{path}:{line}: {exc}") from None
+        note = "Due date extended in the submission list" if due else ""
+        stamps[sub_id] = Stamp(submitted, "manifest", due, note)
+        lines[sub_id] = line
+    return stamps
+
+
+def _cell(row: list[str], col: int) -> str:
+    return row[col].strip() if col < len(row) else ""
+
+
+def mtime_stamp(path: Path, files: list[str], note: str = "") -> Stamp:
+    """The newest modification time among a folder's named files (the folder's own if it has
+    none of them), or a single file's or zip's; never follows symbolic links."""
+    path = Path(path)
+    times: list[float] = []
+    if path.is_dir() and not path.is_symlink():
+        for name in files:
+            try:
+                info = os.lstat(path / name)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                times.append(info.st_mtime)
+    if not times:
+        times.append(os.lstat(path).st_mtime)
+    return Stamp(datetime.fromtimestamp(max(times), tz=timezone.utc), "mtime", None, note)
+
+
+# ------------------------------------------------------------------ results
+def late_record(score_before: float, stamp: Stamp, policy: LateSpec) -> dict[str, Any]:
+    """The ``late`` object of a result.json for a raw score, a submission time and the policy."""
+    due = stamp.due or policy.due
+    days = days_late(stamp.submitted_at, due, policy.grace_minutes)
+    shown = stamp.submitted_at.astimezone(due.tzinfo)
+    record: dict[str, Any] = {
+        "submitted_at": shown.isoformat(timespec="seconds"), "due": due.isoformat(timespec="seconds"),
+        "source": stamp.source, "days_late": days,
+        "penalty": penalty_fraction(days, policy.per_day, policy.max_penalty),
+        "score_before_penalty": score_before,
+    }
+    if stamp.note:
+        record["note"] = stamp.note
+    return record
+
+
+def raw_score(data: dict[str, Any]) -> float:
+    """The score a result earned before any late penalty."""
+    late = data.get("late")
+    if isinstance(late, dict) and isinstance(late.get("score_before_penalty"), (int, float)):
+        return float(late["score_before_penalty"])
+    return float(data.get("score") or 0.0)
+
+
+def apply_to_result(data: dict[str, Any], policy: LateSpec | None, stamp: Stamp | None) -> bool:
+    """Set ``data["late"]`` and the penalised ``data["score"]`` (or, without a policy, remove
+    both traces); returns whether ``data`` changed. Idempotent: the raw score is kept."""
+    before = (data.get("score"), data.get("late"))
+    raw = raw_score(data)
+    if policy is None or stamp is None:
+        data.pop("late", None)
+        data["score"] = raw
+    else:
+        data["late"] = late_record(raw, stamp, policy)
+        data["score"] = apply_penalty(raw, data["late"]["penalty"])
+    return (data.get("score"), data.get("late")) != before
+
+
+def describe(late: dict[str, Any] | None, max_score: float | None = None) -> str:
+    """One sentence for people: "Submitted 2 days late: −20% (8 → 6.4 of 10)." ("" without late data)."""
+    if not isinstance(late, dict):
+        return ""
+    days = int(late.get("days_late") or 0)
+    if days <= 0:
+        return "Submitted on time."
+    before = float(late.get("score_before_penalty") or 0.0)
+    penalty = float(late.get("penalty") or 0.0)
+    of = f" of {max_score:g}" if max_score is not None else ""
+    return (f"Submitted {days} day{'s' if days != 1 else ''} late: −{round(penalty * 100, 4):g}% "
+            f"({before:g} → {apply_penalty(before, penalty):g}{of}).")
