@@ -3,7 +3,9 @@
 A deliberately tiny language, parsed with :mod:`ast` and never handed to
 ``eval``: calls, names (inputs or functions of the student's module), constant
 subscripts, constants, and list/tuple displays. The grader validates the
-expression when the spec loads; the sandboxed child evaluates it.
+expression when the spec loads; the sandboxed child evaluates it. Script-style
+work (everything at top level) is read by a bare reference to what the module
+defines: ``W1``, ``net.hidden.weight``, ``losses[-1]``.
 """
 
 from __future__ import annotations
@@ -39,14 +41,32 @@ def parse(expr: str) -> ast.Expression:
     body = tree.body
     while isinstance(body, ast.Subscript):
         body = body.value
-    if not isinstance(body, ast.Call):
-        raise CallSyntaxError("the expression must be a call, as in forward(x, w) or forward(x, w)[1]")
+    if not isinstance(body, ast.Call) and _module_root(tree) is None:
+        raise CallSyntaxError("the expression must be a call, as in forward(x, w) or forward(x, w)[1], "
+                              "or a name the module defines, as in W1 or net.hidden.weight")
     return tree
 
 
+def _module_root(tree: ast.Expression) -> str | None:
+    """``W1``, ``net.hidden.weight``, ``W1[0]``: a bare reference to what a (script-style) module
+    defines at top level. Returns its root name, or None for any other expression."""
+    node = tree.body
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
 def names(tree: ast.Expression) -> tuple[set[str], set[str]]:
-    """(names used as values, names used as called functions)."""
+    """(names used as values, i.e. inputs; names resolved in the module: called functions, or
+    the root of a bare reference such as ``W1`` or ``net.hidden.weight``)."""
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    body = tree.body
+    while isinstance(body, ast.Subscript):
+        body = body.value
+    if not isinstance(body, ast.Call):
+        root = _module_root(tree)
+        if root is not None:
+            called.add(root)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     return used - called, called
 

@@ -7,6 +7,7 @@ a hidden check must not reveal.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.checks import CHECKS
@@ -53,9 +54,32 @@ def failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
                       error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
 
 
+_ASKS_FOR_GPU = re.compile(r"Torch not compiled with CUDA enabled|no NVIDIA driver|No CUDA GPUs are available|"
+                           r"CUDA driver initialization failed|deserialize object on a CUDA device|"
+                           r"CUDA driver version is insufficient|cudaGetDeviceCount|invalid device ordinal", re.IGNORECASE)
+GPU_ADVICE = ("your code asks for the GPU (cuda:0) but grading runs on CPU; "
+              "use `device = 'cuda' if torch.cuda.is_available() else 'cpu'`")
+INPUT_ADVICE = "it called input(), but the grader gives no keyboard input (input() gets end-of-file)"
+
+
+def advice(error: str) -> str | None:
+    """What to do about an error any check may meet: input() at EOF, a hard-coded GPU."""
+    if error.startswith("EOFError"):
+        return INPUT_ADVICE
+    if _ASKS_FOR_GPU.search(error):
+        return GPU_ADVICE
+    return None
+
+
 def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory_mb: int) -> str:
-    call = getattr(check, "call", check.id)
+    call = getattr(check, "call", None) or getattr(check, "subject", None) or check.id
     error = (failed.error or "failed").strip()
+    if failed.raised and advice(error) == GPU_ADVICE:
+        location = ""
+        if failed.traceback and failed.traceback.strip():
+            location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
+        where = f" (case {index + 1} of {cases})" if cases > 1 else ""
+        return f"{call} raised {error.split(':', 1)[0]}{location}{where}: {GPU_ADVICE}."
     if check.visibility == "hidden" and failed.raised and failed.status != "memory" and not error.startswith("EOFError"):
         # The exception's own text may quote the hidden inputs; its type and line still guide the student.
         error = error.split(":", 1)[0] + " (its message is not shown for hidden checks)"
@@ -78,6 +102,11 @@ def explain_load(failed: Evaluation, assignment: Assignment) -> str:
     error = failed.error or "failed"
     if error.startswith("EOFError"):
         return f"{files} calls input() when imported, but graded code gets no keyboard input; remove the input() call."
+    if advice(error) == GPU_ADVICE:
+        location = ""
+        if failed.traceback and failed.traceback.strip():
+            location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
+        return f"{files} could not be imported: {error.split(':', 1)[0]}{location}; {GPU_ADVICE}."
     if failed.status == "timeout":
         return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
     location = ""

@@ -13,7 +13,8 @@ def test_accepts_the_call_language(expr: str) -> None:
     ("f(lambda: 0)", "Lambda"),
     ("f(x).__class__", "attributes are only allowed on names"),
     ("__import__('os').system('id')", "attributes are only allowed on names"),
-    ("x", "must be a call"),
+    ("-x", "must be a call"),
+    ("(x, y)", "must be a call"),
     ("f(", "not a valid call expression"),
     ("[f(x) for x in y]", "ListComp"),
 ])
@@ -32,3 +33,11 @@ def test_names_splits_inputs_from_called_functions() -> None:
     used, called = calls.names(calls.parse("loss(forward(x, w)[1], y)"))
     assert used == {"x", "w", "y"}
     assert called == {"loss", "forward"}
+
+
+@pytest.mark.parametrize("expr, root", [("W1", "W1"), ("net.hidden.weight", "net"), ("losses[-1]", "losses")])
+def test_a_bare_name_reads_what_a_script_defines(expr: str, root: str) -> None:
+    used, module_names = calls.names(calls.parse(expr))
+    assert used == set() and module_names == {root}
+    module = {"W1": [1.0, 2.0], "losses": [3.0, 2.0, 1.0], "net": type("Net", (), {"hidden": type("H", (), {"weight": 7})})}
+    assert calls.evaluate(calls.parse(expr), module.__getitem__, {}) == {"W1": [1.0, 2.0], "net": 7, "losses": 1.0}[root]

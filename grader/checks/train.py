@@ -101,7 +101,7 @@ class Train:
         case = {name: inp.draw(inp.parse_value(raw), rng) for name, raw in spec.inputs.items()}
         return [dict(case) for _ in range(spec.runs)]
 
-    def harness(self, spec: TrainSpec) -> dict[str, Any]:
+    def harness(self, spec: TrainSpec, assignment: Any = None) -> dict[str, Any]:
         """What the child runs around the call (the engine hands it to every run of this check).
 
         Without the data nothing runs: the judge then reports, in one sentence, where the

@@ -222,6 +222,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
         except (AttributeError, ValueError):
             pass
     box = job["box"]
+    _quiet_plots()
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
     forms = job["forms"]
@@ -266,7 +267,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
             if task.get("oracle"):
                 result = _run_oracle(task["oracle"], values)
             elif task.get("harness"):
-                result = _run_harness(task["harness"], task["seed"], values, parsed, resolve)
+                result = _run_harness(task["harness"], task["seed"], values, parsed, resolve, box)
             else:
                 result = calls.evaluate(parsed[task["expr"]], resolve, values)
             buffers: list[bytes] = []
@@ -340,15 +341,134 @@ def _run_oracle(oracle: dict[str, Any], values: dict[str, Any]) -> Any:
 
 
 def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], parsed: dict[str, Any],
-                 resolve: Any) -> Any:
-    """A check that wraps its call (``train``: the worker's dataset in, predictions out)."""
+                 resolve: Any, box: str) -> Any:
+    """A check that wraps its call (``train``: the worker's dataset in, predictions out; ``output``: a script run)."""
     if harness.get("skip"):
         return None
+    if "script" in harness:
+        return _run_script(harness, box)
     from grader import datasets
 
     data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
     return datasets.train_and_predict(data, harness, seed, values,
                                       lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
+
+
+class _Tee:
+    """``sys.stdout`` while a script runs: everything still reaches the real stream (which the
+    supervisor caps), and the first ``limit`` characters are kept for the ``output`` check."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._parts: list[str] = []
+        self._size = 0
+        self.truncated = False
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = self._limit - self._size
+        if len(text) > room:
+            self.truncated = True
+        if room > 0:
+            self._parts.append(text[:room])
+            self._size += min(len(text), room)
+        return self._stream.write(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding, isatty, buffer ...
+        return getattr(self._stream, name)
+
+
+def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
+    """Run a submission file top to bottom as ``__main__``; what it printed comes back as text.
+
+    The script's own exception (or a non-zero ``sys.exit``) does not lose what it printed:
+    it comes back beside the text, described like any other error.
+    """
+    import runpy
+
+    path = os.path.join(box, harness["script"])
+    real_stdout, real_argv = sys.stdout, sys.argv
+    tee = _Tee(real_stdout, int(harness.get("max_chars", 1 << 20)))
+    problem: dict[str, Any] = {}
+    sys.stdout = tee
+    sys.argv = [path, *harness.get("args", [])]
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            problem = _describe(exc, box)
+    except BaseException as exc:  # noqa: BLE001 - the student's exception is data here
+        problem = _describe(exc, box)
+    finally:
+        sys.stdout, sys.argv = real_stdout, real_argv
+        try:
+            real_stdout.flush()
+        except (OSError, ValueError):
+            pass
+    # Raw UTF-8 bytes travel outside the JSON header (which is capped at 1 MiB).
+    text = np.frombuffer(tee.text().encode("utf-8", "replace"), dtype=np.uint8)
+    return {"stdout": text, "truncated": tee.truncated,
+            "error": problem.get("error"), "traceback": problem.get("traceback"), "memory": bool(problem.get("memory"))}
+
+
+def _quiet_plots() -> None:
+    """Plots never block and never need a display: ``MPLBACKEND=Agg`` is in the environment, and
+    ``pyplot.show`` / ``pyplot.pause`` do nothing. matplotlib is not imported for this: a
+    one-shot import hook patches pyplot when (if ever) the submission imports it."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:  # preloaded by the warm worker
+        _patch_pyplot(pyplot)
+        return
+    sys.meta_path.insert(0, _PyplotHook())
+
+
+def _patch_pyplot(pyplot: Any) -> None:
+    def show(*args: Any, **kwargs: Any) -> None:
+        """Does nothing while grading (figures are not displayed)."""
+
+    def pause(interval: float = 0.0) -> None:
+        """Does nothing while grading (no window, no event loop to run)."""
+
+    pyplot.show = show
+    pyplot.pause = pause
+
+
+class _PyplotHook:
+    """A meta-path finder that only watches for ``matplotlib.pyplot`` and patches it once loaded."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "matplotlib.pyplot":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(fullname, path)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        original = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            original(module)
+            _patch_pyplot(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass
 
 
 def _describe(exc: BaseException, box: str) -> dict[str, Any]:

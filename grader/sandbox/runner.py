@@ -177,6 +177,13 @@ def _traversable_by_others(path: str) -> bool:
     return True
 
 
+def reachable_by_sandbox_uid(paths: list[str]) -> bool:
+    """Whether a child that dropped to the sandbox uid can reach these paths: by their modes,
+    or because the plan keeps CAP_DAC_READ_SEARCH anyway (the interpreter lives under a 0700 home)."""
+    read_only, executable = system_paths()
+    return _all_traversable(tuple(paths)) or not _all_traversable(read_only + executable)
+
+
 @functools.lru_cache(maxsize=1)
 def system_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(read-only, executable) paths a child needs: the interpreter, its packages, the grader."""

@@ -1,0 +1,509 @@
+"""``output``: run a script and match the numbers it prints against the numbers the reference prints.
+
+    - id: prints-homework-numbers
+      kind: output
+      file: losses.py              # default: the first .py file of the spec's files
+      args: []                     # sys.argv[1:] for the script
+      labels: ["pred=", "MSE loss="]   # optional: only numbers right after these labels
+      patterns: ['loss: ([-0-9.e]+)']  # optional: only numbers inside these regexes (group 1, else the match)
+      rtol: 1.0e-6                 # on top of half a unit in the last digit the reference printed
+      atol: 1.0e-6
+      rounding: true
+
+The sandboxed child runs ``file`` top to bottom as ``__main__`` (``runpy.run_path``:
+``if __name__ == "__main__":`` blocks run, ``sys.argv`` is ``[file, *args]``), with
+``sys.stdout`` teed into a buffer bounded by the sandbox's output cap; what the script
+printed comes back as raw UTF-8 bytes (plain data, outside the JSON header). It runs in the same child as the assignment's other checks,
+after the submission's modules were imported, so a file that prints at import time has
+printed once already (that output is not what this check reads) and runs again here:
+its top-level code runs twice. A script that raises (or calls ``sys.exit(1)``) keeps
+what it printed before; the message says where it stopped.
+
+The judge extracts numbers from both outputs and finds the reference's, in order, as a
+subsequence of the student's: prints in between are allowed. What counts as a number:
+
+* integers, decimals, scientific notation and signs: ``3``, ``-0.5``, ``.25``, ``1.``,
+  ``2.0971e-01``, ``1E+05``, ``inf``, ``nan`` (a Unicode minus ``−`` counts as ``-``);
+* the numbers inside reprs: ``tensor([0.4769, 0.5287])``, ``array([[1., 2.]])``, NumPy's
+  ``[0.47 0.53]``; ``device='cuda:0'`` is ignored;
+* never digits that are part of a word (``w1``, ``fc2``, ``float64``, ``Backward0``,
+  ``3x3``, ``conv2d``) nor the tail of a dotted version (``1.2.3`` gives 1.2 only).
+
+With ``labels`` only the numbers right after a label count: after the label (and any
+spaces, ``:`` or ``=``), either one number, or every number of a bracketed value such as
+``tensor([...])`` or ``[...]``; a label that starts or ends with a letter must stand as a
+whole word; spaces around ``=`` and ``:`` in a label do not matter (``loss=`` finds
+``loss = 0.5``). A label's numbers only match numbers the student printed after the same
+label; where labels overlap (``loss`` inside ``MSE loss``), the first one listed wins.
+With ``patterns`` (regular expressions) the numbers inside each match count (inside
+group 1 when the pattern has groups).
+
+Tolerance: a printed number is rounded, so a number the reference printed with a decimal
+point or an exponent may be off by half a unit in its last printed digit (0.2097 stands
+for anything in [0.20965, 0.20975]); integers (``3``, ``1000``) must match exactly. On top
+of that comes ``atol + rtol·|expected|`` (the check's, else the assignment's, else
+rtol 1e-5, atol 0). ``rounding: false`` drops the half unit. A student who prints fewer
+digits than the reference (0.21 for 0.2097) is told to print more.
+
+Credit is the share of expected numbers found in order (all of them: passed; some:
+partial). A hidden output check's message never quotes the expected numbers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.errors import SpecError
+from grader.values import ArrayValue, ScalarValue
+
+DEFAULT_RTOL = 1e-5
+DEFAULT_ATOL = 0.0
+MAX_EXPECTED = 5000          # numbers the reference may print (narrow with labels / patterns beyond)
+MAX_LISTED = 50              # numbers kept in the details
+
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|inf|nan)",
+                     re.IGNORECASE | re.ASCII)
+_DEVICE = re.compile(r"device=(?:'[^'\n]*'|\"[^\"\n]*\"|\w+\(type='[^'\n]*'(?:, index=\d+)?\))")
+_AFTER_LABEL = re.compile(r"[ \t:=]*")
+_CALLABLE_REPR = re.compile(r"[A-Za-z_][\w.]*(?=\()")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+class OutputSpec(CheckSpec):
+    kind: str = "output"
+    file: str | None = Field(default=None, description="the script to run as __main__; default: the spec's first .py file")
+    args: list[str] = Field(default_factory=list, description="sys.argv[1:] for the script")
+    labels: list[str] | None = Field(default=None, description="only numbers right after one of these labels count")
+    patterns: list[str] | None = Field(default=None, description="only numbers inside matches of these regexes count")
+    rtol: float | None = Field(default=None, ge=0)
+    atol: float | None = Field(default=None, ge=0)
+    rounding: bool = Field(default=True, description="allow half a unit in the last digit the reference printed")
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, file: str | None) -> str | None:
+        if file is not None and (not file.endswith(".py") or file.startswith("/") or ".." in file.split("/")):
+            raise ValueError(f"expected a .py file inside the submission, such as train.py; got {file!r}")
+        return file
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, labels: list[str] | None) -> list[str] | None:
+        if labels is not None and (not labels or any(not label.strip() for label in labels)):
+            raise ValueError("labels must be non-empty strings, such as 'loss='")
+        return labels
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, patterns: list[str] | None) -> list[str] | None:
+        for pattern in patterns or []:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+        if patterns is not None and not patterns:
+            raise ValueError("patterns must list at least one regular expression")
+        return patterns
+
+    @property
+    def subject(self) -> str:
+        """How messages name what ran (``explain`` uses it where other kinds have ``call``)."""
+        return f"running {self.file}" if self.file else "running the script"
+
+
+# ------------------------------------------------------------------ numbers
+
+@dataclass(frozen=True)
+class Number:
+    """One number found in printed text."""
+
+    text: str          # as printed: "0.2097", "-1.5e-03"
+    value: float
+    half_unit: float   # half a unit in the last printed digit (0 for integers, inf and nan)
+    pos: int           # offset in the text
+    line: int          # 0-based line number
+    label: str | None = None
+
+    @property
+    def decimals(self) -> int | None:
+        mantissa = self.text.lstrip("+-").split("e")[0].split("E")[0]
+        return len(mantissa.split(".", 1)[1]) if "." in mantissa else None
+
+
+def _half_unit(text: str) -> float:
+    body = text.lstrip("+-").lower()
+    if body in ("inf", "nan"):
+        return 0.0
+    mantissa, _, exponent = body.partition("e")
+    if "." not in mantissa and not exponent:
+        return 0.0  # an integer: a count, an epoch, a class index - exact
+    decimals = len(mantissa.split(".", 1)[1]) if "." in mantissa else 0
+    return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+
+
+def _clean(text: str) -> str:
+    """Same length as ``text`` (offsets stay valid): Unicode minus as '-', device strings blanked."""
+    text = text.replace("\u2212", "-")
+    return _DEVICE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _number(text: str, match: re.Match[str] | None, label: str | None, lines: list[int]) -> Number | None:
+    if match is None:
+        return None
+    after = match.end()
+    if after < len(text) and (text[after].isalnum() or text[after] == "_"):
+        return None  # 3x3, 2e, 1.5ms: part of a word
+    raw = match.group(0)
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return Number(raw, value, _half_unit(raw), match.start(), _line_of(lines, match.start()), label)
+
+
+def _numbers_in(text: str, start: int, end: int, label: str | None, lines: list[int]) -> list[Number]:
+    found = (_number(text, m, label, lines) for m in _NUMBER.finditer(text, start, end))
+    return [n for n in found if n is not None]
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+def _line_of(starts: list[int], pos: int) -> int:
+    return bisect.bisect_right(starts, pos) - 1
+
+
+def _bracket_end(text: str, start: int) -> int:
+    """The offset just past the bracket that closes the one at ``start`` (or the end of the text)."""
+    stack = []
+    for index in range(start, len(text)):
+        char = text[index]
+        if char in _OPEN:
+            stack.append(_OPEN[char])
+        elif stack and char == stack[-1]:
+            stack.pop()
+            if not stack:
+                return index + 1
+    return len(text)
+
+
+def _label_regex(label: str) -> re.Pattern[str]:
+    """The label as printed, give or take spaces: 'loss=' also finds 'loss =' and 'loss = '."""
+    label = label.strip()
+    left = r"(?<![\w])" if label[0].isalnum() or label[0] == "_" else ""
+    right = r"(?![\w])" if label[-1].isalnum() or label[-1] == "_" else ""
+    body = ""
+    for char in label:
+        if char in "=:":
+            body += r"[ \t]*" + re.escape(char)
+        elif char.isspace():
+            body += r"[ \t]+" if not body.endswith(r"[ \t]+") else ""
+        else:
+            body += re.escape(char)
+    return re.compile(left + body + right)
+
+
+def extract(text: str, labels: list[str] | None = None, patterns: list[str] | None = None) -> list[Number]:
+    """Every number in ``text`` (or, with labels / patterns, only the selected ones), in order."""
+    text = _clean(text)
+    starts = _line_starts(text)
+    if not labels and not patterns:
+        return _numbers_in(text, 0, len(text), None, starts)
+    found: dict[int, Number] = {}
+    for label in labels or []:
+        for match in _label_regex(label).finditer(text):
+            at = _AFTER_LABEL.match(text, match.end()).end()
+            named = _CALLABLE_REPR.match(text, at)
+            opener = named.end() if named else at
+            if opener < len(text) and text[opener] in _OPEN:
+                numbers = _numbers_in(text, opener, _bracket_end(text, opener), label, starts)
+            else:
+                single = None if named else _number(text, _NUMBER.match(text, at), label, starts)
+                numbers = [single] if single is not None else []
+            for number in numbers:
+                found.setdefault(number.pos, number)
+    for pattern in patterns or []:
+        regex = re.compile(pattern)
+        for match in regex.finditer(text):
+            group = 1 if regex.groups else 0
+            if match.start(group) < 0:
+                continue
+            for number in _numbers_in(text, match.start(group), match.end(group), pattern, starts):
+                found.setdefault(number.pos, number)
+    return [found[pos] for pos in sorted(found)]
+
+
+# ----------------------------------------------------------------- matching
+
+@dataclass(frozen=True)
+class Match:
+    """Where each expected number was found in the student's numbers (None: missing)."""
+
+    found: list[int | None]
+    tolerance: list[float]
+
+    @property
+    def count(self) -> int:
+        return sum(1 for f in self.found if f is not None)
+
+
+def tolerance_of(number: Number, rtol: float, atol: float, rounding: bool) -> float:
+    slack = number.half_unit * (1 + 1e-9) if rounding else 0.0
+    return atol + rtol * abs(number.value) + slack + 1e-12 * abs(number.value)
+
+
+def match(expected: list[Number], got: list[Number], rtol: float, atol: float, rounding: bool = True) -> Match:
+    """Greedy in-order matching: each expected number takes the first fitting student number after the last match.
+
+    A number that is not found does not move the position, so one missing number
+    costs only itself.
+    """
+    values = np.array([g.value for g in got], dtype=np.float64)
+    labels = np.array([g.label or "" for g in got], dtype=object)
+    found: list[int | None] = []
+    tolerances = []
+    position = 0
+    for number in expected:
+        tol = tolerance_of(number, rtol, atol, rounding)
+        tolerances.append(tol)
+        rest = values[position:]
+        with np.errstate(invalid="ignore"):
+            if math.isnan(number.value):
+                ok = np.isnan(rest)
+            elif math.isinf(number.value):
+                ok = rest == number.value
+            else:
+                ok = np.abs(rest - number.value) <= tol
+        if number.label is not None:
+            ok &= labels[position:] == number.label
+        hits = np.flatnonzero(ok)
+        if hits.size:
+            found.append(position + int(hits[0]))
+            position += int(hits[0]) + 1
+        else:
+            found.append(None)
+    return Match(found, tolerances)
+
+
+def _closest(index: int, expected: list[Number], got: list[Number], result: Match) -> Number | None:
+    """The student's number nearest the missing one, where it should have been printed."""
+    before = max((f for f in result.found[:index] if f is not None), default=-1)
+    after = min((f for f in result.found[index + 1:] if f is not None), default=len(got))
+    window = got[before + 1:after] or got[before + 1:]
+    target = expected[index]
+    same_label = [g for g in window if g.label == target.label]
+    window = same_label or window
+    finite = [g for g in window if math.isfinite(g.value)]
+    if not finite or not math.isfinite(target.value):
+        return window[0] if window else None
+    return min(finite, key=lambda g: abs(g.value - target.value))
+
+
+def relation(got: float, expected: float) -> str:
+    """How a wrong number relates to the right one, in words: 'about 2× too large'."""
+    if not (math.isfinite(got) and math.isfinite(expected)):
+        return "not a finite number" if not math.isfinite(got) else "where a finite number was expected"
+    if expected == 0:
+        return f"off by {got:.3g}"
+    ratio = got / expected
+    if ratio < 0:
+        return "the right size but the wrong sign" if abs(abs(ratio) - 1) < 0.02 else "of the wrong sign"
+    if ratio == 0:
+        return "zero"
+    big = ratio if ratio >= 1 else 1 / ratio
+    word = "too large" if ratio >= 1 else "too small"
+    if big >= 1.5:
+        near = round(big)
+        amount = f"{near}×" if abs(big - near) <= 0.03 * big else f"{big:.2g}×"
+        return f"about {amount} {word}"
+    return f"{abs(ratio - 1) * 100:.2g}% {word}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# -------------------------------------------------------------------- check
+
+class Output:
+    """Proves the script prints the numbers the reference prints, in order and within the printed
+    precision: it runs the file as __main__ in the sandbox and finds every number of the reference's
+    output in the student's output (other prints in between are allowed). It proves nothing about
+    inputs the script never saw: pair it with compare checks on the functions."""
+
+    name: ClassVar[str] = "output"
+    Spec: ClassVar[type[CheckSpec]] = OutputSpec
+
+    def draw(self, spec: OutputSpec, assignment: Any, seed: int) -> list[dict[str, Any]]:
+        """One case with no inputs (the script takes none); checks the file against the spec."""
+        script = self.script(spec, assignment)
+        if script not in assignment.spec.files:
+            raise SpecError(f"{assignment.root / 'assignment.yaml'}: check {spec.id!r}: file {script!r} is not among "
+                            f"the assignment's files ({', '.join(assignment.spec.files)})")
+        return [{}]
+
+    @staticmethod
+    def script(spec: OutputSpec, assignment: Any) -> str:
+        if spec.file:
+            return spec.file
+        py = [f for f in assignment.spec.files if f.endswith(".py")]
+        if not py:
+            raise SpecError(f"{assignment.root / 'assignment.yaml'}: check {spec.id!r}: the assignment has no .py file to run")
+        return py[0]
+
+    def harness(self, spec: OutputSpec, assignment: Any = None) -> dict[str, Any]:
+        """What the child runs instead of a call: the script, as __main__, with stdout captured."""
+        cap = assignment.spec.sandbox.max_output_kb << 10 if assignment is not None else 1 << 20
+        script = self.script(spec, assignment) if assignment is not None else spec.file
+        return {"script": script, "args": list(spec.args), "max_chars": cap}
+
+    def tasks(self, spec: OutputSpec, cases: int) -> list[Task]:
+        return [Task(spec.id, case, "", f"{spec.id}/{case}") for case in range(cases)]
+
+    def judge(self, spec: OutputSpec, ctx: JudgeContext) -> Outcome:
+        want = run_value(ctx.expected[0].value)
+        got = run_value(ctx.got[0].value)
+        if want is None or got is None:
+            return Outcome("error", 0.0, "the grader could not read what the script printed")
+        if want["error"]:
+            return Outcome("error", 0.0, f"the reference script failed ({want['error']}); fix the reference or the spec")
+        expected = extract(want["text"], spec.labels, spec.patterns)
+        if not expected:
+            return Outcome("error", 0.0, "the reference's output has no numbers to look for"
+                                         + (" (check the labels / patterns)" if spec.labels or spec.patterns else ""))
+        if len(expected) > MAX_EXPECTED:
+            return Outcome("error", 0.0, f"the reference prints {len(expected)} numbers; narrow them down with labels "
+                                         f"or patterns (at most {MAX_EXPECTED})")
+        printed = extract(got["text"], spec.labels, spec.patterns)
+        rtol = spec.rtol if spec.rtol is not None else ctx.default_rtol if ctx.default_rtol is not None else DEFAULT_RTOL
+        atol = spec.atol if spec.atol is not None else ctx.default_atol if ctx.default_atol is not None else DEFAULT_ATOL
+        result = match(expected, printed, rtol, atol, spec.rounding)
+        public = spec.visibility == "public"
+        want_lines = want["text"].splitlines()
+        got_lines = got["text"].splitlines()
+        message = _message(expected, printed, result, want_lines, got_lines, got, public)
+        details: dict[str, Any] = {"found": f"{result.count} of {len(expected)}"}
+        if public:
+            details["expected_numbers"] = [n.text for n in expected[:MAX_LISTED]]
+            details["printed_numbers"] = [n.text for n in printed[:MAX_LISTED]]
+            details["not_found"] = [n.text for n, f in zip(expected, result.found) if f is None][:MAX_LISTED]
+            details["tolerance"] = (("± half a unit in the last printed digit + " if spec.rounding else "")
+                                    + f"{atol:g} + {rtol:g}·|expected|")
+        if got["truncated"]:
+            details["output_truncated"] = True
+        if got["error"] and public and got["traceback"]:
+            details["traceback"] = got["traceback"]
+        fraction = result.count / len(expected)
+        status = "passed" if result.count == len(expected) else "partial" if result.count else "failed"
+        if status != "passed" and got["error"] and got["memory"]:
+            status = "memory"  # stopped by the memory limit before printing everything
+        return Outcome(status, fraction, message, details)
+
+
+def run_value(value: Any) -> dict[str, Any] | None:
+    """What the child sent back for one run of a script (plain data), checked.
+
+    The text comes as the UTF-8 bytes of a uint8 array (or, from hand-made values, strings).
+    """
+    if not isinstance(value, dict):
+        return None
+    stdout = value.get("stdout")
+    if isinstance(stdout, ArrayValue) and stdout.array.dtype == np.uint8 and stdout.array.ndim == 1:
+        text = stdout.array.tobytes().decode("utf-8", "replace")
+    elif isinstance(stdout, (list, str)):
+        text = "".join(part for part in ([stdout] if isinstance(stdout, str) else stdout) if isinstance(part, str))
+    else:
+        return None
+    error = value.get("error") if isinstance(value.get("error"), str) else None
+    traceback = value.get("traceback") if isinstance(value.get("traceback"), str) else None
+    return {"text": text, "error": error, "traceback": traceback, "truncated": _flag(value.get("truncated")),
+            "memory": _flag(value.get("memory"))}
+
+
+def _flag(value: Any) -> bool:
+    """A boolean as it comes off the wire (a ScalarValue), or as a hand-made value."""
+    return value is True or (isinstance(value, ScalarValue) and value.value is True)
+
+
+def _context(number: Number, lines: list[str], public: bool, index: int) -> str:
+    if number.label is not None:
+        return f"after {number.label!r}"
+    if public and 0 <= number.line < len(lines):
+        return f"the reference prints it in {_clip(lines[number.line])!r}"
+    return f"the {_ordinal(index + 1)} number the reference prints"
+
+
+def _message(expected: list[Number], printed: list[Number], result: Match, want_lines: list[str],
+             got_lines: list[str], got: dict[str, Any], public: bool) -> str:
+    n = len(expected)
+    stopped = ""
+    if got["error"]:
+        stopped = f" The script stopped with {_stopped(got['error'], got['traceback'])}"
+    if result.count == n:
+        head = f"Your script printed all {n} expected number{'s' if n != 1 else ''}, in order."
+        return head + (stopped + " after printing them." if stopped else "")
+    missing = [i for i, f in enumerate(result.found) if f is None]
+    first = missing[0]
+    target = expected[first]
+    where = _context(target, want_lines, public, first)
+    if not printed:
+        what = "nothing" if not "".join(got_lines).strip() else "no numbers" if target.label is None else \
+            f"no numbers after {' or '.join(repr(lab) for lab in dict.fromkeys(e.label for e in expected))}"
+        head = f"Your script printed {what}; expected {n} number{'s' if n != 1 else ''}"
+        if public:
+            head += f", starting with {target.text}" + (f" ({where})" if target.label is None else "")
+        return head + "." + (stopped + "." if stopped else "")
+    if result.count:
+        head = f"Your script printed {result.count} of {n} expected numbers in order."
+    else:
+        head = f"Your script printed none of the {n} expected numbers." if n > 1 else "Your script did not print the expected number."
+    if not public:
+        after = f" ({where})" if target.label is not None else ""
+        detail = f" The {_ordinal(first + 1)} expected number{after} is missing or wrong."
+        return head + detail + (stopped + "." if stopped else "")
+    closest = _closest(first, expected, printed, result)
+    detail = f" Expected the number {target.text} ({where}) but your output never printed it"
+    if closest is not None:
+        detail += f"; the closest was {closest.text}"
+        if 0 <= closest.line < len(got_lines):
+            detail += f" (in {_clip(got_lines[closest.line])!r})"
+        if math.isfinite(closest.value) and math.isfinite(target.value):
+            rounded = (closest.decimals is not None and target.decimals is not None and closest.decimals < target.decimals
+                       and abs(closest.value - target.value) <= closest.half_unit * (1 + 1e-9))
+            if rounded:
+                detail += f", which looks rounded: print at least {target.decimals} decimals"
+            else:
+                detail += f" — {relation(closest.value, target.value)}"
+        else:
+            detail += f" — {relation(closest.value, target.value)}"
+    detail += "."
+    if len(missing) > 1:
+        others = ", ".join(expected[i].text for i in missing[1:6])
+        detail += f" Also missing: {others}{', …' if len(missing) > 6 else ''}."
+    return head + detail + (stopped + "." if stopped else "")
+
+
+def _stopped(error: str, traceback: str | None) -> str:
+    from grader.verdicts import advice  # verdicts imports the check registry
+
+    where = ""
+    if traceback and traceback.strip():
+        lines = traceback.strip().splitlines()
+        where = f" at {lines[-2].strip()}" if len(lines) >= 2 else ""
+    hint = advice(error)
+    return f"{_clip(error, 300)}{where}" + (f"; {hint}" if hint else "")
