@@ -88,7 +88,7 @@ def _read_folder(root: Path) -> Submission:
             fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(fd, "rb") as fh:
                 files[rel] = fh.read(MAX_FILE_BYTES + 1)
-    return Submission(root.name, root, files, tuple(skipped))
+    return Submission(root.name or root.resolve().name or "submission", root, files, tuple(skipped))
 
 
 def _read_zip(path: Path) -> Submission:

@@ -65,3 +65,12 @@ def test_notebook_cells_run_in_order_with_magics_stripped(tmp_path: Path) -> Non
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SubmissionError, match="does not exist"):
         read(tmp_path / "nope", ["bp.py"])
+
+
+def test_the_current_folder_is_named_after_itself(tmp_path: Path, monkeypatch) -> None:
+    """`grader check .grader .` in a student's repository: the id is the folder's name, not "" (a bug fixed here)."""
+    work = tmp_path / "alice-repo"
+    work.mkdir()
+    (work / "bp.py").write_text("x = 1\n")
+    monkeypatch.chdir(work)
+    assert read(Path("."), ["bp.py"]).id == "alice-repo"

@@ -18,7 +18,7 @@ MAX_SOURCE_BYTES = 2 << 20
 
 class SourceSpec(CheckSpec):
     kind: str = "source"
-    files: list[str] | None = Field(default=None, description="files to inspect; default: every .py the spec names")
+    files: list[str] | None = Field(default=None, description="files to inspect, of those the spec names; default: every .py the spec names")
     functions: list[str] | None = Field(default=None, description="only inside these functions; default: whole file")
     forbid_imports: list[str] = Field(default_factory=list, description="modules that must not be imported, e.g. torch")
     forbid_calls: list[str] = Field(default_factory=list,
@@ -72,9 +72,38 @@ def violations(tree: ast.AST, spec: SourceSpec, filename: str) -> list[str]:
     return sorted(set(found), key=lambda s: (s.split(":")[0], int(s.split(":")[1])))
 
 
+def unfinished(tree: ast.AST, spec: SourceSpec) -> list[str]:
+    """Functions in the check's scope still left as the starter has them (only a docstring and
+    ``raise NotImplementedError``, ``...`` or ``pass``): code not written yet breaks no rule,
+    and must not earn the rule's points either."""
+    names = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if spec.functions and node.name not in spec.functions:
+            continue
+        body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) and \
+            isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str) else node.body
+        if body and all(_placeholder(stmt) for stmt in body):
+            names.append(node.name)
+    return names
+
+
+def _placeholder(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis:
+        return True
+    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+        target = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+        return dotted(target) == "NotImplementedError"
+    return False
+
+
 class Source:
     """Proves the submission's code does not use forbidden constructs (imports, calls,
-    attributes), by reading its source, so the rule holds whatever the code does when run."""
+    attributes), by reading its source, so the rule holds whatever the code does when run.
+    Code not written yet (a function still raising NotImplementedError) earns nothing."""
 
     name: ClassVar[str] = "source"
     Spec: ClassVar[type[CheckSpec]] = SourceSpec
@@ -85,6 +114,7 @@ class Source:
     def judge(self, spec: SourceSpec, ctx: JudgeContext) -> Outcome:
         wanted = spec.files or [f for f in ctx.files if f.endswith(".py")]
         found: list[str] = []
+        todo: list[str] = []
         for filename in wanted:
             raw = ctx.files.get(filename)
             if raw is None:
@@ -96,8 +126,13 @@ class Source:
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 return Outcome("error", 0.0, f"{filename} cannot be parsed: {exc}")
             found += violations(tree, spec, filename)
+            todo += unfinished(tree, spec)
         if found:
             shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             reason = f" {spec.reason}" if spec.reason else ""
             return Outcome.failed(f"Forbidden code found: {shown}.{reason}", violations=found)
+        if todo:
+            shown = ", ".join(todo[:5]) + (f" and {len(todo) - 5} more" if len(todo) > 5 else "")
+            return Outcome.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "
+                                  "rule earns its points once the code it applies to exists.", unfinished=todo)
         return Outcome.passed("No forbidden imports, calls or attributes.")

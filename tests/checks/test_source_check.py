@@ -45,3 +45,30 @@ def test_missing_file_is_an_error() -> None:
     spec = SourceSpec(id="s", kind="source", files=["other.py"])
     outcome = Source().judge(spec, JudgeContext([], [], [], {}, None, None))
     assert outcome.status == "error" and "other.py is missing" in outcome.message
+
+
+def test_code_not_written_yet_earns_no_points() -> None:
+    """An untouched starter breaks no rule, but must not score the rule's points either (a bug fixed here)."""
+    starter = ('def forward(x):\n    """Forward pass."""\n    raise NotImplementedError\n\n'
+               'def backward(x):\n    ...\n\ndef update(w):\n    raise NotImplementedError("fill me in")\n')
+    outcome = judge(starter)
+    assert outcome.status == "failed" and outcome.score_fraction == 0
+    assert outcome.message.startswith("Not written yet: forward, backward, update still raise NotImplementedError")
+    done = starter.replace('raise NotImplementedError\n\ndef', 'return x\n\ndef', 1).replace("    ...\n", "    return x\n")
+    assert judge(done).details["unfinished"] == ["update"]
+    assert judge(done, functions=["forward", "backward"]).status == "passed"
+
+
+def test_only_the_files_the_spec_names_are_inspected(engine, tmp_path) -> None:
+    """A student's repository also holds the bundle's starter copy: it is not their work (a bug fixed here)."""
+    from conftest import ROOT, write_submission
+    from grader import api
+
+    assignment = api.load_assignment(ROOT / "assignments" / "bp-manual")
+    prepared = engine.prepare(api.public_only(assignment))
+    (tmp_path / "repo" / ".grader" / "starter").mkdir(parents=True)
+    work = write_submission(tmp_path / "repo", {"bp.py": (ROOT / "submissions/bp-manual/correct/bp.py").read_text(),
+                                                ".grader/starter/bp.py": "def forward(x, w):\n    raise NotImplementedError\n",
+                                                "scratch.py": "import torch\ntorch.ones(1).backward()\n"})
+    result = engine.grade(prepared, work)
+    assert {c.id: c.status for c in result.checks}["no-autograd"] == "passed"

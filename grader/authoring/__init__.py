@@ -1,0 +1,1 @@
+"""Authoring: starters from marked solutions, new assignment folders, student bundles, check strength."""
