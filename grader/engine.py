@@ -16,6 +16,7 @@ import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 import grader
-from grader import wire
+from grader import datasets, wire
 from grader.checks import CHECKS
 from grader.checks.base import Evaluation, JudgeContext, Outcome, Task
 from grader.checks.gradient import GradientSpec, oracle_module
@@ -47,7 +48,7 @@ class Prepared:
     """What every submission of one assignment shares within a batch."""
 
     assignment: Assignment
-    inputs_path: Path
+    inputs_path: Path               # the public checks' inputs: warm workers cache them, every child inherits them
     forms: dict[str, dict[str, str]]
     tasks: list[Task]
     task_seeds: list[int]
@@ -55,6 +56,7 @@ class Prepared:
     case_inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     harness: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> what the child runs around its call
     hidden_from: int = 0  # tasks are ordered public first; hidden ones run in a child of their own
+    hidden_inputs_path: Path | None = None  # read only by a child that runs hidden tasks, after its fork
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Engine:
         self._workers: list[runner.Worker] = []
         self._namespaces = namespaces
         self._counter = itertools.count(1)
+        self._data_lock = threading.Lock()
         try:
             for index in range(max(1, jobs)):
                 for kind, modules in self._kinds.items():
@@ -112,7 +115,8 @@ class Engine:
     # ------------------------------------------------------------ lifecycle
     def _kind_for(self, submission: Submission, reference_run: bool, prepared: Prepared | None = None) -> str:
         """The lightest warm image that can run this submission without importing anything late."""
-        if reference_run or "light" not in self._kinds or (prepared is not None and prepared.harness):
+        if reference_run or "light" not in self._kinds or (
+                prepared is not None and any("dataset" in h for h in prepared.harness.values())):  # training needs torch
             return "full"
         for name, data in submission.files.items():
             if name.endswith(".py") and _MENTIONS_TORCH.search(data):
@@ -170,13 +174,18 @@ class Engine:
     def prepare(self, assignment: Assignment) -> Prepared:
         """Draw every check's inputs and compute the reference's evaluations (cached by content hash)."""
         prepared = self._prepare_inputs(assignment)
-        prepared.expected = self._reference(prepared)
+        if assignment.expected is not None:  # a student bundle: no reference here, its answers come with it
+            from grader.authoring.bundle import load_expected
+            prepared.expected = load_expected(assignment, prepared.tasks)
+        else:
+            prepared.expected = self._reference(prepared)
         return prepared
 
     def _prepare_inputs(self, assignment: Assignment) -> Prepared:
         tasks: list[Task] = []
         seeds: list[int] = []
         arrays: dict[str, np.ndarray] = {}
+        hidden_arrays: dict[str, np.ndarray] = {}
         forms: dict[str, dict[str, str]] = {}
         case_inputs: dict[str, list[dict[str, Any]]] = {}
         harness: dict[str, dict[str, Any]] = {}
@@ -192,21 +201,25 @@ class Engine:
                 cases = draw_set(input_set.values, seed, input_set.cases)
             case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
             if hasattr(kind, "harness"):  # e.g. train: datasets and a prediction step around the call
-                harness[check.id] = kind.harness(check)
+                harness[check.id] = kind.harness(check, assignment)
             check_tasks = CHECKS[check.kind].tasks(check, len(cases))
             if check.visibility == "public":
                 hidden_from += len(check_tasks)
             for task in check_tasks:
                 forms[task.input_key] = {name: value.form for name, value in cases[task.case].items()}
                 for name, value in cases[task.case].items():
-                    arrays[f"{task.input_key}/{name}"] = np.asarray(value.value)
+                    (arrays if check.visibility == "public" else hidden_arrays)[f"{task.input_key}/{name}"] = \
+                        np.asarray(value.value)
                 tasks.append(task)
                 seeds.append(derive_seed(secret, assignment.spec.seed, check.id, task.case, "run"))
-        inputs_dir = self._new_dir("inputs", 0o755)
-        inputs_path = inputs_dir / "inputs.npz"
+        # Two files: a public run's child must hold no hidden input, not even in memory it inherited,
+        # since whatever it prints is shown to the student. Neither file is readable inside the sandbox.
+        inputs_dir = self._new_dir("inputs", 0o700)
+        inputs_path, hidden_path = inputs_dir / "public.npz", inputs_dir / "hidden.npz"
         np.savez(inputs_path, **arrays)
-        os.chmod(inputs_path, 0o644)
-        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs, harness, hidden_from)
+        np.savez(hidden_path, **hidden_arrays)
+        return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs, harness, hidden_from,
+                        hidden_path if hidden_arrays else None)
 
     def _reference(self, prepared: Prepared) -> list[Evaluation]:
         assignment = prepared.assignment
@@ -300,6 +313,7 @@ class Engine:
         assignment = prepared.assignment
         staged = self._new_dir("staged", 0o700)
         stage(submission, staged, extra)
+        data_paths = self._stage_data(submission, staged)
         box = self._new_dir("boxes", 0o700)
         n = len(prepared.tasks)
         evaluations: list[Evaluation | None] = [None] * n
@@ -319,11 +333,10 @@ class Engine:
             while True:
                 rundir = self._new_dir("runs", 0o700)
                 rundirs.append(rundir)
-                job = self._job(prepared, box, start, reference_run)
-                job["stop"] = stop
+                job = self._job(prepared, box, start, stop, reference_run)
                 (rundir / "job.json").write_text(json.dumps(job))
                 try:
-                    reply = self._request(worker, prepared, box, rundir, staged)
+                    reply = self._request(worker, prepared, box, rundir, staged, data_paths)
                 except GraderError:
                     # The worker itself died (killed from outside, out of memory): a fresh one takes
                     # its place and the run is tried once more; a second failure is reported.
@@ -331,7 +344,7 @@ class Engine:
                     rundir = self._new_dir("runs", 0o700)
                     rundirs.append(rundir)
                     (rundir / "job.json").write_text(json.dumps(job))
-                    reply = self._request(worker, prepared, box, rundir, staged)
+                    reply = self._request(worker, prepared, box, rundir, staged, data_paths)
                 if reply.get("outcome") == "worker-error":
                     raise GraderError(f"the sandbox worker failed: {reply.get('error')}")
                 if not reply.get("layers"):
@@ -382,9 +395,10 @@ class Engine:
         return RunOutcome([e or Evaluation(False, status="error", error="not run") for e in evaluations],
                           load_error, layers, {k: v[:OUTPUT_KEEP] for k, v in output.items() if v}, box_kind), last_data
 
-    def _request(self, worker: runner.Worker, prepared: Prepared, box: Path, rundir: Path, staged: Path) -> dict[str, Any]:
+    def _request(self, worker: runner.Worker, prepared: Prepared, box: Path, rundir: Path, staged: Path,
+                 data_paths: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
         sandbox = prepared.assignment.spec.sandbox
-        plan = runner.plan(box, [prepared.inputs_path.parent], sandbox, worker.index, self.layers)
+        plan = runner.plan(box, [*map(Path, data_paths)], sandbox, worker.index, self.layers)
         request = {
             "job": str(rundir / "job.json"), "rundir": str(rundir), "plan": runner.plan_dict(plan),
             "timeouts": {"load": sandbox.import_timeout_s, "tasks": self._timeouts(prepared)},
@@ -392,6 +406,26 @@ class Engine:
             "staged": str(staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
         }
         return worker.run(request)
+
+    def _stage_data(self, submission: Submission, staged: Path) -> list[str]:
+        """Script-style code that opens Fashion-MNIST itself finds it read-only in ``./data`` and ``../data``.
+
+        Only for code that mentions the dataset, and only when the data folder holds it
+        (never a download from here). Returns the files the sandbox may read for it.
+        """
+        if not any(name.endswith(".py") and datasets.MENTIONS.search(data) for name, data in submission.files.items()):
+            return []
+        try:
+            root = datasets.locate(datasets.FASHION_MNIST, download=False)
+        except datasets.DataMissing:
+            return []
+        mirror = self.workdir / "boxes" / "data"   # ../data of every box
+        with self._data_lock:
+            readable = datasets.script_mirror(root, mirror)
+        if os.geteuid() == 0 and not runner.reachable_by_sandbox_uid(readable):
+            return []  # e.g. under a 0700 home: no capability is granted just for this
+        datasets.link_into(staged / "data", mirror)
+        return readable
 
     def _respawn(self, dead: runner.Worker) -> runner.Worker:
         dead.close(kill=True)
@@ -404,15 +438,19 @@ class Engine:
         default = prepared.assignment.spec.sandbox.timeout_s
         return [by_id[t.check_id].timeout_s or default for t in prepared.tasks]
 
-    def _job(self, prepared: Prepared, box: Path, start: int, reference_run: bool) -> dict[str, Any]:
+    def _job(self, prepared: Prepared, box: Path, start: int, stop: int, reference_run: bool) -> dict[str, Any]:
+        tasks = prepared.tasks[:stop]  # a public run is told nothing about the hidden checks
+        keys = {t.input_key for t in tasks}
+        hidden = prepared.hidden_inputs_path if stop > prepared.hidden_from else None
         return {
-            "box": str(box), "inputs": str(prepared.inputs_path), "forms": prepared.forms,
-            "modules": prepared.assignment.modules, "start": start,
+            "box": str(box), "inputs": str(prepared.inputs_path), "forms": {k: v for k, v in prepared.forms.items() if k in keys},
+            "hidden_inputs": str(hidden) if hidden else None,
+            "modules": prepared.assignment.modules, "start": start, "stop": stop,
             "seed": derive_seed(prepared.assignment.spec.seed, "import"),
             "tasks": [{"check": t.check_id, "expr": t.expr, "inputs": t.input_key, "seed": s,
                        "oracle": t.oracle if reference_run else None,
                        "harness": self._harness(prepared, t.check_id, reference_run)}
-                      for t, s in zip(prepared.tasks, prepared.task_seeds)],
+                      for t, s in zip(tasks, prepared.task_seeds)],
             # loaded by the worker before it forks, so every child inherits them
             "datasets": sorted({(h["dataset"], h["root"]) for h in prepared.harness.values() if "dataset" in h}),
         }
@@ -467,7 +505,8 @@ class Engine:
                                   explain(failed, check, got.index(failed), len(got), assignment.spec.sandbox.memory_mb),
                                   {"traceback": failed.traceback} if failed.traceback else {})
             else:
-                ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), submission.files,
+                named = {k: v for k, v in submission.files.items() if k in assignment.spec.files}
+                ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), named,
                                    assignment.spec.tolerance.rtol, assignment.spec.tolerance.atol)
                 try:
                     verdict = CHECKS[check.kind].judge(check, ctx)

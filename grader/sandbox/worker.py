@@ -182,7 +182,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     for task in job["tasks"]:
         harness = task.get("harness") or {}
         for expr in (task["expr"], harness.get("train"), harness.get("predict")):
-            if expr is None:
+            if not expr:  # an ``output`` check runs a script, not a call
                 continue
             if expr not in _PARSED:
                 _PARSED[expr] = parse(expr)
@@ -206,6 +206,8 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     if pid == 0:  # ---------------------------------------------------- child
         try:
             os.close(control_read)
+            if job.get("hidden_inputs"):  # read here, after the fork: the worker (and so every later child) never holds them
+                inputs = {**inputs, **load_inputs(job["hidden_inputs"])}
             layers = enter_sandbox(plan, (control_write, data_fd), out_fd, err_fd)
             os.write(control_write, f"L {','.join(layers)}\n".encode())
             with os.fdopen(data_fd, "wb", buffering=1 << 16) as data:
