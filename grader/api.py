@@ -13,14 +13,15 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from grader import report, spec
+from grader import late, overrides as overrides_mod, report, spec
 import grader
 from grader.engine import Engine
-from grader.settings import default_cache_dir, default_secret, derive_seed
+from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
 from grader.executors import EngineOptions, Executor, Job, LocalExecutor
 from grader.submission import read
 from grader.errors import GraderError
@@ -28,6 +29,7 @@ from grader.results import Result, load_result, write_atomic, write_gradebook
 from grader.spec import Assignment
 
 Progress = Callable[[Result], None]
+Warn = Callable[[str], None]
 
 
 def load_assignment(name_or_path: str | Path, search_root: Path | None = None) -> Assignment:
@@ -59,12 +61,43 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def validate(assignment: Assignment, *, insecure: bool = False, secret: str | None = None) -> Result:
-    """Grade the reference as if it were a submission; it must score full marks."""
+@dataclasses.dataclass
+class Validation:
+    """``grader validate``'s findings: the reference's result, the starter's, and authoring problems."""
+
+    reference: Result
+    starter: Result | None
+    problems: list[str]
+
+    @property
+    def reference_full(self) -> bool:
+        """Full marks, less the manual checks only an instructor can award."""
+        ref = self.reference
+        return ref.status == "graded" and ref.score >= ref.max_score - ref.pending_points
+
+    @property
+    def ok(self) -> bool:
+        return self.reference_full and not self.problems
+
+
+def validate(assignment: Assignment, *, insecure: bool = False, secret: str | None = None) -> Validation:
+    """Grade the reference (it must score full marks) and the starter (no hidden points for free),
+    and check the authoring rules: every check has words for students, ``starter/`` is current."""
+    from grader.authoring import lint
+
+    if assignment.expected is not None:
+        raise GraderError(f"{assignment.root} is a student bundle, which has no reference to validate; "
+                          "run validate on the instructor's assignment folder")
+    problems = lint.check_texts(assignment) + lint.starter_freshness(assignment)
     with Engine(1, insecure=insecure, secret=secret, require=assignment.spec.sandbox.require,
                 preload=assignment.spec.sandbox.preload) as engine:
         prepared = engine.prepare(assignment)
-        return engine.grade(prepared, assignment.reference_dir)
+        reference = engine.grade(prepared, assignment.reference_dir)
+        starter_result = None
+        if assignment.starter_dir.is_dir():
+            starter_result = engine.grade(prepared, assignment.starter_dir)
+            problems += lint.starter_scores(assignment, starter_result)
+    return Validation(reference, starter_result, problems)
 
 
 def check(assignment: Assignment, submission: Path, *, insecure: bool = False) -> Result:
@@ -88,11 +121,14 @@ def submission_ids(paths: Iterable[Path]) -> list[tuple[str, Path]]:
 
 def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, jobs: int | None = None,
           insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
-          progress: Progress | None = None, force: bool = False, executor: Executor | None = None) -> list[Result]:
+          progress: Progress | None = None, force: bool = False, executor: Executor | None = None,
+          overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
+          submitted_at: Path | None = None) -> list[Result]:
     """Grade every submission (see :func:`iter_grade`) and return all the results."""
     results = []
     for data in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
-                           cache_dir=cache_dir, force=force, executor=executor):
+                           cache_dir=cache_dir, force=force, executor=executor, overrides=overrides, warn=warn,
+                           submitted_at=submitted_at):
         result = Result.from_dict(data)
         results.append(result)
         if progress:
@@ -102,7 +138,9 @@ def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, job
 
 def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, jobs: int | None = None,
                insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
-               force: bool = False, executor: Executor | None = None) -> Iterator[dict[str, Any]]:
+               force: bool = False, executor: Executor | None = None,
+               overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
+               submitted_at: Path | None = None) -> Iterator[dict[str, Any]]:
     """Grade submissions, yielding each ``result.json`` dict as soon as it is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
@@ -111,24 +149,88 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     and course secret is reused instead of graded again, unless ``force``: run
     the same command again to finish an interrupted batch. ``gradebook.csv`` and
     ``index.html`` are rewritten at the end over every result in ``out``.
+
+    ``overrides`` (an overrides file, see :mod:`grader.overrides`) merges an
+    instructor's scores into every result, graded now or reused: changing the
+    file never forces a regrade. Submissions it names that are not in this batch
+    are reported through ``warn`` (default: :func:`warnings.warn`). Results
+    always reflect the overrides given: without any, earlier ones are undone (with
+    a warning), so the overrides file stays the one record of instructor scores.
+
+    With a ``late:`` section in the spec, each result's ``score`` is penalised
+    and its ``late`` object set on every run, from the raw score (see
+    :mod:`grader.late`): times from the ``submitted_at`` manifest CSV, else the
+    files' modification times (submissions missing from the manifest are
+    reported once through ``warn``). A changed policy or manifest never regrades.
     """
+    if overrides is not None and not isinstance(overrides, overrides_mod.Overrides):
+        overrides = overrides_mod.load(Path(overrides), assignment)
     out.mkdir(parents=True, exist_ok=True)
     options = EngineOptions(jobs or default_jobs(), insecure, secret or default_secret(), cache_dir or default_cache_dir())
     key = cache_key(assignment, options)
     todo: list[Job] = []
-    for sub_id, path in submission_ids(submissions):
+    ids = submission_ids(submissions)
+    stamp_of = _late_stamps(assignment, ids, submitted_at, warn or _warn)   # a bad manifest fails before any grading
+    paths = dict(ids)
+    if overrides is not None:
+        for message in overrides.unknown_submissions(sub_id for sub_id, _ in ids):
+            (warn or _warn)(message)
+    dropped = 0
+    for sub_id, path in ids:
         existing = None if force else _current_result(out / sub_id / "result.json", key, path, assignment)
         if existing is not None:
+            dropped += overrides is None and overrides_mod.overridden(existing)
+            changed = overrides_mod.apply(existing, overrides)
+            if late.apply_to_result(existing, assignment.spec.late, stamp_of(sub_id, path)) or changed:
+                write_submission_dict(existing, out)      # only overrides or the penalty changed: no regrading
             yield existing
         else:
             todo.append(Job(sub_id, path))
+    if dropped:
+        (warn or _warn)(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
+                        "one they are back to what the grader concluded: pass the file again to keep them")
     try:
         for data in (executor or LocalExecutor()).run(assignment, todo, options):
             data["cache_key"] = key
+            data["secret_id"] = secret_id(options.secret)
+            overrides_mod.apply(data, overrides)
+            sub_id = str(data["submission"])
+            late.apply_to_result(data, assignment.spec.late, stamp_of(sub_id, paths[sub_id]) if sub_id in paths else None)
             write_submission_dict(data, out)
             yield data
     finally:
         write_summary(out, assignment.name)
+
+
+def _late_stamps(assignment: Assignment, ids: list[tuple[str, Path]], manifest: Path | None,
+                 warn: Warn) -> Callable[[str, Path], late.Stamp | None]:
+    """A function giving each submission's hand-in time (always None without a late policy)."""
+    policy = assignment.spec.late
+    if policy is None:
+        if manifest is not None:
+            raise GraderError(f"submission times were given ({manifest}) but {assignment.name}'s assignment.yaml has "
+                              "no late: section; add one with due and per_day (see docs/spec.md) to apply late penalties")
+        return lambda sub_id, path: None
+    stamps = late.read_manifest(Path(manifest)) if manifest is not None else {}
+    missing = [sub_id for sub_id, _ in ids if sub_id not in stamps] if manifest is not None else []
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        warn(f"{len(missing)} submission(s) not in {manifest} ({shown}): the newest modification time of "
+             "their files is used as their submission time")
+    note = f"Not listed in {Path(manifest).name}" if manifest is not None else ""
+
+    def stamp_of(sub_id: str, path: Path) -> late.Stamp | None:
+        if sub_id in stamps:
+            return stamps[sub_id]
+        try:
+            return late.mtime_stamp(path, assignment.spec.files, note)
+        except OSError:            # gone since it was listed: its result already says it could not be read
+            return None
+    return stamp_of
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 def cache_key(assignment: Assignment, options: EngineOptions) -> str:

@@ -24,7 +24,7 @@ from grader.results import Result, load_result
 
 EXIT_FAILED, EXIT_ERROR = 1, 3
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "error": "ERR ", "timeout": "TIME",
-               "memory": "MEM ", "skipped": "SKIP"}
+               "memory": "MEM ", "skipped": "SKIP", "pending": "WAIT"}
 
 
 class GraderGroup(click.Group):
@@ -71,6 +71,19 @@ junit_option = click.option(
     "--junit", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
     help="Also write the results as JUnit XML to FILE (one test case per check), for CI.")
 
+def _use_data_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        from grader.datasets import ENV_DIR
+        os.environ[ENV_DIR] = str(value.resolve())  # read by the training checks, in this process and its workers
+    return value
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, expose_value=False,
+    callback=_use_data_dir, is_eager=True, metavar="DIR",
+    help="Where datasets such as Fashion-MNIST are (torchvision's layout: DIR/FashionMNIST/raw). "
+         "Default: $GRADER_DATA, else ~/.cache/grader/data.")
+
 insecure_option = click.option(
     "--insecure", is_flag=True,
     help="Grade even if a required sandbox layer is missing on this machine (see `grader doctor`).")
@@ -91,20 +104,35 @@ def list_cmd() -> None:
 
 @main.command()
 @click.argument("assignment")
+@data_dir_option
 @insecure_option
 def validate(assignment: str, insecure: bool) -> None:
-    """Check that ASSIGNMENT's spec loads and its reference scores full marks.
+    """Check that ASSIGNMENT is ready to hand out.
 
-    Exit status 0 only when both hold.
+    \b
+    - the spec loads;
+    - the reference scores full marks (manual checks aside);
+    - the unchanged starter earns nothing on a hidden check;
+    - every check has a title or description for students;
+    - starter/ is what `grader starter` makes from reference/'s solution markers.
+
+    Exit status 0 only when all hold.
     """
     loaded = api.load_assignment(assignment)
     click.echo(f"spec: ok ({len(loaded.checks)} checks, {loaded.max_score:g} points)")
-    result = api.validate(loaded, insecure=insecure)
+    found = api.validate(loaded, insecure=insecure)
+    result = found.reference
     _print_checks(result)
-    if result.status != "graded" or result.score < result.max_score:
-        click.echo(f"reference: {result.score:g} / {result.max_score:g} — it must score full marks", err=True)
+    pending = result.pending_points  # manual checks: the instructor grades them, never the reference run
+    click.echo(f"reference: {result.score:g} / {result.max_score:g}"
+               + (f" (and {pending:g} for the instructor to grade)" if pending else "")
+               + ("" if found.reference_full else " — it must score full marks"), err=not found.reference_full)
+    if found.starter is not None:
+        click.echo(f"starter: {found.starter.score:g} / {found.starter.max_score:g}")
+    for problem in found.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if not found.ok:
         sys.exit(EXIT_FAILED)
-    click.echo(f"reference: {result.score:g} / {result.max_score:g}")
 
 
 @main.command()
@@ -112,6 +140,7 @@ def validate(assignment: str, insecure: bool) -> None:
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of text.")
 @junit_option
+@data_dir_option
 @insecure_option
 def check(assignment: str, submission: Path, as_json: bool, junit: Path | None, insecure: bool) -> None:
     """Self-check SUBMISSION against ASSIGNMENT's public checks.
@@ -129,6 +158,7 @@ def check(assignment: str, submission: Path, as_json: bool, junit: Path | None, 
     else:
         _print_checks(result)
         click.echo(f"\n{result.score:g} / {result.max_score:g} on public checks"
+                   + (f" ({result.pending_points:g} awaiting instructor grading)" if result.pending_points else "")
                    + ("" if result.passed else " — fix the failures above and check again"))
     sys.exit(0 if result.passed else EXIT_FAILED)
 
@@ -148,10 +178,26 @@ def check(assignment: str, submission: Path, as_json: bool, junit: Path | None, 
               help="Where to grade: warm workers on this machine, or one task per submission on a Dask cluster.")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@click.option("--overrides", "overrides", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Merge an instructor's scores (CSV submission,check,points,comment, or YAML) into the "
+                                   "results: points for manual checks, or regrades; no submission is graded again for it.")
+@click.option("--submitted-at", "submitted_at", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="When each submission was handed in, for the spec's late: penalties: a CSV whose header "
+                                   "names submission,submitted_at (ISO 8601 with a UTC offset, e.g. "
+                                   "2026-12-02T09:30:00+01:00; an optional due column grants an extension). Without it, "
+                                   "or for ids it lacks, the newest modification time of a submission's files is used. "
+                                   "Changing it re-applies penalties without grading again.")
+@click.option("--secret-file", "secret_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE",
+              help="The course secret that draws the hidden inputs (first line of FILE). Default: $GRADER_SECRET, else "
+                   "a random per-user one kept in ~/.config/grader/secret. Its fingerprint is recorded in each "
+                   "result.json as secret_id; never put the secret in files students receive.")
 @junit_option
+@data_dir_option
 @insecure_option
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int | None, force: bool, resume: bool,
-          executor: str, scheduler: str | None, junit: Path | None, insecure: bool) -> None:
+          executor: str, scheduler: str | None, overrides: Path | None, submitted_at: Path | None,
+          secret_file: Path | None, junit: Path | None, insecure: bool) -> None:
     """Grade SUBMISSIONS (folders, .zip, .py or .ipynb) with every check of ASSIGNMENT.
 
     Each result is written as soon as it is ready, atomically: after Ctrl-C or a
@@ -170,17 +216,41 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int |
             raise click.UsageError("--executor dask needs --scheduler ADDRESS")
         from grader.executors import DaskExecutor
         chosen = DaskExecutor(scheduler)
-    stream = api.iter_grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure, force=force, executor=chosen)
+    secret = None
+    if secret_file is not None:
+        secret = (secret_file.read_text(encoding="utf-8").splitlines() or [""])[0].strip()
+        if not secret:
+            raise GraderError(f"{secret_file} is empty; put the course secret on its first line")
+    stream = api.iter_grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure, force=force, executor=chosen,
+                            secret=secret,
+                            overrides=overrides, submitted_at=submitted_at,
+                            warn=lambda message: click.echo(f"grader: warning: {message}", err=True))
     ids: list[str] = []
     total_score = 0.0
+    pending = 0
+    late_by_source: dict[str, int] = {}
     for data in _with_progress(stream, len(submissions), loaded.name):
         ids.append(data["submission"])
         total_score += data["score"]
+        if isinstance(data.get("late"), dict) and data["late"].get("days_late"):
+            source = str(data["late"].get("source"))
+            late_by_source[source] = late_by_source.get(source, 0) + 1
+        pending += sum(1 for c in data.get("checks", []) if c.get("status") == "pending")
     if junit is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
         _ci_outputs([load_result(out / i / "result.json") for i in sorted(ids)], junit, f"grader grade {loaded.name}")
     mean = total_score / len(ids) if ids else 0.0
     click.echo(f"graded {len(ids)} submission(s) of {loaded.name}; mean {mean:.2f} / {loaded.max_score:g}; "
                f"see {out / 'index.html'} and {out / 'gradebook.csv'}")
+    if pending:
+        click.echo(f"{pending} manual check(s) await instructor grading (0 points until then): "
+                   + (f"add their scores to {overrides}" if overrides else
+                      "give their scores with --overrides FILE (submission,check,points,comment)"))
+    if late_by_source:
+        click.echo(f"{sum(late_by_source.values())} submission(s) late; scores include the late penalty "
+                   "(gradebook.csv: days_late, late_penalty, score_before_penalty)")
+    if late_by_source.get("mtime"):
+        click.echo(f"grader: warning: {late_by_source['mtime']} of them judged late by file modification times, which "
+                   "copying, unzipping or git checkout can change; give the LMS's times with --submitted-at FILE", err=True)
 
 
 def _with_progress(stream: Iterator[dict[str, Any]], total: int, name: str) -> Iterator[dict[str, Any]]:
@@ -194,6 +264,8 @@ def _with_progress(stream: Iterator[dict[str, Any]], total: int, name: str) -> I
         rate = done / max(time.monotonic() - started, 1e-9)
         eta = (total - done) / rate if rate else 0.0
         note = f" ({data['status']}: {data.get('message', '')})" if data["status"] != "graded" else ""
+        if isinstance(data.get("late"), dict) and data["late"].get("days_late"):
+            note += f" ({data['late']['days_late']} d late, −{round(float(data['late'].get('penalty', 0)) * 100, 4):g}%)"
         click.echo(f"[{done}/{total}] {data['submission']}: {data['score']:g} / {data['max_score']:g}{note}"
                    f"  {rate:.1f}/s, ETA {eta:.0f} s")
         yield data
@@ -203,6 +275,7 @@ def _with_progress(stream: Iterator[dict[str, Any]], total: int, name: str) -> I
 @click.option("--out", "out", default="reports", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the reports.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Submissions graded at once.")
+@data_dir_option
 @insecure_option
 def demo(out: Path, jobs: int | None, insecure: bool) -> None:
     """Grade every example submission (./submissions/<assignment>/*) of every assignment."""
@@ -339,3 +412,13 @@ def _read_result(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("grader.result/"):
         raise GraderError(f"{file} is not a grader result.json (no \"schema\": \"grader.result/1\")")
     return data
+
+
+def _register_authoring() -> None:
+    from grader.cli_authoring import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_authoring()

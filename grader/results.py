@@ -47,6 +47,10 @@ class Result:
     schema: str = SCHEMA
 
     cache_key: str = ""
+    secret_id: str = ""            # fingerprint of the course secret that drew the hidden inputs
+    # When the spec has a late policy: submitted_at, due, source ("manifest" | "mtime"), days_late,
+    # penalty (a fraction), score_before_penalty; ``score`` is then the penalised total.
+    late: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Result":
@@ -59,13 +63,21 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        if data.get("late") is None:
+            data.pop("late", None)     # no late policy: no key (result.json only grows fields that mean something)
         ordered = {"schema": data.pop("schema")}
         ordered.update(data)
         return ordered
 
     @property
     def passed(self) -> bool:
-        return self.status == "graded" and all(c.status in ("passed", "skipped") for c in self.checks)
+        """Graded, and every check passed (or is skipped, or a manual check awaiting the instructor)."""
+        return self.status == "graded" and all(c.status in ("passed", "skipped", "pending") for c in self.checks)
+
+    @property
+    def pending_points(self) -> float:
+        """Points of manual checks the instructor has not graded yet (they count 0 in ``score``)."""
+        return round(sum(c.max_score for c in self.checks if c.status == "pending"), 4)
 
     def public_only(self) -> "Result":
         """The same result with hidden checks removed (a student's self-check)."""
@@ -125,8 +137,25 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
+LATE_COLUMNS = ("days_late", "late_penalty", "score_before_penalty", "submitted_at")
+
+
+def _late_cells(result: dict[str, Any]) -> list[Any]:
+    late = result.get("late")
+    if not isinstance(late, dict):
+        return ["" for _ in LATE_COLUMNS]
+    return [late.get("days_late", ""), late.get("penalty", ""), late.get("score_before_penalty", ""),
+            late.get("submitted_at", "")]
+
+
 def write_gradebook(results: list[dict[str, Any]], path: Path) -> None:
-    """One row per submission: id, score, max_score, status, one column per check, flags."""
+    """One row per submission: id, score, max_score, status, one column per check, flags.
+
+    When the spec has a late policy (any result has ``late`` data), ``score`` is the
+    penalised total and the columns ``days_late``, ``late_penalty`` (the fraction
+    deducted), ``score_before_penalty`` and ``submitted_at`` follow ``status``.
+    """
+    with_late = any(isinstance(r.get("late"), dict) for r in results)
     check_ids: list[str] = []
     for result in results:
         for check in result.get("checks", []):
@@ -136,10 +165,12 @@ def write_gradebook(results: list[dict[str, Any]], path: Path) -> None:
     for result in sorted(results, key=lambda r: r["submission"]):
         by_id = {c["id"]: c for c in result.get("checks", [])}
         rows.append([_csv_text(result["submission"]), result["score"], result["max_score"], result["status"],
+                     *(_late_cells(result) if with_late else []),
                      *(by_id[i]["score"] if i in by_id else "" for i in check_ids), " ".join(result_flags(result))])
     import io
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["submission", "score", "max_score", "status", *map(_csv_text, check_ids), "flags"])
+    writer.writerow(["submission", "score", "max_score", "status", *(LATE_COLUMNS if with_late else ()),
+                     *map(_csv_text, check_ids), "flags"])
     writer.writerows(rows)
     write_atomic(path, buffer.getvalue())

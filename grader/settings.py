@@ -14,6 +14,12 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+def secret_id(secret: str) -> str:
+    """A short fingerprint of the course secret, recorded in results: which secret drew the hidden
+    inputs, so a regrade can use the same one, without revealing it."""
+    return f"{derive_seed(secret, 'secret-id') & 0xFFFFFFFFFFFF:012x}"
+
+
 def default_secret() -> str:
     """The course secret for hidden inputs: $GRADER_SECRET, else a per-user random one kept on disk."""
     env = os.environ.get("GRADER_SECRET")

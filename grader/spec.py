@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import typing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
-from grader import calls, inputs, yamlpos
+from grader import calls, includes, inputs, late, yamlpos
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec
 from grader.errors import SpecError
 
 SPEC_FILE = "assignment.yaml"
+EXPECTED_FILE, EXPECTED_ARRAYS = "expected.json", "expected.npz"   # a student bundle's precomputed answers
 Layer = Literal["lifecycle", "resources", "network", "filesystem", "uid", "seccomp"]
 ALL_LAYERS: tuple[str, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
 
@@ -48,8 +52,28 @@ class ToleranceSpec(BaseModel):
     atol: float | None = Field(default=None, ge=0)
 
 
+class LateSpec(BaseModel):
+    """Late penalties (see :mod:`grader.late`): ``per_day`` of the earned score per started day
+    after ``due``, nothing within ``grace_minutes``, never more than ``max_penalty`` in all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    due: datetime = Field(description="ISO 8601 date and time with a UTC offset or Z")
+    per_day: float = Field(ge=0, le=1, description="fraction of the earned score deducted per started day late")
+    grace_minutes: float = Field(default=0.0, ge=0, le=7 * 24 * 60, description="lateness forgiven after due")
+    max_penalty: float = Field(default=1.0, ge=0, le=1, description="cap on the total deduction (1 = may reach zero)")
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _aware(cls, value: Any) -> datetime:
+        try:
+            return late.parse_time(value, "the due date")
+        except ValueError as exc:
+            raise PydanticCustomError("late_due", "{reason}", {"reason": str(exc)}) from None
+
+
 class RootSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    include: str | None = Field(default=None, description="another spec this one builds on (see grader.includes)")
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str
     description: str | None = None
@@ -59,6 +83,7 @@ class RootSpec(BaseModel):
     tolerance: ToleranceSpec = Field(default_factory=ToleranceSpec)
     inputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     checks: list[dict[str, Any]] = Field(min_length=1)
+    late: LateSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,7 @@ class Assignment:
     checks: tuple[CheckSpec, ...]
     input_sets: dict[str, InputSet]
     spec_hash: str
+    expected: Path | None = None    # a student bundle: the reference's public answers, precomputed
 
     @property
     def name(self) -> str:
@@ -104,7 +130,8 @@ def _where(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath) -> str:
 
 
 def _raise_validation(doc: yamlpos.PositionedYaml, prefix: yamlpos.KeyPath, exc: ValidationError) -> None:
-    first = exc.errors()[0]
+    errors = exc.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo'd key: say so, not "missing"
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     message = first["msg"]
     if first["type"] == "extra_forbidden":
@@ -136,6 +163,8 @@ def _known_keys(prefix: yamlpos.KeyPath, loc: tuple[Any, ...]) -> list[str]:
         if field is None:
             return []
         annotation = field.annotation
+        if typing.get_origin(annotation) in (typing.Union, type(int | None)):  # an optional section
+            annotation = next((a for a in typing.get_args(annotation) if a is not type(None)), None)
         model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
         if model is None:
             return []
@@ -174,6 +203,8 @@ def load(folder: Path) -> Assignment:
         raise SpecError(f"{display}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(doc.data, dict):
         raise SpecError(f"{display}:1: the spec must be a mapping of keys such as name, files, checks")
+    top = doc
+    doc, included = includes.resolve(top, path)   # include: another spec as the base (see grader.includes)
     try:
         root = RootSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -185,11 +216,14 @@ def load(folder: Path) -> Assignment:
     for i, check_id in enumerate(ids):
         if check_id in ids[:i]:
             raise SpecError(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
-    for i, name in enumerate(root.files):
+    bundle = (folder / EXPECTED_FILE).is_file() and not (folder / "reference").exists()
+    for i, name in enumerate(root.files if not bundle else ()):
         if not (folder / "reference" / name).is_file():
             raise SpecError(f"{_where(doc, ('files', i))}: the reference has no {name} "
                             f"(expected {folder / 'reference' / name})")
-    return Assignment(folder.resolve(), root, checks, input_sets, _hash_folder(folder))
+    return Assignment(folder.resolve(), root, checks, input_sets,
+                      _with_included(_hash_folder(folder, skip=_late_lines(top)), included),
+                      expected=(folder / EXPECTED_FILE).resolve() if bundle else None)
 
 
 def _load_input_sets(doc: yamlpos.PositionedYaml, root: RootSpec) -> dict[str, InputSet]:
@@ -294,10 +328,44 @@ def _parse_inline(raw: dict[str, Any], check_id: str) -> InputSet:
     return InputSet(check_id, int(raw.get("cases", 1)), values)
 
 
-def _hash_folder(folder: Path) -> str:
-    """Content hash of the spec and everything the grader reads beside it."""
+def _late_lines(doc: yamlpos.PositionedYaml) -> range:
+    """The 1-based lines of the top-level ``late:`` section (up to the next top-level key).
+
+    Penalties are applied after grading, on every ``grade`` run, so editing them
+    must not invalidate graded results; when in doubt nothing is skipped.
+    """
+    start = doc.lines.get(("late",))
+    if start is None:
+        return range(0)
+    tops = [line for path, line in doc.lines.items() if len(path) == 1 and path != ("late",)]
+    if start in tops:           # another key on the same line (a flow mapping): hash everything
+        return range(0)
+    return range(start, min((line for line in tops if line > start), default=1 << 30))
+
+
+_OTHER_BREAKS = (b"\r", "\x85".encode(), "\u2028".encode(), "\u2029".encode())  # YAML line breaks splitlines may count differently
+
+
+def _with_included(spec_hash: str, included: list[Path]) -> str:
+    """The spec hash extended by the content of every spec it includes (unchanged without any)."""
+    if not included:
+        return spec_hash
+    digest = hashlib.sha256(spec_hash.encode() + b"\0")
+    for path in included:
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _hash_folder(folder: Path, skip: range = range(0)) -> str:
+    """Content hash of the spec (less the lines in ``skip``) and everything the grader reads beside it."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.parts[len(folder.parts)] in (SPEC_FILE, "reference", "hidden")):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+                       and p.parts[len(folder.parts)] in (SPEC_FILE, "reference", "hidden",
+                                                                        EXPECTED_FILE, EXPECTED_ARRAYS)):
+        data = path.read_bytes()
+        if skip and path == folder / SPEC_FILE and not any(mark in data for mark in _OTHER_BREAKS):
+            lines = data.splitlines(keepends=True)
+            if not any(b"&" in line for number, line in enumerate(lines, 1) if number in skip):  # no anchor used elsewhere
+                data = b"".join(line for number, line in enumerate(lines, 1) if number not in skip)
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + data + b"\0")
     return digest.hexdigest()[:16]

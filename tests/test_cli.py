@@ -96,3 +96,28 @@ def test_demo_grades_every_example(tmp_path: Path) -> None:
     graded = {p.parent.name for p in (tmp_path / "reports" / "bp-manual").glob("*/result.json")}
     assert graded == {p.name for p in EXAMPLES.iterdir()}
     assert "correct" in result.stdout and "10 / 10" in result.stdout
+
+
+def test_the_course_secret_comes_from_a_file_and_only_its_fingerprint_is_recorded(tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("correct horse battery staple\n")
+    (tmp_path / "empty").write_text("\n")
+    ran = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "a"),
+                 "--secret-file", str(tmp_path / "secret"), "--jobs", "1")
+    assert ran.returncode == 0, ran.stderr
+    text = (tmp_path / "a" / "correct" / "result.json").read_text()
+    recorded = json.loads(text)["secret_id"]
+    assert len(recorded) == 12 and "horse" not in text
+    other = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "b"), "--jobs", "1")
+    assert json.loads((tmp_path / "b" / "correct" / "result.json").read_text())["secret_id"] not in ("", recorded)
+    empty = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "c"),
+                   "--secret-file", str(tmp_path / "empty"))
+    assert empty.returncode == 3 and "is empty; put the course secret on its first line" in empty.stderr
+
+
+def test_data_dir_option_says_where_it_looked(tmp_path: Path) -> None:
+    empty = tmp_path / "no-data-here"
+    empty.mkdir()
+    ran = grader("check", "mlp", str(ROOT / "submissions" / "mlp" / "correct"), "--data-dir", str(empty))
+    assert ran.returncode == 1
+    assert f"Fashion-MNIST is not in {empty} (looked for {empty}/FashionMNIST/raw/" in ran.stdout
+    assert "pass --data-dir (or set GRADER_DATA)" in ran.stdout

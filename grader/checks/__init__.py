@@ -6,10 +6,12 @@ from grader.checks.base import CheckKind, CheckSpec, Outcome, Task
 from grader.checks.compare import Compare
 from grader.checks.experiment import Experiment
 from grader.checks.gradient import Gradient
+from grader.checks.manual import Manual
+from grader.checks.output import Output
 from grader.checks.property import Property
 from grader.checks.source import Source
 from grader.checks.train import Train
 
-CHECKS: dict[str, CheckKind] = {kind.name: kind for kind in (Compare(), Gradient(), Source(), Property(), Experiment(), Train())}
+CHECKS: dict[str, CheckKind] = {kind.name: kind for kind in (Compare(), Gradient(), Source(), Property(), Experiment(), Train(), Manual(), Output())}
 
 __all__ = ["CHECKS", "CheckKind", "CheckSpec", "Outcome", "Task"]

@@ -7,7 +7,8 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["passed", "failed", "partial", "error", "timeout", "memory", "skipped"]
+Status = Literal["passed", "failed", "partial", "error", "timeout", "memory", "skipped", "pending"]
+# pending: a ``manual`` check the instructor has not graded yet (0 points until then).
 Visibility = Literal["public", "hidden"]
 
 

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grader import late
 from grader.exports import check_name, plain, score_text
 from grader.results import result_flags
 
-ICON = {"passed": "✅", "failed": "❌", "partial": "🟡", "error": "💥", "timeout": "⏱️", "memory": "🧠", "skipped": "⏭️"}
+ICON = {"passed": "✅", "failed": "❌", "partial": "🟡", "error": "💥", "timeout": "⏱️", "memory": "🧠", "skipped": "⏭️",
+        "pending": "⏳"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
@@ -35,6 +37,8 @@ def _result_section(result: dict[str, Any], *, heading: str = "###") -> list[str
              f"{score_text(result.get('score', 0))} / {score_text(result.get('max_score', 0))}", "",
              f"{passed} of {len(checks)} checks passed."
              + ("" if not result_flags(result) else " Problems: " + ", ".join(result_flags(result)) + "."), ""]
+    if isinstance(result.get("late"), dict) and result["late"].get("days_late"):
+        lines += [md(late.describe(result["late"], float(result.get("max_score") or 0)), 300), ""]
     if result.get("status") == "error":
         lines += [f"**Could not be graded:** {md(result.get('message', ''), 500)}", ""]
     if checks:

@@ -6,6 +6,8 @@ The fields written are the documented ones (gradescope-autograders.readthedocs.i
 ``output``, ``output_format``, ``test_output_format``, ``test_name_format``,
 ``visibility``, ``stdout_visibility`` and ``tests``; per test ``name``, ``score``,
 ``max_score``, ``status`` (``passed``/``failed``), ``output`` and ``visibility``.
+A manual check still awaiting the instructor (``pending``) has no ``status`` (it
+neither passed nor failed), 0 points and an output saying so.
 All text is declared ``text`` so nothing a submission printed is rendered as
 HTML or Markdown. Public checks are ``visible``; hidden checks are
 ``after_published`` (students see them once the instructor publishes grades).
@@ -24,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import grader
+from grader import late
 from grader.exports import check_name, plain, score_text
+from grader.includes import SPEC_FILE, flatten
 from grader.results import result_flags, write_atomic
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
@@ -37,6 +41,9 @@ VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 def _test_output(check: dict[str, Any]) -> str:
     lines = [plain(check.get("message", ""))]
     details = check.get("details") or {}
+    for key, label in (("prompt", "Question"), ("rubric", "Rubric")):
+        if isinstance(details.get(key), str) and details[key].strip():
+            lines.append(f"{label}: {plain(details[key])}")
     if check.get("visibility") == "public":
         if "expected_at_worst" in details and "got_at_worst" in details:
             where = details.get("worst_index")
@@ -68,18 +75,28 @@ def to_gradescope(result: dict[str, Any], *, stdout_visibility: str = "hidden") 
         raise ValueError(f"stdout_visibility must be one of {', '.join(VISIBILITIES)}")
     tests = []
     for check in result.get("checks", []):
-        tests.append({
+        test = {
             "name": plain(check_name(check), 200),
             "score": _number(check.get("score")),
             "max_score": _number(check.get("max_score")),
             "status": "passed" if check.get("status") == "passed" else "failed",
             "output": _test_output(check),
             "visibility": VISIBILITY.get(str(check.get("visibility")), "after_published"),
-        })
+        }
+        if check.get("status") == "pending":
+            del test["status"]
+        tests.append(test)
     checks = result.get("checks", [])
     passed = sum(1 for c in checks if c.get("status") == "passed")
     summary = [f"{result.get('assignment', '')}: {score_text(_number(result.get('score')))} / "
                f"{score_text(_number(result.get('max_score')))} points; {passed} of {len(checks)} checks passed."]
+    if isinstance(result.get("late"), dict) and result["late"].get("days_late"):
+        # score is already the penalised total; the tests' points add up to the score before the penalty
+        summary.append(late.describe(result["late"], _number(result.get("max_score"))))
+    pending = sum(1 for c in checks if c.get("status") == "pending")
+    if pending:
+        summary.append(f"{pending} check{'s' if pending != 1 else ''} await{'' if pending != 1 else 's'} grading by the "
+                       "instructor (0 points until then).")
     hidden = sum(1 for c in checks if c.get("visibility") != "public")
     if hidden:
         summary.append(f"{hidden} hidden check{'s' if hidden != 1 else ''} ran on inputs only the grader knows; "
@@ -151,7 +168,9 @@ def _executable(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return info
 
 
-def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str) -> list[str]:
+def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str, replace: dict[str, str] | None = None) -> list[str]:
+    """Add ``folder``'s files under ``prefix``; ``replace`` gives other contents for some (by relative path)."""
+    replace = replace or {}
     added = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
@@ -162,7 +181,7 @@ def _add_tree(bundle: zipfile.ZipFile, folder: Path, prefix: str) -> list[str]:
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            bundle.writestr(info, path.read_bytes())
+            bundle.writestr(info, replace[rel.as_posix()].encode() if rel.as_posix() in replace else path.read_bytes())
             added.append(name)
     return added
 
@@ -203,7 +222,8 @@ def build_bundle(assignment_root: Path, out: Path, *, torch_spec: str | None = N
 
     The zip holds ``setup.sh`` and ``run_autograder`` at its root, the assignment
     folder under ``assignment/`` (spec, reference, hidden files; never sent to a
-    sandbox) and this grader's own source under ``grader-src/``.
+    sandbox) and this grader's own source under ``grader-src/``. A spec that
+    ``include:``s another goes in with the included specs merged into it.
     """
     package = Path(grader.__file__).resolve().parent
     flags = " --insecure" if insecure else ""
@@ -218,7 +238,8 @@ def build_bundle(assignment_root: Path, out: Path, *, torch_spec: str | None = N
                 info.compress_type = zipfile.ZIP_DEFLATED
                 bundle.writestr(info, text)
             names = ["setup.sh", "run_autograder"]
-            names += _add_tree(bundle, Path(assignment_root), "assignment")
+            flat = flatten(Path(assignment_root) / SPEC_FILE)   # the included specs are not in the zip
+            names += _add_tree(bundle, Path(assignment_root), "assignment", {SPEC_FILE: flat} if flat else None)
             names += _add_tree(bundle, package, "grader-src/grader")
             readme = package.parent / "README.md"
             extra = {"pyproject.toml": _pyproject(), "README.md": readme.read_text(encoding="utf-8") if readme.is_file() else "grader\n"}

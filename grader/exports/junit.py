@@ -1,8 +1,9 @@
 """JUnit XML for CI: one ``<testsuite>`` per submission, one ``<testcase>`` per check.
 
 A failed or partly right check is a ``<failure>``, an error, timeout or memory
-kill an ``<error>``, a skipped check ``<skipped/>``; each carries the check's
-message. Points go into ``<properties>`` (``score``, ``max_score``). The text is
+kill an ``<error>``, a skipped check ``<skipped/>``, and so is a manual check still
+awaiting the instructor (``pending``); each carries the check's message.
+Points go into ``<properties>`` (``score``, ``max_score``). The text is
 stripped of characters XML 1.0 cannot hold, and ElementTree escapes the rest.
 """
 
@@ -36,10 +37,10 @@ def _case(suite: ET.Element, classname: str, name: str, status: str, message: st
     if status in FAILURE:
         element = ET.SubElement(case, "failure", {"message": _x(message, 1000), "type": status})
         element.text = _x(body)
-    elif status in ERROR or status not in ("passed", "skipped"):
+    elif status in ERROR or status not in ("passed", "skipped", "pending"):
         element = ET.SubElement(case, "error", {"message": _x(message, 1000), "type": status})
         element.text = _x(body)
-    elif status == "skipped":
+    elif status in ("skipped", "pending"):   # pending: a manual check the instructor has yet to grade
         ET.SubElement(case, "skipped", {"message": _x(message, 1000)})
 
 

@@ -20,12 +20,14 @@ import math
 import re
 import statistics
 from collections import Counter
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
+from grader import late as late_policy
 from grader.report import plots
 from grader.results import result_flags
 
@@ -40,6 +42,7 @@ _ENV = jinja2.Environment(
 STATUS_LABELS = {
     "passed": "passed", "failed": "failed", "partial": "partly right", "error": "error",
     "timeout": "timed out", "memory": "out of memory", "skipped": "skipped",
+    "pending": "awaiting instructor grading",
 }
 FLAG_LABELS = {"ungraded": "not graded", "crash": "crashed", "timeout": "timeout", "memory": "memory kill",
                "error": "error"}
@@ -50,12 +53,12 @@ MAX_TEXT_CHARS = 2_000
 
 # Details a hidden check may show: how wrong, never what was expected or what went in.
 HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "wrong", "rel_err",
-                            "nonfinite", "curves", "bars", "properties"})
+                            "nonfinite", "curves", "bars", "properties", "prompt", "rubric", "override"})
 _SHOWN = frozenset({"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol",
                     "atol", "got_at_worst", "expected_at_worst", "expected_shape", "got_shape", "expected_dtype",
                     "got_dtype", "expected_type", "got_type", "expected_len", "got_len", "wrong", "rel_err",
                     "traceback", "curves", "bars", "violations", "nonfinite", "missing", "curves_label", "bars_label",
-                    "properties"})
+                    "properties", "prompt", "rubric", "override"})
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -185,6 +188,15 @@ def check_view(check: dict[str, Any], index: int) -> dict[str, Any]:
     traceback = ""
     if not hidden and isinstance(details.get("traceback"), str):
         traceback = clip(details["traceback"], MAX_TRACEBACK_CHARS)
+    manual = [(label, clip(str(details[key]), MAX_TEXT_CHARS)) for key, label in (("prompt", "Question"), ("rubric", "Rubric"))
+              if isinstance(details.get(key), str) and details[key].strip()]
+    override = ""
+    if isinstance(details.get("override"), dict):   # an instructor's score merged from an overrides file
+        original = details["override"].get("original") or {}
+        override = "Graded by the instructor."
+        if original.get("status") not in (None, "pending"):
+            override += (f" The automatic check gave {_fmt_score(float(original.get('score') or 0))} / "
+                         f"{_fmt_score(float(check.get('max_score') or 0))} ({STATUS_LABELS.get(original['status'], original['status'])}).")
     return {
         "id": str(check.get("id", "")), "anchor": "check-" + key, "title": str(check.get("title") or check.get("id", "")),
         "kind": str(check.get("kind", "")), "visibility": "hidden" if hidden else "public", "hidden": hidden,
@@ -192,7 +204,7 @@ def check_view(check: dict[str, Any], index: int) -> dict[str, Any]:
         "message": clip(str(check.get("message", "")), MAX_TEXT_CHARS),
         "description": clip(str(check.get("description", "")), MAX_TEXT_CHARS),
         "rows": rows, "stats": stats, "wrong": wrong, "checklist": checklist, "violations": violations, "charts": charts,
-        "missing_chart": missing_chart, "extra": extra, "traceback": traceback,
+        "missing_chart": missing_chart, "extra": extra, "traceback": traceback, "manual": manual, "override": override,
     }
 
 
@@ -207,15 +219,48 @@ def render_result(result: dict[str, Any], *, show_hidden: bool = True, show_outp
     checks = [check_view(c, i) for i, c in enumerate(raw)]
     score = result.get("score", 0) if show_hidden else round(sum(c.get("score", 0) for c in raw), 4)
     max_score = result.get("max_score", 0) if show_hidden else round(sum(c.get("max_score", 0) for c in raw), 4)
+    late = late_view(result.get("late"), score, max_score, recompute=not show_hidden)
+    if late and not show_hidden:
+        score = late["score"]
     output = result.get("output") or {}
     streams = [(name, clip(str(output.get(name) or ""), MAX_OUTPUT_CHARS)) for name in ("stdout", "stderr")] if show_output else []
     counts = Counter(c["status"] for c in checks)
+    pending = round(sum(float(c.get("max_score") or 0) for c in raw if c.get("status") == "pending"), 4)
     return _ENV.get_template("result.html.j2").render(
         result=result, checks=checks, score=score, max_score=max_score, pct=_pct(score, max_score),
-        passed=counts.get("passed", 0), streams=[(n, t) for n, t in streams if t.strip()],
+        passed=counts.get("passed", 0), pending=pending, streams=[(n, t) for n, t in streams if t.strip()],
         flags=result_flags(result), message=clip(str(result.get("message") or ""), MAX_TEXT_CHARS),
         csp=_CSP_BASE + "; script-src 'none'", sandbox=result.get("sandbox") or {}, timing=result.get("timing") or {},
+        late=late,
     )
+
+
+def _when(value: Any) -> str:
+    """An ISO 8601 time as people read it: ``2026-12-01 23:59+01:00``."""
+    try:
+        return datetime.fromisoformat(str(value)).isoformat(sep=" ", timespec="minutes")
+    except ValueError:
+        return clip(str(value or ""), 80)
+
+
+LATE_SOURCES = {"manifest": "from the submission list", "mtime": "by the files' modification time"}
+
+
+def late_view(data: Any, score: float, max_score: float, *, recompute: bool = False) -> dict[str, Any] | None:
+    """What a page shows of a result's ``late`` object (None without one). ``recompute``
+    applies the penalty to ``score`` as given (e.g. the public checks' points alone)."""
+    if not isinstance(data, dict):
+        return None
+    if recompute:
+        data = {**data, "score_before_penalty": score}
+        score = late_policy.apply_penalty(score, float(data.get("penalty") or 0.0))
+    return {
+        "text": late_policy.describe(data, max_score), "days": int(data.get("days_late") or 0), "score": score,
+        "penalty_pct": round(float(data.get("penalty") or 0.0) * 100, 4),
+        "submitted_at": _when(data.get("submitted_at")), "due": _when(data.get("due")),
+        "source": LATE_SOURCES.get(str(data.get("source")), clip(str(data.get("source", "")), 80)),
+        "note": clip(str(data.get("note") or ""), 300),
+    }
 
 
 # --------------------------------------------------------------- the class
@@ -239,8 +284,8 @@ def render_index(results: list[dict[str, Any]], assignment: str) -> str:
                       "rate": passed / total if total else 0.0,
                       "failed": statuses.get("failed", 0) + statuses.get("partial", 0),
                       "errors": statuses.get("error", 0), "timeouts": statuses.get("timeout", 0),
-                      "memory": statuses.get("memory", 0)})
-    rates.sort(key=lambda r: (r["rate"], r["order"]))
+                      "memory": statuses.get("memory", 0), "pending": statuses.get("pending", 0)})
+    rates.sort(key=lambda r: (r["total"] > 0 and r["pending"] == r["total"], r["rate"], r["order"]))  # ungraded manual checks last
     rows = []
     for result in sorted(results, key=lambda r: str(r.get("submission", ""))):
         by_id = {c["id"]: c for c in result.get("checks", [])}
@@ -249,6 +294,7 @@ def render_index(results: list[dict[str, Any]], assignment: str) -> str:
             "max_score": result.get("max_score", 0), "pct": _pct(result.get("score", 0), result.get("max_score", 0)),
             "status": result.get("status", ""), "flags": result_flags(result),
             "message": clip(str(result.get("message") or ""), 300),
+            "late": late_view(result.get("late"), result.get("score", 0), result.get("max_score", 0)),
             "cells": [(cid, info[cid]["title"], by_id[cid]["status"] if cid in by_id else "missing",
                        by_id[cid].get("score", 0) if cid in by_id else 0) for cid in check_ids],
         })
@@ -263,7 +309,8 @@ def render_index(results: list[dict[str, Any]], assignment: str) -> str:
         "full": sum(1 for r in rows if r["max_score"] and r["score"] >= r["max_score"]),
     }
     return _ENV.get_template("index.html.j2").render(
-        assignment=assignment, rows=rows, rates=rates, summary=summary, chart=chart, check_ids=check_ids,
+        assignment=assignment, rows=rows, with_late=any(r["late"] for r in rows),
+        late_count=sum(1 for r in rows if r["late"] and r["late"]["days"] > 0), rates=rates, summary=summary, chart=chart, check_ids=check_ids,
         info=info, flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
         script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'",
     )

@@ -169,3 +169,22 @@ def test_cli_bundle_command(tmp_path: Path) -> None:
     with zipfile.ZipFile(out) as zf:
         assert "pip install torch==2.5.1 " in zf.read("setup.sh").decode()
         assert "--jobs 1 --insecure" in zf.read("run_autograder").decode()
+
+
+def test_bundle_of_a_spec_that_includes_another_holds_the_merged_spec(tmp_path: Path) -> None:
+    """activation-relu include:s ../bp-manual, which the zip does not hold: the zip's spec is merged."""
+    from grader import spec
+
+    out = tmp_path / "relu.zip"
+    build_bundle(ROOT / "assignments" / "activation-relu", out)
+    folder = tmp_path / "assignment"
+    with zipfile.ZipFile(out) as zf:
+        for name in zf.namelist():
+            if name.startswith("assignment/"):
+                zf.extract(name, tmp_path)
+    text = (folder / "assignment.yaml").read_text()
+    assert "include:" not in text.split("\n", 1)[1]
+    bundled, original = spec.load(folder), spec.load(ROOT / "assignments" / "activation-relu")
+    assert bundled.checks == original.checks and bundled.max_score == original.max_score
+    assert {k: repr(v) for k, v in bundled.input_sets.items()} == {k: repr(v) for k, v in original.input_sets.items()}
+    assert (folder / "hidden" / "oracle.py").read_bytes() == (ROOT / "assignments" / "activation-relu" / "hidden" / "oracle.py").read_bytes()
