@@ -139,9 +139,10 @@ def main() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
             pass
-    from grader.sandbox import child  # import now, before any sandbox exists
+    from grader.sandbox import child, job  # import now, before any sandbox exists
 
-    child.warm_up()
+    del child
+    job.warm_up()
 
     import gc
     gc.collect()
@@ -166,7 +167,8 @@ def _reply(message: dict[str, Any]) -> None:
 def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
     from grader.calls import parse
-    from grader.sandbox.child import ChildPlan, enter_sandbox, load_inputs, run_job
+    from grader.sandbox.child import ChildPlan, enter_sandbox
+    from grader.sandbox.job import load_inputs, run_job
 
     with open(request["job"], encoding="utf-8") as fh:
         job = json.load(fh)

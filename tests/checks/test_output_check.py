@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from conftest import write_assignment, write_submission
 from grader import api
 from grader.checks.base import Evaluation, JudgeContext
-from grader.checks.output import Output, OutputSpec, extract, match, relation
+from grader.checks.output import Output, OutputSpec
+from grader.checks.printed import extract, match, relation
 from grader.errors import SpecError
 
 

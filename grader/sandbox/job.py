@@ -1,0 +1,336 @@
+"""Running a job inside the sandboxed child: import the submission, evaluate each task.
+
+Every outcome goes to the result stream (:mod:`grader.wire`), never anything the grader
+would execute or unpickle. :func:`warm_up` runs the same code paths once in the warm
+worker, so each child inherits them warm.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import sys
+import time
+import traceback
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from grader import calls, wire
+from grader.sandbox import landlock, seccomp
+
+
+def warm_up() -> None:
+    """Run, once in the worker, the code paths every child takes, so children inherit them warm.
+
+    First calls are slow (shared libraries loaded through ctypes, NumPy's ufunc
+    and dtype caches, json's encoder); done before the fork they cost nothing per
+    child. No torch op runs here: a thread pool started in the worker would be
+    inherited broken by every child.
+    """
+    landlock.abi_version()
+    seccomp.available()
+    _seed(0)  # imports numpy.random, which NumPy 2 loads lazily
+    x = np.linspace(-1.0, 1.0, 8)
+    y = 1.0 / (1.0 + np.exp(-x))
+    _ = (x * y - y ** 2).sum(), np.array([1.0, 2.0]) @ np.array([3.0, 4.0]), float(x[0]), np.zeros(3), x.tolist()
+    buffers: list[bytes] = []
+    described = wire.encode([x, (y, 1.0, 2, True, None, "text"), {"k": np.float64(1.0)}], buffers)
+
+    class _Sink:
+        def write(self, _: bytes) -> None: ...
+        def flush(self) -> None: ...
+
+    wire.write_frame(_Sink(), {"type": "result", "value": described}, buffers)  # type: ignore[arg-type]
+    calls.evaluate(calls.parse("f(a, b=1)[0]"), lambda name: lambda v, b: [v], {"a": x})
+    try:
+        raise ValueError("warm-up")
+    except ValueError as exc:
+        _describe(exc, "/nonexistent")
+
+
+def load_inputs(path: str) -> dict[str, np.ndarray]:
+    """Every input array of a batch, read once by the worker and inherited by each child."""
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[str, np.ndarray],
+            parsed: dict[str, Any]) -> None:
+    """Import the submission's modules, then evaluate each task from ``job['start']``.
+
+    ``inputs`` and ``parsed`` (call expressions) were prepared by the worker
+    before the fork, so every child starts with them for free.
+    """
+    _pin_threads()
+    for stream in (sys.stdout, sys.stderr):  # line by line: a run killed at its time limit keeps what it printed
+        try:
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+    box = job["box"]
+    _quiet_plots()
+    sys.path.insert(0, box)
+    sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
+    forms = job["forms"]
+    start = int(job.get("start", 0))
+
+    if start == 0:
+        _announce(control_fd, "load")
+    modules = {}
+    _seed(job["seed"])
+    try:
+        for name in job["modules"]:
+            modules[name] = importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": False, **_describe(exc, box)})
+        return
+    if start == 0:
+        wire.write_frame(data, {"type": "load", "ok": True})
+
+    main = modules[job["modules"][0]] if modules else None
+
+    def resolve(name: str) -> Any:
+        # The module's own names first: a function may share its module's name (probe.probe).
+        if main is not None and hasattr(main, name):
+            return getattr(main, name)
+        if name in modules:
+            return modules[name]
+        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
+
+    stop = int(job.get("stop", len(job["tasks"])))
+    for index, task in enumerate(job["tasks"]):
+        if index < start:
+            continue
+        if index >= stop:
+            break
+        _announce(control_fd, str(index))
+        _seed(task["seed"])
+        values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
+                  for name in forms[task["inputs"]]}
+        began = time.perf_counter()
+        try:
+            if task.get("oracle"):
+                result = _run_oracle(task["oracle"], values)
+            elif task.get("harness"):
+                result = _run_harness(task["harness"], task["seed"], values, parsed, resolve, box)
+            else:
+                result = calls.evaluate(parsed[task["expr"]], resolve, values)
+            buffers: list[bytes] = []
+            described = wire.encode(result, buffers)
+            header = {"type": "result", "task": index, "ok": True, "value": described,
+                      "seconds": time.perf_counter() - began}
+            wire.write_frame(data, header, buffers)
+        except BaseException as exc:  # noqa: BLE001
+            wire.write_frame(data, {"type": "result", "task": index, "ok": False,
+                                    "seconds": time.perf_counter() - began, **_describe(exc, box)})
+    _announce(control_fd, "done")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _pin_threads() -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        # The CPU generator only: torch.manual_seed() also queues a lazy CUDA seeding,
+        # which records a stack trace each time and costs a millisecond.
+        torch.random.default_generator.manual_seed(seed)
+        if torch.cuda.is_initialized():
+            torch.cuda.manual_seed_all(seed)
+
+
+def _announce(fd: int, what: str) -> None:
+    try:
+        os.write(fd, f"B {what}\n".encode())
+    except OSError:
+        pass
+
+
+def _materialise(array: np.ndarray, form: str) -> Any:
+    if form == "scalar":
+        return array.item()
+    if form == "list":
+        return array.tolist()
+    if form == "tensor":
+        import torch
+        return torch.from_numpy(np.array(array))
+    return np.array(array)
+
+
+def _run_oracle(oracle: dict[str, Any], values: dict[str, Any]) -> Any:
+    """Gradients of a trusted (reference-side) torch function, by autograd."""
+    import torch
+
+    module = importlib.import_module(oracle["module"])
+    function = getattr(module, oracle["function"])
+    args = []
+    for name in oracle["args"]:
+        tensor = torch.as_tensor(np.array(values[name], dtype=np.float64))
+        if name in oracle["wrt"]:
+            tensor.requires_grad_(True)
+        args.append(tensor)
+    out = function(*args)
+    wrt = [args[oracle["args"].index(n)] for n in oracle["wrt"]]
+    grads = torch.autograd.grad(out, wrt)
+    return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], parsed: dict[str, Any],
+                 resolve: Any, box: str) -> Any:
+    """A check that wraps its call (``train``: the worker's dataset in, predictions out; ``output``: a script run)."""
+    if harness.get("skip"):
+        return None
+    if "script" in harness:
+        return _run_script(harness, box)
+    from grader import datasets
+
+    data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
+    return datasets.train_and_predict(data, harness, seed, values,
+                                      lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
+
+
+class _Tee:
+    """``sys.stdout`` while a script runs: everything still reaches the real stream (which the
+    supervisor caps), and the first ``limit`` characters are kept for the ``output`` check."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._parts: list[str] = []
+        self._size = 0
+        self.truncated = False
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = self._limit - self._size
+        if len(text) > room:
+            self.truncated = True
+        if room > 0:
+            self._parts.append(text[:room])
+            self._size += min(len(text), room)
+        return self._stream.write(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding, isatty, buffer ...
+        return getattr(self._stream, name)
+
+
+def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
+    """Run a submission file top to bottom as ``__main__``; what it printed comes back as text.
+
+    The script's own exception (or a non-zero ``sys.exit``) does not lose what it printed:
+    it comes back beside the text, described like any other error.
+    """
+    import runpy
+
+    path = os.path.join(box, harness["script"])
+    real_stdout, real_argv = sys.stdout, sys.argv
+    tee = _Tee(real_stdout, int(harness.get("max_chars", 1 << 20)))
+    problem: dict[str, Any] = {}
+    sys.stdout = tee
+    sys.argv = [path, *harness.get("args", [])]
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            problem = _describe(exc, box)
+    except BaseException as exc:  # noqa: BLE001 - the student's exception is data here
+        problem = _describe(exc, box)
+    finally:
+        sys.stdout, sys.argv = real_stdout, real_argv
+        try:
+            real_stdout.flush()
+        except (OSError, ValueError):
+            pass
+    # Raw UTF-8 bytes travel outside the JSON header (which is capped at 1 MiB).
+    text = np.frombuffer(tee.text().encode("utf-8", "replace"), dtype=np.uint8)
+    return {"stdout": text, "truncated": tee.truncated,
+            "error": problem.get("error"), "traceback": problem.get("traceback"), "memory": bool(problem.get("memory"))}
+
+
+def _quiet_plots() -> None:
+    """Plots never block and never need a display: ``MPLBACKEND=Agg`` is in the environment, and
+    ``pyplot.show`` / ``pyplot.pause`` do nothing. matplotlib is not imported for this: a
+    one-shot import hook patches pyplot when (if ever) the submission imports it."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:  # preloaded by the warm worker
+        _patch_pyplot(pyplot)
+        return
+    sys.meta_path.insert(0, _PyplotHook())
+
+
+def _patch_pyplot(pyplot: Any) -> None:
+    def show(*args: Any, **kwargs: Any) -> None:
+        """Does nothing while grading (figures are not displayed)."""
+
+    def pause(interval: float = 0.0) -> None:
+        """Does nothing while grading (no window, no event loop to run)."""
+
+    pyplot.show = show
+    pyplot.pause = pause
+
+
+class _PyplotHook:
+    """A meta-path finder that only watches for ``matplotlib.pyplot`` and patches it once loaded."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "matplotlib.pyplot":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(fullname, path)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        original = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            original(module)
+            _patch_pyplot(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+def _describe(exc: BaseException, box: str) -> dict[str, Any]:
+    """Exception type, message and the student's own frames of the traceback."""
+    if isinstance(exc, SystemExit):
+        error = f"SystemExit: the code called sys.exit({exc.code!r})"
+    else:
+        try:
+            error = f"{type(exc).__name__}: {exc}"
+        except Exception:  # noqa: BLE001 - a hostile __str__
+            error = type(exc).__name__
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(box)]
+    lines = [f'  File "{os.path.relpath(f.filename, box)}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}'
+             for f in frames[-8:]]
+    out_of_memory = isinstance(exc, MemoryError) or (
+        isinstance(exc, RuntimeError) and any(s in error for s in ("can't allocate memory", "not enough memory")))
+    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000], "memory": out_of_memory}
