@@ -11,7 +11,7 @@ a fresh process (so its peak RSS is the grader's own), and prints in one run:
   (d) throughput with --jobs 1 and --jobs 2;
   (e) the same batch through a Dask LocalCluster with 1 and 2 workers.
 
-Run by hand:  python benchmarks/bench_batch.py [--quick]
+Run by hand:  python benchmarks/bench_batch.py [--quick] [--only c]
 """
 
 from __future__ import annotations
@@ -82,37 +82,61 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller batches (20/100/300) for a fast look")
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--only", default="abcde", metavar="PARTS",
+                        help="the parts to measure, e.g. 'c' or 'ab' (default: all of abcde)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         n, jobs, executor, workdir, out_name = args.child
         child(int(n), int(jobs), executor, Path(workdir), out_name)
         return
+    parts = set(args.only) - ({"e"} if args.no_dask else set())
+    if not parts <= set("abcde"):
+        parser.error(f"--only takes letters among abcde, not {args.only!r}")
     small, mid, large = (20, 100, 300) if args.quick else (20, 200, 1000)
-    torch_s = fresh_import_torch()
-    print(f"fresh `python -c 'import torch'`: {torch_s * 1000:.0f} ms")
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        runs = {n: batch(n, 2, work) for n in (small, mid)}
-        runs[large] = batch(large, 2, work, out_name="reused")
+        measure(parts, small, mid, large, Path(tmp))
+
+
+def measure(parts: set[str], small: int, mid: int, large: int, work: Path) -> None:
+    """Print the chosen parts, running each batch they share once (in the order the full run uses)."""
+    runs: dict[int, dict[str, float]] = {}
+
+    def jobs2(n: int) -> dict[str, float]:
+        if n not in runs:
+            runs[n] = batch(n, 2, work, out_name="reused" if n == large else None)
+        return runs[n]
+
+    # The batches every part shares, smallest first as in a full run (the first one fills the reference cache).
+    needed = ({small, mid} if parts & set("acde") else set()) | ({large} if parts & set("abc") else set())
+    for n in sorted(needed):
+        jobs2(n)
+    if "a" in parts:
+        torch_s = fresh_import_torch()
+        print(f"fresh `python -c 'import torch'`: {torch_s * 1000:.0f} ms")
         for n in (mid, large):
-            marginal = (runs[n]["wall"] - runs[small]["wall"]) / (n - small)
+            marginal = (jobs2(n)["wall"] - jobs2(small)["wall"]) / (n - small)
             print(f"(a) --jobs 2, {n:5d} submissions: {runs[n]['wall']:6.1f} s; marginal {marginal * 1000:5.1f} ms/submission "
                   f"= {torch_s / marginal:4.0f}x faster than one fresh import torch")
+    if "b" in parts:
+        first = jobs2(large)
         regrade = batch(large, 2, work, out_name="reused")
-        print(f"(b) regrade of the unchanged {large}: {regrade['wall']:.2f} s = {regrade['wall'] / runs[large]['wall']:.1%} of the first run")
-        print(f"(c) grader peak RSS: {runs[mid]['peak_mib']:.0f} MiB at {mid}, {runs[large]['peak_mib']:.0f} MiB at {large} "
-              f"({runs[large]['peak_mib'] / runs[mid]['peak_mib'] - 1:+.1%})")
+        print(f"(b) regrade of the unchanged {large}: {regrade['wall']:.2f} s = {regrade['wall'] / first['wall']:.1%} of the first run")
+    if "c" in parts:
+        low, high = jobs2(mid)["peak_mib"], jobs2(large)["peak_mib"]
+        print(f"(c) grader peak RSS: {low:.0f} MiB at {mid}, {high:.0f} MiB at {large} ({high / low - 1:+.1%})")
+    if "d" in parts or "e" in parts:
+        rate2 = (mid - small) / (jobs2(mid)["wall"] - jobs2(small)["wall"])
         one = {n: batch(n, 1, work) for n in (small, mid)}
         rate1 = (mid - small) / (one[mid]["wall"] - one[small]["wall"])
-        rate2 = (mid - small) / (runs[mid]["wall"] - runs[small]["wall"])
+    if "d" in parts:
         print(f"(d) throughput: --jobs 1 {rate1:5.1f}/s, --jobs 2 {rate2:5.1f}/s = {rate2 / rate1:.2f}x")
-        if not args.no_dask:
-            for workers in (1, 2):
-                d = {n: batch(n, 1, work, executor=f"dask{workers}") for n in (small, mid)}
-                rate = (mid - small) / (d[mid]["wall"] - d[small]["wall"])
-                print(f"(e) Dask LocalCluster, {workers} worker(s): {rate:5.1f}/s "
-                      f"(marginal {1000 / rate:5.1f} ms/submission; local --jobs {workers}: {(rate1 if workers == 1 else rate2):5.1f}/s)")
+    if "e" in parts:
+        for workers in (1, 2):
+            d = {n: batch(n, 1, work, executor=f"dask{workers}") for n in (small, mid)}
+            rate = (mid - small) / (d[mid]["wall"] - d[small]["wall"])
+            print(f"(e) Dask LocalCluster, {workers} worker(s): {rate:5.1f}/s "
+                  f"(marginal {1000 / rate:5.1f} ms/submission; local --jobs {workers}: {(rate1 if workers == 1 else rate2):5.1f}/s)")
 
 
 if __name__ == "__main__":

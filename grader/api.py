@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from grader import late, overrides as overrides_mod, report, spec
+from grader import datasets, late, overrides as overrides_mod, report, spec, summary
 import grader
 from grader.engine import Engine
 from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
 from grader.executors import EngineOptions, Executor, Job, LocalExecutor
 from grader.submission import read
 from grader.errors import GraderError
-from grader.results import Result, load_result, write_atomic, write_gradebook
+from grader.results import Result, load_result, write_atomic, write_atomic_chunks
 from grader.spec import Assignment
 
 Progress = Callable[[Result], None]
@@ -123,12 +123,12 @@ def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, job
           insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
           progress: Progress | None = None, force: bool = False, executor: Executor | None = None,
           overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
-          submitted_at: Path | None = None) -> list[Result]:
+          submitted_at: Path | None = None, stand_in: bool = False) -> list[Result]:
     """Grade every submission (see :func:`iter_grade`) and return all the results."""
     results = []
     for data in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
                            cache_dir=cache_dir, force=force, executor=executor, overrides=overrides, warn=warn,
-                           submitted_at=submitted_at):
+                           submitted_at=submitted_at, stand_in=stand_in):
         result = Result.from_dict(data)
         results.append(result)
         if progress:
@@ -140,7 +140,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
                insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
                force: bool = False, executor: Executor | None = None,
                overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
-               submitted_at: Path | None = None) -> Iterator[dict[str, Any]]:
+               submitted_at: Path | None = None, stand_in: bool = False) -> Iterator[dict[str, Any]]:
     """Grade submissions, yielding each ``result.json`` dict as soon as it is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
@@ -162,11 +162,17 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     :mod:`grader.late`): times from the ``submitted_at`` manifest CSV, else the
     files' modification times (submissions missing from the manifest are
     reported once through ``warn``). A changed policy or manifest never regrades.
+
+    ``stand_in`` is for demonstrations only (:func:`demo` sets it; ``grader grade``
+    never does): a ``train`` check whose dataset is not on disk then trains on the
+    offline stand-in, and its verdict says so. A result in which a training check
+    used the stand-in or found no data is never reused: it is graded again.
     """
     if overrides is not None and not isinstance(overrides, overrides_mod.Overrides):
         overrides = overrides_mod.load(Path(overrides), assignment)
     out.mkdir(parents=True, exist_ok=True)
-    options = EngineOptions(jobs or default_jobs(), insecure, secret or default_secret(), cache_dir or default_cache_dir())
+    options = EngineOptions(jobs or default_jobs(), insecure, secret or default_secret(), cache_dir or default_cache_dir(),
+                            stand_in)
     key = cache_key(assignment, options)
     todo: list[Job] = []
     ids = submission_ids(submissions)
@@ -248,6 +254,8 @@ def _current_result(path: Path, key: str, submission: Path, assignment: Assignme
         return None
     if data.get("cache_key") != key or data.get("status") != "graded":
         return None
+    if any(datasets.provisional(c.get("details")) for c in data.get("checks", []) if isinstance(c, dict)):
+        return None   # trained on the demo's stand-in, or the data was missing: grade it again
     try:
         current_hash = read(submission, assignment.spec.files).hash
     except GraderError:
@@ -269,31 +277,22 @@ def write_submission_dict(data: dict[str, Any], out: Path) -> None:
 
 
 def write_summary(out: Path, assignment: str) -> None:
-    """Gradebook and class summary over every result.json now in ``out``."""
-    results: list[dict[str, Any]] = []
-    for path in sorted(out.glob("*/result.json")):
-        try:
-            data = load_result(path)
-        except (OSError, json.JSONDecodeError):
-            continue
-        if data.get("assignment") == assignment:
-            results.append(_summary_view(data))
-    write_gradebook(results, out / "gradebook.csv")
-    write_atomic(out / "index.html", report.render_index(results, assignment))
+    """Gradebook and class summary over every result.json now in ``out``.
 
-
-def _summary_view(data: dict[str, Any]) -> dict[str, Any]:
-    """Only what the gradebook and class summary use, so a large batch's summary stays small in memory."""
-    keep = ("id", "title", "kind", "visibility", "status", "score", "max_score")
-    checks = [{**{k: c.get(k) for k in keep},
-               "message": "crashed with" if "crashed with" in str(c.get("message", "")) else ""}  # all the flags need
-              for c in data.get("checks", [])]
-    return {**{k: data.get(k) for k in ("submission", "score", "max_score", "status", "message", "late")}, "checks": checks}
+    Memory stays flat as the batch grows: each result is reduced to a compact row as
+    it is read (see :mod:`grader.summary`), and both files are streamed to disk."""
+    collected = summary.collect(summary.read_results(out, assignment))
+    summary.write_gradebook(collected, out / "gradebook.csv")
+    write_atomic_chunks(out / "index.html", report.index_chunks(collected, assignment))
 
 
 def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,
-         progress: Progress | None = None) -> dict[str, list[Result]]:
-    """Grade every example submission of every assignment under ``root``."""
+         progress: Progress | None = None, stand_in: bool = True) -> dict[str, list[Result]]:
+    """Grade every example submission of every assignment under ``root``.
+
+    Offline, a training check whose dataset is not on disk trains on the offline stand-in
+    (scikit-learn's handwritten digits; ``stand_in=False`` reports the missing data
+    instead): see :func:`datasets_used` for what each training check used."""
     root = root or Path.cwd()
     graded: dict[str, list[Result]] = {}
     for _folder, loaded in list_assignments(root):
@@ -302,7 +301,42 @@ def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecu
         examples = root / "submissions" / loaded.name
         paths = sorted(examples.iterdir()) if examples.is_dir() else []
         if paths:
-            graded[loaded.name] = grade(loaded, paths, out / loaded.name, jobs=jobs, insecure=insecure, progress=progress)
+            graded[loaded.name] = grade(loaded, paths, out / loaded.name, jobs=jobs, insecure=insecure, progress=progress,
+                                        stand_in=stand_in)
     if not graded:
         raise GraderError(f"no example submissions found under {root / 'submissions'}; run grader demo from the project folder")
     return graded
+
+
+@dataclasses.dataclass
+class DatasetUse:
+    """Which dataset one training check used, and for which submissions (see :func:`datasets_used`)."""
+
+    check: str
+    info: dict[str, Any]             # the check's ``details["dataset"]``
+    submissions: list[str]
+
+    @property
+    def stand_in(self) -> bool:
+        return bool(self.info.get("stand_in"))
+
+    @property
+    def missing(self) -> bool:
+        return bool(self.info.get("missing"))
+
+    def describe(self) -> str:
+        return datasets.describe(self.info)
+
+
+def datasets_used(results: Iterable[Result]) -> list[DatasetUse]:
+    """Per training check, the dataset(s) its results record, in check order (a reused result may differ)."""
+    found: dict[tuple[str, str], DatasetUse] = {}
+    for result in sorted(results, key=lambda r: r.submission):
+        for check in result.checks:
+            info = check.details.get("dataset") if isinstance(check.details, dict) else None
+            if check.kind != "train" or not isinstance(info, dict):
+                continue
+            shown = {k: v for k, v in info.items() if k != "looked_in"}
+            use = found.setdefault((check.id, json.dumps(shown, sort_keys=True)), DatasetUse(check.id, info, []))
+            use.submissions.append(result.submission)
+    return list(found.values())

@@ -278,12 +278,35 @@ def _with_progress(stream: Iterator[dict[str, Any]], total: int, name: str) -> I
 @data_dir_option
 @insecure_option
 def demo(out: Path, jobs: int | None, insecure: bool) -> None:
-    """Grade every example submission (./submissions/<assignment>/*) of every assignment."""
+    """Grade every example submission (./submissions/<assignment>/*) of every assignment.
+
+    Runs offline: a training check whose dataset (Fashion-MNIST) is not in the data
+    folder trains on an offline stand-in instead, scikit-learn's handwritten digits
+    upscaled to 28x28, and says so; those scores are a demonstration, not grades.
+    Each training check's dataset is printed after the scores.
+    """
     graded = api.demo(out, jobs=jobs, insecure=insecure)
+    stand_in = False
     for name, results in graded.items():
         click.echo(f"{name}:")
+        uses = api.datasets_used(results)
+        on_stand_in = {sub for use in uses if use.stand_in for sub in use.submissions}
         for result in sorted(results, key=lambda r: r.submission):
-            click.echo(f"  {result.submission:40} {result.score:5g} / {result.max_score:g}")
+            mark = "  * (stand-in)" if result.submission in on_stand_in else ""
+            click.echo(f"  {result.submission:40} {result.score:5g} / {result.max_score:g}{mark}")
+        for use in uses:   # which dataset each training check used
+            some = "" if len(use.submissions) == len(results) else f" (for {', '.join(use.submissions)})"
+            if use.missing:
+                click.echo(f"  {use.check} could not train{some}: {use.info['missing']}")
+            else:
+                click.echo(f"  {use.check} trained on {use.describe()}{some}")
+            stand_in = stand_in or use.stand_in
+    if stand_in:
+        from grader.datasets import ENV_DIR, ENV_DOWNLOAD
+        click.echo("* scores from the offline stand-in show the grading at work; they are not grades, and a bug "
+                   "that only shows over a long training run may go unnoticed on so few images. For "
+                   f"Fashion-MNIST itself pass --data-dir DIR (or set {ENV_DIR}) to a folder holding "
+                   f"FashionMNIST/raw/, or set {ENV_DOWNLOAD}=1 to download it.")
     click.echo(f"reports: {out}/<assignment>/index.html")
 
 

@@ -12,11 +12,25 @@ Three processes, three roles:
 - each **child** turns them into float tensors, calls the student's training
   function and returns only its predictions on the test images
   (:func:`train_and_predict`).
+
+``grader demo`` alone may train on a **stand-in** when Fashion-MNIST is not on disk:
+scikit-learn's handwritten digits (1797 real 8×8 images of 10 classes that ship inside
+the scikit-learn wheel, so nothing is downloaded), upscaled to 28×28 and split once,
+the same way every time (:func:`stand_in`). The grader writes the stand-in's training
+images and labels and its test images to a folder of its own and keeps the test labels
+to itself, exactly as for Fashion-MNIST (they are not secret, though: scikit-learn's own
+file, readable wherever the interpreter is, holds them; one more reason a stand-in score
+is no grade). ``grader grade``, ``check`` and ``validate`` never use it: an instructor's
+dataset is never swapped.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
+import importlib.util
+import json
 import math
 import os
 import re
@@ -40,9 +54,21 @@ _FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labe
 CLASSES = 10
 LOSS_SAMPLE = 10_000     # training images the child uses to report the final training loss
 
+DIGITS = "digits"        # scikit-learn's handwritten digits: the demo's offline stand-in, never a spec's dataset
+STAND_IN = {FASHION_MNIST: DIGITS}
+TITLES = {FASHION_MNIST: "Fashion-MNIST", DIGITS: "scikit-learn's handwritten digits"}
+IMAGE_SIZE = 28          # what a Fashion-MNIST model expects: (N, 1, 28, 28)
+DIGITS_TEST_EVERY = 5    # within each class, every 5th image (the 1st, 6th, ...) is a test image
+_STAND_IN_FILES = ("train_images.npy", "train_labels.npy", "test_images.npy")   # never the test labels
+_STAND_IN_VERSION = 1    # bump when the upscaling or the split changes
+
 
 class DataMissing(GraderError):
     """The dataset a check needs is not on disk (and may not be downloaded)."""
+
+    def __init__(self, message: str, folder: Path | None = None) -> None:
+        super().__init__(message)
+        self.folder = folder     # where the grader looked, when it looked in a folder
 
 
 def data_dir() -> Path:
@@ -87,7 +113,24 @@ def locate(name: str = FASHION_MNIST, root: Path | None = None, download: bool |
         if _present(root):
             return root
     raise DataMissing(f"Fashion-MNIST is not in {root} (looked for {_raw_folder(root)}/{_FILES['train_images']}); "
-                      f"pass --data-dir (or set {ENV_DIR}) to the folder that holds FashionMNIST/raw/, or set {ENV_DOWNLOAD}=1 to download it there.")
+                      f"pass --data-dir (or set {ENV_DIR}) to the folder that holds FashionMNIST/raw/, or set {ENV_DOWNLOAD}=1 to download it there.",
+                      folder=root)
+
+
+def describe_located(name: str, root: Path) -> dict[str, Any]:
+    """What a training check records about the dataset it used (``details["dataset"]``)."""
+    raw = _raw_folder(root)
+    return {"name": name, "title": TITLES[name], "root": str(root), "stand_in": False,
+            "train_images": _idx_count(raw / _FILES["train_images"]), "test_images": _idx_count(raw / _FILES["test_images"])}
+
+
+def _idx_count(path: Path) -> int | None:
+    """The item count in an IDX file's header (None when unreadable: the load will say why)."""
+    try:
+        with open(path, "rb") as fh:
+            return int.from_bytes(fh.read(8)[4:8], "big")
+    except OSError:
+        return None
 
 
 def _read_idx(path: Path, magic: int) -> np.ndarray:
@@ -106,9 +149,143 @@ def _read_idx(path: Path, magic: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def test_labels(root: str, name: str = FASHION_MNIST) -> np.ndarray:
     """The held-out labels, read in the grader process only (never by a worker or a child)."""
-    labels = _read_idx(_raw_folder(Path(root)) / _FILES["test_labels"], 2049).astype(np.int64)
+    if name == DIGITS:   # never written to the stand-in's folder: taken from scikit-learn's file again
+        meta = _stand_in_meta(Path(root))
+        labels = _digits(meta["source"], meta["sha256"]).test_labels
+    else:
+        labels = _read_idx(_raw_folder(Path(root)) / _FILES["test_labels"], 2049).astype(np.int64)
     labels.setflags(write=False)
     return labels
+
+
+# --------------------------------------------------- the demo's offline stand-in
+
+def digits_source() -> Path:
+    """scikit-learn's bundled ``digits.csv.gz``, found without importing scikit-learn (nor SciPy)."""
+    try:
+        spec = importlib.util.find_spec("sklearn")
+    except (ImportError, ValueError):
+        spec = None
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            return path.resolve()
+    if not folders:
+        raise DataMissing("the offline stand-in (scikit-learn's handwritten digits) needs scikit-learn, "
+                          "which is not installed: pip install 'grader[demo]' (or scikit-learn)")
+    raise DataMissing(f"scikit-learn is installed in {folders[0]} but its bundled digits.csv.gz is not "
+                      "where grader looks for it (datasets/data/); reinstall scikit-learn")
+
+
+@dataclass(frozen=True)
+class _Digits:
+    train_images: np.ndarray     # uint8 (N, 28, 28)
+    train_labels: np.ndarray     # int64 (N,)
+    test_images: np.ndarray      # uint8 (M, 28, 28)
+    test_labels: np.ndarray      # int64 (M,): the grader's alone
+
+
+def upscale(images: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Bilinear resize of (N, h, w) float images to (N, size, size).
+
+    The same numbers as ``torch.nn.functional.interpolate(x, size, mode="bilinear",
+    align_corners=False)`` (a test holds them equal), in NumPy and elementwise only, so
+    no BLAS or torch thread pool starts in the process that prepares the stand-in.
+    """
+    def axis(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        src = np.maximum((np.arange(size) + 0.5) * (n_in / size) - 0.5, 0.0)
+        low = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        return low, np.minimum(low + 1, n_in - 1), src - low
+
+    r0, r1, rw = axis(images.shape[1])
+    rows = images[:, r0, :] * (1 - rw)[None, :, None] + images[:, r1, :] * rw[None, :, None]
+    c0, c1, cw = axis(images.shape[2])
+    return rows[:, :, c0] * (1 - cw) + rows[:, :, c1] * cw
+
+
+@functools.lru_cache(maxsize=2)
+def _digits(source: str, sha256: str | None = None) -> _Digits:
+    """The digits read, checked, upscaled to 28×28 uint8 (as ``ToTensor`` would see a Fashion-MNIST image)
+    and split: within each class, every ``DIGITS_TEST_EVERY``-th image is a test image (stratified, no RNG)."""
+    data = Path(source).read_bytes()
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise DataMissing(f"{source} changed after the stand-in was prepared from it; run again")
+    try:
+        table = np.loadtxt(gzip.decompress(data).decode("ascii").splitlines(), delimiter=",", dtype=np.float64, ndmin=2)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataMissing(f"{source} is not scikit-learn's digits table ({exc})") from None
+    pixels, labels = table[:, :-1], table[:, -1]
+    if table.shape[1] != 65 or len(table) < 100 or pixels.min() < 0 or pixels.max() > 16 \
+            or set(np.unique(labels)) != set(range(CLASSES)):
+        raise DataMissing(f"{source} is not scikit-learn's digits table (shape {table.shape})")
+    labels = labels.astype(np.int64)
+    images = np.rint(np.clip(upscale(pixels.reshape(-1, 8, 8) / 16.0), 0.0, 1.0) * 255).astype(np.uint8)
+    test = np.zeros(len(labels), dtype=bool)
+    for digit in range(CLASSES):
+        test[np.flatnonzero(labels == digit)[::DIGITS_TEST_EVERY]] = True
+    return _Digits(images[~test], labels[~test], images[test], labels[test])
+
+
+def stand_in(name: str, folder: Path, reason: str = "") -> tuple[Path, dict[str, Any]]:
+    """Prepare the offline stand-in for dataset ``name`` under ``folder``; returns (root, what it is).
+
+    Only ``grader demo`` asks for it. The root holds the training images and labels and
+    the test images as ``.npy`` files (for the warm worker); the test labels stay in
+    this process (:func:`test_labels`). Raises :class:`DataMissing` when there is none.
+    """
+    if STAND_IN.get(name) != DIGITS:
+        raise DataMissing(f"there is no offline stand-in for {name!r}")
+    source = digits_source()
+    sha256 = hashlib.sha256(source.read_bytes()).hexdigest()
+    digits = _digits(str(source), sha256)
+    root = folder / f"{DIGITS}-{sha256[:12]}-v{_STAND_IN_VERSION}"
+    if not (root / "meta.json").is_file():
+        tmp = folder / f".{root.name}.{os.getpid()}.tmp"
+        tmp.mkdir(parents=True, mode=0o700, exist_ok=True)
+        for file, array in zip(_STAND_IN_FILES, (digits.train_images, digits.train_labels, digits.test_images)):
+            np.save(tmp / file, array, allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps({"source": str(source), "sha256": sha256}))
+        try:
+            os.replace(tmp, root)
+        except OSError:          # prepared meanwhile by another engine: theirs is the same
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+    info = {"name": DIGITS, "title": TITLES[DIGITS], "stand_in": True, "stand_in_for": name,
+            "reason": reason, "source": str(source), "train_images": len(digits.train_labels),
+            "test_images": len(digits.test_labels), "images": f"8×8 upscaled to {IMAGE_SIZE}×{IMAGE_SIZE}"}
+    return root, info
+
+
+def _stand_in_meta(root: Path) -> dict[str, str]:
+    try:
+        return json.loads((root / "meta.json").read_text())
+    except (OSError, ValueError):
+        raise DataMissing(f"{root} holds no prepared stand-in dataset") from None
+
+
+def describe(info: dict[str, Any] | None) -> str:
+    """One line on the dataset a training check used, from its ``details["dataset"]``."""
+    if not isinstance(info, dict):
+        return ""
+    title = str(info.get("title") or info.get("name") or "an unnamed dataset")
+    if info.get("missing"):
+        return f"none: {info['missing']}"
+    counts = f"{info['train_images']} training images" if isinstance(info.get("train_images"), int) else "training images"
+    if isinstance(info.get("test_images"), int):
+        counts += f", {info['test_images']} test images"
+    if not info.get("stand_in"):
+        return f"{title} ({counts}, {info.get('root', '?')})"
+    meant = TITLES.get(str(info.get("stand_in_for")), str(info.get("stand_in_for") or "the spec's dataset"))
+    reason = f", because {info['reason']}" if info.get("reason") else ""
+    return (f"the offline stand-in for {meant}: {title} ({counts}, {info.get('images', '')}){reason}; "
+            "a demonstration, not a grade")
+
+
+def provisional(details: dict[str, Any] | None) -> bool:
+    """A check that trained on the stand-in or found no data: its result is never reused, always graded again."""
+    info = (details or {}).get("dataset")
+    return isinstance(info, dict) and bool(info.get("stand_in") or info.get("missing"))
 
 
 # ------------------------------------------------------------------ warm worker
@@ -133,6 +310,12 @@ def load_in_worker(name: str, root: str) -> InMemory:
     start a thread pool runs here (only ``frombuffer`` and ``view``).
     """
     key = (name, root)
+    if key not in _LOADED and name == DIGITS:   # the demo's stand-in: .npy files the grader prepared
+        import torch
+
+        arrays = [np.load(Path(root) / file, allow_pickle=False) for file in _STAND_IN_FILES]
+        _LOADED.clear()
+        _LOADED[key] = InMemory(*(torch.from_numpy(a) for a in arrays))
     if key not in _LOADED:
         if name not in KNOWN:
             raise ValueError(f"unknown dataset {name!r}")

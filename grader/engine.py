@@ -73,9 +73,12 @@ class Engine:
 
     def __init__(self, jobs: int = 1, *, insecure: bool = False, secret: str | None = None,
                  cache_dir: Path | None = None, require: list[str] | None = None,
-                 preload: list[str] | None = None, namespaces: bool = True) -> None:
+                 preload: list[str] | None = None, namespaces: bool = True, stand_in: bool = False) -> None:
+        """``stand_in`` is for ``grader demo`` only: a training check whose dataset is missing trains
+        on the offline stand-in (see :meth:`grader.checks.train.Train.stand_in`) instead of reporting an error."""
         from grader.spec import ALL_LAYERS
         self.insecure = insecure
+        self.stand_in = stand_in
         self.required = list(require if require is not None else ALL_LAYERS)
         self.layers = runner.require(self.required, insecure)
         self.secret = secret or default_secret()
@@ -202,6 +205,9 @@ class Engine:
             case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
             if hasattr(kind, "harness"):  # e.g. train: datasets and a prediction step around the call
                 harness[check.id] = kind.harness(check, assignment)
+                if self.stand_in and hasattr(kind, "stand_in"):   # the demo: a missing dataset's offline stand-in
+                    with self._data_lock:
+                        harness[check.id] = kind.stand_in(check, harness[check.id], self.workdir / "stand-in")
             check_tasks = CHECKS[check.kind].tasks(check, len(cases))
             if check.visibility == "public":
                 hidden_from += len(check_tasks)
@@ -507,7 +513,8 @@ class Engine:
             else:
                 named = {k: v for k, v in submission.files.items() if k in assignment.spec.files}
                 ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), named,
-                                   assignment.spec.tolerance.rtol, assignment.spec.tolerance.atol)
+                                   assignment.spec.tolerance.rtol, assignment.spec.tolerance.atol,
+                                   prepared.harness.get(check.id))
                 try:
                     verdict = CHECKS[check.kind].judge(check, ctx)
                 except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch

@@ -36,6 +36,7 @@ class EngineOptions:
     insecure: bool = False
     secret: str | None = None
     cache_dir: Path | None = None
+    stand_in: bool = False      # grader demo only: train on the offline stand-in when a dataset is missing
 
 
 class Executor(Protocol):
@@ -52,7 +53,7 @@ class LocalExecutor:
             return
         sandbox = assignment.spec.sandbox
         with Engine(options.jobs, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                    require=sandbox.require, preload=sandbox.preload) as engine:
+                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in) as engine:
             prepared = engine.prepare(assignment)
             pool = ThreadPoolExecutor(max_workers=options.jobs)
             pending: set[Future[Any]] = set()
@@ -91,19 +92,19 @@ def _grade_one(engine: Engine, prepared: Any, job: Job) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ Dask
 
-_DASK_ENGINES: dict[tuple[str, str | None, bool], tuple[Engine, Any]] = {}
+_DASK_ENGINES: dict[tuple[str, str | None, bool, bool], tuple[Engine, Any]] = {}
 _DASK_LOCK = threading.Lock()
 
 
 def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Any]:
     from grader import spec
 
-    key = (assignment_root, options.secret, options.insecure)
+    key = (assignment_root, options.secret, options.insecure, options.stand_in)
     if key not in _DASK_ENGINES:
         assignment = spec.load(Path(assignment_root))
         sandbox = assignment.spec.sandbox
         engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                        require=sandbox.require, preload=sandbox.preload)
+                        require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in)
         _DASK_ENGINES[key] = (engine, engine.prepare(assignment))
     return _DASK_ENGINES[key]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,12 +89,18 @@ class Result:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` so that ``path`` is either the old file or the whole new one."""
+    write_atomic_chunks(path, (text,))
+
+
+def write_atomic_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Like :func:`write_atomic`, writing ``chunks`` as they come, so the whole text is never in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are meant to be shared and served
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -130,47 +136,9 @@ def result_flags(result: dict[str, Any]) -> list[str]:
     return [f for f in FLAG_ORDER if f in found]
 
 
-def _csv_text(value: Any) -> Any:
-    """A text cell that a spreadsheet shows as text, never runs as a formula (ids are chosen by students)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def write_gradebook(results: Iterable[dict[str, Any]], path: Path) -> None:
+    """One row per submission: id, score, max_score, status, one column per check, flags
+    (late columns when the spec has a late policy); see :func:`grader.summary.write_gradebook`."""
+    from grader import summary  # which builds on this module
 
-
-LATE_COLUMNS = ("days_late", "late_penalty", "score_before_penalty", "submitted_at")
-
-
-def _late_cells(result: dict[str, Any]) -> list[Any]:
-    late = result.get("late")
-    if not isinstance(late, dict):
-        return ["" for _ in LATE_COLUMNS]
-    return [late.get("days_late", ""), late.get("penalty", ""), late.get("score_before_penalty", ""),
-            late.get("submitted_at", "")]
-
-
-def write_gradebook(results: list[dict[str, Any]], path: Path) -> None:
-    """One row per submission: id, score, max_score, status, one column per check, flags.
-
-    When the spec has a late policy (any result has ``late`` data), ``score`` is the
-    penalised total and the columns ``days_late``, ``late_penalty`` (the fraction
-    deducted), ``score_before_penalty`` and ``submitted_at`` follow ``status``.
-    """
-    with_late = any(isinstance(r.get("late"), dict) for r in results)
-    check_ids: list[str] = []
-    for result in results:
-        for check in result.get("checks", []):
-            if check["id"] not in check_ids:
-                check_ids.append(check["id"])
-    rows = []
-    for result in sorted(results, key=lambda r: r["submission"]):
-        by_id = {c["id"]: c for c in result.get("checks", [])}
-        rows.append([_csv_text(result["submission"]), result["score"], result["max_score"], result["status"],
-                     *(_late_cells(result) if with_late else []),
-                     *(by_id[i]["score"] if i in by_id else "" for i in check_ids), " ".join(result_flags(result))])
-    import io
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["submission", "score", "max_score", "status", *(LATE_COLUMNS if with_late else ()),
-                     *map(_csv_text, check_ids), "flags"])
-    writer.writerows(rows)
-    write_atomic(path, buffer.getvalue())
+    summary.write_gradebook(summary.collect(results), path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import tempfile
 import sys
@@ -15,9 +16,10 @@ from conftest import ROOT
 EXAMPLES = ROOT / "submissions" / "bp-manual"
 
 
-def grader(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def grader(*args: str, cwd: Path = ROOT, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     home = Path(tempfile.gettempdir()) / "grader-cli-test-home"
-    env = {"PATH": "/usr/bin:/bin", "GRADER_SECRET": "cli-test", "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
+    env = {"PATH": "/usr/bin:/bin", "GRADER_SECRET": "cli-test", "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
+           **(extra_env or {})}
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -96,6 +98,44 @@ def test_demo_grades_every_example(tmp_path: Path) -> None:
     graded = {p.parent.name for p in (tmp_path / "reports" / "bp-manual").glob("*/result.json")}
     assert graded == {p.name for p in EXAMPLES.iterdir()}
     assert "correct" in result.stdout and "10 / 10" in result.stdout
+
+
+def test_demo_offline_trains_on_the_stand_in_and_names_it(tmp_path: Path) -> None:
+    """No Fashion-MNIST anywhere: the demo's training checks use scikit-learn's digits and say so everywhere."""
+    project, empty = tmp_path / "project", tmp_path / "no-data"
+    empty.mkdir()
+    shutil.copytree(ROOT / "assignments" / "mlp", project / "assignments" / "mlp")
+    shutil.copytree(ROOT / "submissions" / "mlp" / "correct", project / "submissions" / "mlp" / "correct")
+    ran = grader("demo", "--out", str(tmp_path / "reports"), "--jobs", "1", cwd=project,
+                 extra_env={"GRADER_DATA": str(empty)})
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert any(line.startswith("  correct ") and line.endswith("* (stand-in)") for line in lines), ran.stdout
+    for check_id in ("train-scratch", "train-concise"):
+        assert (f"  {check_id} trained on the offline stand-in for Fashion-MNIST: scikit-learn's handwritten digits "
+                f"(1433 training images, 364 test images, 8×8 upscaled to 28×28), because Fashion-MNIST is not in "
+                f"{empty.resolve()}; a demonstration, not a grade") in lines, ran.stdout
+    assert "* scores from the offline stand-in show the grading at work; they are not grades" in ran.stdout
+    result = json.loads((tmp_path / "reports" / "mlp" / "correct" / "result.json").read_text())
+    train = [c for c in result["checks"] if c["kind"] == "train"]
+    assert len(train) == 2 and all(c["details"]["dataset"]["stand_in"] for c in train)
+    assert all(c["message"].startswith("DEMO STAND-IN, NOT A GRADE") and c["status"] != "error" for c in train)
+    report = (tmp_path / "reports" / "mlp" / "correct" / "report.html").read_text()
+    assert "<strong>Dataset:</strong> the offline stand-in for Fashion-MNIST" in report
+
+
+def test_grade_never_trains_on_the_stand_in(tmp_path: Path) -> None:
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    ran = grader("grade", "mlp", str(ROOT / "submissions" / "mlp" / "correct"), "--out", str(tmp_path / "out"),
+                 "--jobs", "1", extra_env={"GRADER_DATA": str(empty)})
+    assert ran.returncode == 0, ran.stderr
+    text = (tmp_path / "out" / "correct" / "result.json").read_text()
+    train = [c for c in json.loads(text)["checks"] if c["kind"] == "train"]
+    assert len(train) == 2 and all(c["status"] == "error" and c["score"] == 0 for c in train)
+    assert all(f"Fashion-MNIST is not in {empty.resolve()}" in c["message"] for c in train)
+    assert all(c["details"]["dataset"]["name"] == "fashion-mnist" and c["details"]["dataset"]["missing"] for c in train)
+    assert "stand-in" not in text and "digits" not in text
 
 
 def test_the_course_secret_comes_from_a_file_and_only_its_fingerprint_is_recorded(tmp_path: Path) -> None:

@@ -123,6 +123,8 @@ def test_grading_twice_gives_the_same_accuracy_to_the_last_digit(engine, tmp_pat
     second = engine.grade(engine.prepare(assignment), folder / "reference").checks[0].details
     assert first["accuracy"] == second["accuracy"] and first["train_loss"] == second["train_loss"]
     assert 0.6 < first["accuracy"] < 0.85  # one epoch of real training
+    assert first["dataset"] == {"name": "fashion-mnist", "title": "Fashion-MNIST", "root": str(SHARED), "stand_in": False,
+                                "train_images": 60_000, "test_images": 10_000}   # what it trained on, recorded
 
 
 @pytest.mark.slow

@@ -100,3 +100,4 @@ class JudgeContext:
     files: dict[str, bytes]
     default_rtol: float | None
     default_atol: float | None
+    harness: dict[str, Any] | None = None   # what the child ran around the call (train: which dataset), if any

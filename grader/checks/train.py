@@ -18,11 +18,17 @@ runs single-threaded, so a submission graded twice gets the same accuracy to the
 digit. Only the predicted labels come back; the grader holds the test labels and
 computes the accuracy itself. ``runs: N`` trains N times from N seeds and scores the
 mean accuracy (each run's accuracy is in the details).
+
+Every verdict records the dataset it used in ``details["dataset"]``. Only ``grader demo``
+lets an engine swap in the offline stand-in (:meth:`Train.stand_in`, scikit-learn's
+digits at 28×28) when the spec's dataset is not on disk; that verdict is scored with the
+spec's own tiers and its message starts by saying it is a demonstration, not a grade.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -110,24 +116,51 @@ class Train:
         try:
             root = datasets.locate(spec.dataset)
         except datasets.DataMissing as exc:
-            return {"skip": True, "missing": str(exc), "skip_reference": True}
-        return {"dataset": spec.dataset, "root": str(root), "train": spec.train,
-                "predict": spec.predict, "device": spec.device, "skip_reference": True}
+            data = {"name": spec.dataset, "title": datasets.TITLES[spec.dataset], "missing": str(exc),
+                    "looked_in": str(exc.folder) if exc.folder else None}
+            return {"skip": True, "missing": str(exc), "skip_reference": True, "data": data}
+        return {"dataset": spec.dataset, "root": str(root), "train": spec.train, "predict": spec.predict,
+                "device": spec.device, "skip_reference": True, "data": datasets.describe_located(spec.dataset, root)}
+
+    def stand_in(self, spec: TrainSpec, harness: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """For ``grader demo`` only: when the spec's dataset is missing, train on the offline stand-in.
+
+        ``harness`` is what :meth:`harness` gave; with the data present it is returned as
+        it is. ``folder`` is the engine's own scratch folder for the stand-in's files.
+        """
+        if not harness.get("missing"):
+            return harness
+        looked = harness.get("data", {}).get("looked_in")
+        reason = f"{datasets.TITLES[spec.dataset]} is not in {looked}" if looked else harness["missing"]
+        try:
+            root, data = datasets.stand_in(spec.dataset, folder, reason)
+        except datasets.DataMissing as exc:
+            return {**harness, "missing": f"{harness['missing'].rstrip('.')}; and the demo's offline stand-in could "
+                                          f"not be used either: {exc}",
+                    "data": {**harness["data"], "stand_in_error": str(exc)}}
+        return {"dataset": data["name"], "root": str(root), "train": spec.train, "predict": spec.predict,
+                "device": spec.device, "skip_reference": True, "data": data}
 
     def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.train, f"{spec.id}/{case}") for case in range(cases)]
 
     def judge(self, spec: TrainSpec, ctx: JudgeContext) -> Outcome:
+        harness = ctx.harness if ctx.harness is not None else self.harness(spec)  # the engine's: what the child trained on
+        data = dict(harness.get("data") or {"name": spec.dataset, "title": datasets.TITLES[spec.dataset]})
+        if harness.get("missing"):
+            data["missing"] = harness["missing"]
+            return Outcome("error", 0.0, f"This check could not run: {harness['missing']}", {"dataset": data})
         try:
-            labels = datasets.test_labels(str(datasets.locate(spec.dataset)), spec.dataset)
+            labels = datasets.test_labels(harness["root"], harness["dataset"])
         except datasets.DataMissing as exc:
-            return Outcome("error", 0.0, f"This check could not run: {exc}")
+            data["missing"] = str(exc)
+            return Outcome("error", 0.0, f"This check could not run: {exc}", {"dataset": data})
         runs = []
         for index, got in enumerate(ctx.got):
             run, problem = _run(got.value, len(labels))
             if problem:
                 where = f" (run {index + 1} of {len(ctx.got)})" if len(ctx.got) > 1 else ""
-                return Outcome.failed(f"{spec.predict} {problem}{where}.")
+                return Outcome.failed(_stand_in_note(data) + f"{spec.predict} {problem}{where}.", dataset=data)
             run["accuracy"] = float(np.mean(run.pop("predictions") == labels))
             runs.append(run)
         accuracy = float(np.mean([r["accuracy"] for r in runs]))
@@ -135,8 +168,8 @@ class Train:
         details = {"accuracy": accuracy, "accuracies": [r["accuracy"] for r in runs], "tier": tier,
                    "credit": credit, "tiers": [t.model_dump() for t in spec.tiers],
                    "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
-                   "train_seconds": [round(r["train_seconds"], 3) for r in runs]}
-        message = _message(spec, accuracy, credit, runs)
+                   "train_seconds": [round(r["train_seconds"], 3) for r in runs], "dataset": data}
+        message = _stand_in_note(data) + _message(spec, accuracy, credit, runs)
         status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
         return Outcome(status, credit, message, details)
 
@@ -155,6 +188,17 @@ def _run(value: Any, count: int) -> tuple[dict[str, Any], str | None]:
     device = value.get("device")
     out["device"] = device if isinstance(device, str) else "unknown"
     return out, None
+
+
+def _stand_in_note(data: dict[str, Any]) -> str:
+    """The first words of a verdict reached on the demo's stand-in: loud, so it is never taken for a grade."""
+    if not data.get("stand_in"):
+        return ""
+    meant = datasets.TITLES.get(str(data.get("stand_in_for")), "the assignment's dataset")
+    why = f", because {data['reason']}" if data.get("reason") else ""
+    return (f"DEMO STAND-IN, NOT A GRADE: trained and tested on {data.get('title')} ({data.get('train_images')} "
+            f"training and {data.get('test_images')} test images, {data.get('images')}) instead of {meant}{why}; "
+            f"the tiers written for {meant} were applied unchanged. ")
 
 
 def _credit(tiers: list[Tier], accuracy: float) -> tuple[float, int | None]:

@@ -20,6 +20,7 @@ import math
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -27,9 +28,10 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from grader import late as late_policy
+from grader import datasets, late as late_policy
 from grader.report import plots
 from grader.results import result_flags
+from grader.summary import ClassSummary, Row, collect
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("grader.report", "templates"),
@@ -53,12 +55,12 @@ MAX_TEXT_CHARS = 2_000
 
 # Details a hidden check may show: how wrong, never what was expected or what went in.
 HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "wrong", "rel_err",
-                            "nonfinite", "curves", "bars", "properties", "prompt", "rubric", "override"})
+                            "nonfinite", "curves", "bars", "properties", "prompt", "rubric", "override", "dataset"})
 _SHOWN = frozenset({"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol",
                     "atol", "got_at_worst", "expected_at_worst", "expected_shape", "got_shape", "expected_dtype",
                     "got_dtype", "expected_type", "got_type", "expected_len", "got_len", "wrong", "rel_err",
                     "traceback", "curves", "bars", "violations", "nonfinite", "missing", "curves_label", "bars_label",
-                    "properties", "prompt", "rubric", "override"})
+                    "properties", "prompt", "rubric", "override", "dataset"})
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -197,7 +199,10 @@ def check_view(check: dict[str, Any], index: int) -> dict[str, Any]:
         if original.get("status") not in (None, "pending"):
             override += (f" The automatic check gave {_fmt_score(float(original.get('score') or 0))} / "
                          f"{_fmt_score(float(check.get('max_score') or 0))} ({STATUS_LABELS.get(original['status'], original['status'])}).")
+    dataset = details.get("dataset") if isinstance(details.get("dataset"), dict) else {}
     return {
+        "dataset": clip(datasets.describe(dataset), MAX_TEXT_CHARS) if dataset else "",   # train: what it trained on
+        "stand_in": bool(dataset.get("stand_in")),
         "id": str(check.get("id", "")), "anchor": "check-" + key, "title": str(check.get("title") or check.get("id", "")),
         "kind": str(check.get("kind", "")), "visibility": "hidden" if hidden else "public", "hidden": hidden,
         "status": str(check.get("status", "")), "score": check.get("score", 0), "max_score": check.get("max_score", 0),
@@ -264,53 +269,58 @@ def late_view(data: Any, score: float, max_score: float, *, recompute: bool = Fa
 
 
 # --------------------------------------------------------------- the class
-def render_index(results: list[dict[str, Any]], assignment: str) -> str:
+def render_index(results: Iterable[dict[str, Any]] | ClassSummary, assignment: str) -> str:
     """The class summary: score histogram, per-check pass rates (hardest first), and a
     sortable table of submissions with links to their reports and flags."""
-    check_ids: list[str] = []
-    info: dict[str, dict[str, Any]] = {}
-    for result in results:
-        for check in result.get("checks", []):
-            if check["id"] not in info:
-                check_ids.append(check["id"])
-                info[check["id"]] = {"title": check.get("title") or check["id"], "kind": check.get("kind", ""),
-                                     "visibility": check.get("visibility", ""), "max_score": check.get("max_score", 0)}
+    collected = results if isinstance(results, ClassSummary) else collect(results)
+    return "".join(index_chunks(collected, assignment))
+
+
+def index_chunks(collected: ClassSummary, assignment: str) -> Iterator[str]:
+    """The class summary page (see :func:`render_index`) in the pieces jinja2 generates, each table
+    row built as it is reached: written with :func:`grader.results.write_atomic_chunks`, a large
+    class's page is never whole in memory."""
+    rows = collected.rows
+    scores = [row.score for row in rows]
+    max_score = max((row.max_score for row in rows), default=0)
+    flag_counts = Counter(flag for row in rows for flag in row.flags)
+    figures = {
+        "count": len(rows), "max_score": max_score,
+        "mean": statistics.fmean(scores) if scores else 0.0,
+        "median": statistics.median(scores) if scores else 0.0,
+        "full": sum(1 for row in rows if row.max_score and row.score >= row.max_score),
+    }
+    return _ENV.get_template("index.html.j2").generate(
+        assignment=assignment, rows=(_index_row(row, collected) for row in rows), with_late=collected.with_late,
+        late_count=sum(1 for row in rows if row.days_late > 0), rates=_check_rates(collected), summary=figures,
+        chart=plots.histogram(scores, max_score) if rows else None,
+        flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
+        script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'",
+    )
+
+
+def _check_rates(collected: ClassSummary) -> list[dict[str, Any]]:
+    """One entry per check for the checks table: hardest first, manual checks nobody graded yet last."""
     rates = []
-    for order, check_id in enumerate(check_ids):
-        statuses = Counter(c["status"] for r in results for c in r.get("checks", []) if c["id"] == check_id)
+    for order, (check_id, info) in enumerate(collected.checks.items()):
+        statuses = collected.statuses[check_id]
         total = sum(statuses.values())
         passed = statuses.get("passed", 0)
-        rates.append({"id": check_id, **info[check_id], "order": order, "passed": passed, "total": total,
+        rates.append({"id": check_id, **info._asdict(), "order": order, "passed": passed, "total": total,
                       "rate": passed / total if total else 0.0,
                       "failed": statuses.get("failed", 0) + statuses.get("partial", 0),
                       "errors": statuses.get("error", 0), "timeouts": statuses.get("timeout", 0),
                       "memory": statuses.get("memory", 0), "pending": statuses.get("pending", 0)})
-    rates.sort(key=lambda r: (r["total"] > 0 and r["pending"] == r["total"], r["rate"], r["order"]))  # ungraded manual checks last
-    rows = []
-    for result in sorted(results, key=lambda r: str(r.get("submission", ""))):
-        by_id = {c["id"]: c for c in result.get("checks", [])}
-        rows.append({
-            "id": str(result.get("submission", "")), "score": result.get("score", 0),
-            "max_score": result.get("max_score", 0), "pct": _pct(result.get("score", 0), result.get("max_score", 0)),
-            "status": result.get("status", ""), "flags": result_flags(result),
-            "message": clip(str(result.get("message") or ""), 300),
-            "late": late_view(result.get("late"), result.get("score", 0), result.get("max_score", 0)),
-            "cells": [(cid, info[cid]["title"], by_id[cid]["status"] if cid in by_id else "missing",
-                       by_id[cid].get("score", 0) if cid in by_id else 0) for cid in check_ids],
-        })
-    scores = [r["score"] for r in rows]
-    max_score = max((r["max_score"] for r in rows), default=0)
-    flag_counts = Counter(f for r in rows for f in r["flags"])
-    chart = plots.histogram(scores, max_score) if rows else None
-    summary = {
-        "count": len(rows), "max_score": max_score,
-        "mean": statistics.fmean(scores) if scores else 0.0,
-        "median": statistics.median(scores) if scores else 0.0,
-        "full": sum(1 for r in rows if r["max_score"] and r["score"] >= r["max_score"]),
+    rates.sort(key=lambda r: (r["total"] > 0 and r["pending"] == r["total"], r["rate"], r["order"]))
+    return rates
+
+
+def _index_row(row: Row, collected: ClassSummary) -> dict[str, Any]:
+    """What the submissions table shows of one submission: one status square per check, in assignment order."""
+    by_id = {check_id: (status, score) for check_id, status, score in row.cells}
+    return {
+        "id": row.submission, "score": row.score, "max_score": row.max_score, "pct": _pct(row.score, row.max_score),
+        "status": row.status, "flags": list(row.flags), "message": clip(row.message, 300),
+        "late": late_view(row.late, row.score, row.max_score),
+        "cells": [(check_id, info.title, *by_id.get(check_id, ("missing", 0))) for check_id, info in collected.checks.items()],
     }
-    return _ENV.get_template("index.html.j2").render(
-        assignment=assignment, rows=rows, with_late=any(r["late"] for r in rows),
-        late_count=sum(1 for r in rows if r["late"] and r["late"]["days"] > 0), rates=rates, summary=summary, chart=chart, check_ids=check_ids,
-        info=info, flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
-        script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'",
-    )

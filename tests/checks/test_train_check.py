@@ -72,6 +72,15 @@ def test_accuracy_is_computed_by_the_grader_and_scored_in_tiers() -> None:
     assert (none.status, none.score_fraction) == ("failed", 0.0) and "no tier was reached" in none.message
 
 
+def test_every_verdict_records_the_dataset_it_used() -> None:
+    verdict = judge(spec(), run_value(0.85))
+    assert verdict.details["dataset"] == {"name": "fashion-mnist", "title": "Fashion-MNIST", "root": str(SHARED),
+                                          "stand_in": False, "train_images": 60_000, "test_images": 10_000}
+    assert not verdict.message.startswith("DEMO") and not datasets.provisional(verdict.details)
+    assert datasets.describe(verdict.details["dataset"]) == \
+        f"Fashion-MNIST (60000 training images, 10000 test images, {SHARED})"
+
+
 def test_near_chance_with_a_huge_loss_says_training_diverged() -> None:
     verdict = judge(spec(), run_value(0.1, loss=math.nan))
     assert verdict.status == "failed"
@@ -106,3 +115,4 @@ def test_without_data_nothing_trains_and_the_check_says_where_it_looked(monkeypa
     verdict = judge(spec(), Evaluation(True, value=None))
     assert verdict.status == "error" and verdict.score_fraction == 0
     assert str(tmp_path) in verdict.message and "GRADER_DATA" in verdict.message
+    assert verdict.details["dataset"]["missing"] and datasets.provisional(verdict.details)

@@ -1,0 +1,170 @@
+"""The class summary's data: one compact row per submission, in memory that stays flat as a batch grows.
+
+``gradebook.csv`` and ``index.html`` are written over every ``result.json`` in
+a results folder. A parsed result holds every check's message, details and the
+captured output; the summary needs a few fields of each, so each result is read,
+reduced to a :class:`Row` (its repeated strings and cells shared between rows)
+and dropped, and both files are streamed to disk row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from operator import attrgetter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from grader.results import load_result, result_flags, write_atomic_chunks
+
+Cell = tuple[str, str, Any]        # (check id, status, score) of one check of one submission
+
+
+class CheckInfo(NamedTuple):
+    """A check as the class summary names it, from the first result that has it."""
+
+    title: str
+    kind: str
+    visibility: str
+    max_score: Any
+
+
+class Row(NamedTuple):
+    """What the gradebook and the class summary show of one submission."""
+
+    submission: str
+    score: Any
+    max_score: Any
+    status: str
+    message: str                   # the result's own message (the class summary clips it)
+    late: dict[str, Any] | None    # the result's ``late`` object, when it has one
+    flags: tuple[str, ...]
+    cells: tuple[Cell, ...]        # in the result's own check order
+
+    @property
+    def days_late(self) -> int:
+        return int(self.late.get("days_late") or 0) if self.late is not None else 0
+
+
+@dataclass
+class ClassSummary:
+    """Every submission's :class:`Row`, and what the checks table needs, for one results folder."""
+
+    checks: dict[str, CheckInfo] = field(default_factory=dict)      # in order of first appearance
+    statuses: dict[str, Counter[str]] = field(default_factory=dict)  # check id -> how many results had each status
+    rows: list[Row] = field(default_factory=list)                     # sorted by submission once collected
+    _shared: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def check_ids(self) -> list[str]:
+        return list(self.checks)
+
+    @property
+    def with_late(self) -> bool:
+        """Whether any result has late data (the spec has a late policy)."""
+        return any(row.late is not None for row in self.rows)
+
+    def add(self, result: dict[str, Any]) -> None:
+        """Reduce one ``result.json`` dict to its row; the dict itself is not kept."""
+        cells = tuple(self._cell(check) for check in result.get("checks", []))
+        late = result.get("late")
+        self.rows.append(Row(str(result.get("submission", "")), result.get("score", 0), result.get("max_score", 0),
+                             self._share(str(result.get("status", ""))), str(result.get("message") or ""),
+                             late if isinstance(late, dict) else None, tuple(result_flags(result)), cells))
+
+    def finish(self) -> None:
+        """Sort the rows by submission, as both files list them, once every result is added."""
+        self.rows.sort(key=attrgetter("submission"))
+        self._shared.clear()
+
+    def _cell(self, check: dict[str, Any]) -> Cell:
+        """Count one check's status, note the check if it is new, and return its cell."""
+        check_id = self._share(str(check["id"]))
+        status = self._share(str(check.get("status", "")))
+        if check_id not in self.checks:
+            self.checks[check_id] = CheckInfo(str(check.get("title") or check_id), self._share(str(check.get("kind", ""))),
+                                              self._share(str(check.get("visibility", ""))), check.get("max_score", 0))
+            self.statuses[check_id] = Counter()
+        self.statuses[check_id][status] += 1
+        score = check.get("score", 0)
+        # One object for equal cells, keyed by the score's repr so that 1, 1.0 and -0.0 stay as the result wrote them.
+        return self._shared.setdefault((check_id, status, repr(score)), (check_id, status, score))
+
+    def _share(self, value: str) -> str:
+        """One object for equal strings (check ids and statuses repeat in every submission)."""
+        return self._shared.setdefault(value, value)
+
+
+def collect(results: Iterable[dict[str, Any]]) -> ClassSummary:
+    """The class summary of ``results`` (any iterable, consumed once), rows sorted by submission."""
+    summary = ClassSummary()
+    for result in results:
+        summary.add(result)
+    summary.finish()
+    return summary
+
+
+def read_results(out: Path, assignment: str) -> Iterator[dict[str, Any]]:
+    """Every readable ``out/*/result.json`` of ``assignment``, one at a time, in path order."""
+    for path in sorted(out.glob("*/result.json")):
+        try:
+            data = load_result(path)
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("assignment") == assignment:
+            yield data
+
+
+# ------------------------------------------------------------------ the gradebook
+LATE_COLUMNS = ("days_late", "late_penalty", "score_before_penalty", "submitted_at")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell that a spreadsheet shows as text, never runs as a formula (ids are chosen by students)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _late_cells(late: dict[str, Any] | None) -> list[Any]:
+    if late is None:
+        return ["" for _ in LATE_COLUMNS]
+    return [late.get("days_late", ""), late.get("penalty", ""), late.get("score_before_penalty", ""),
+            late.get("submitted_at", "")]
+
+
+def gradebook_records(summary: ClassSummary) -> Iterator[list[Any]]:
+    """The gradebook's header, then one record per submission (see :func:`write_gradebook`)."""
+    with_late, check_ids = summary.with_late, summary.check_ids
+    yield ["submission", "score", "max_score", "status", *(LATE_COLUMNS if with_late else ()),
+           *map(csv_text, check_ids), "flags"]
+    for row in summary.rows:
+        by_id = {check_id: score for check_id, _status, score in row.cells}
+        yield [csv_text(row.submission), row.score, row.max_score, row.status,
+               *(_late_cells(row.late) if with_late else []),
+               *(by_id.get(check_id, "") for check_id in check_ids), " ".join(row.flags)]
+
+
+def csv_lines(records: Iterable[list[Any]]) -> Iterator[str]:
+    """Each record as one CSV line (the ``csv`` module's quoting and line ending), one at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for record in records:
+        writer.writerow(record)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_gradebook(summary: ClassSummary, path: Path) -> None:
+    """One row per submission: id, score, max_score, status, one column per check, flags.
+
+    When the spec has a late policy (any result has ``late`` data), ``score`` is the
+    penalised total and the columns ``days_late``, ``late_penalty`` (the fraction
+    deducted), ``score_before_penalty`` and ``submitted_at`` follow ``status``.
+    Written line by line into the atomically replaced file.
+    """
+    write_atomic_chunks(path, csv_lines(gradebook_records(summary)))
