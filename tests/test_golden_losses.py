@@ -18,14 +18,18 @@ NAME = "losses"
 EXAMPLES = ROOT / "submissions" / NAME
 
 GOLDEN = {
-    "correct": (12.5, {}),
-    "naive-softmax": (7.45, {"softmax-given": "failed", "softmax-is-a-distribution": "partial", "cross-entropy-given": "failed",
+    "correct": (13.0, {}),
+    "notebook.ipynb": (13.0, {}),   # script style: everything at top level, a plot, plt.show(), magics
+    "naive-softmax": (7.95, {"softmax-given": "failed", "softmax-is-a-distribution": "partial", "cross-entropy-given": "failed",
                              "cross-entropy-grad-given": "failed", "softmax-extreme-hidden": "partial",
                              "cross-entropy-extreme-hidden": "failed", "cross-entropy-grad-hidden": "failed"}),
-    "log-of-softmax": (11.3333, {"cross-entropy-given": "failed", "cross-entropy-extreme-hidden": "partial"}),
-    "mse-equals-half-sse": (10.1667, {"mse-vs-half-sse": "partial", "mse-hidden": "failed",
+    "log-of-softmax": (11.8333, {"cross-entropy-given": "failed", "cross-entropy-extreme-hidden": "partial"}),
+    "mse-equals-half-sse": (10.6667, {"mse-vs-half-sse": "partial", "mse-hidden": "failed",
                                       "mse-vs-half-sse-hidden": "partial", "mse-grad-hidden": "failed"}),
-    "ce-grad-not-averaged": (11.0, {"cross-entropy-grad-given": "failed", "cross-entropy-grad-hidden": "failed"}),
+    "ce-grad-not-averaged": (11.5, {"cross-entropy-grad-given": "failed", "cross-entropy-grad-hidden": "failed"}),
+    "mse-sum-reduction": (9.2083, {"mse-given": "failed", "mse-vs-half-sse": "partial", "mse-grad-given": "failed",
+                                   "prints-homework-losses": "partial", "mse-hidden": "failed",
+                                   "mse-vs-half-sse-hidden": "partial", "mse-grad-hidden": "failed"}),
 }
 
 
@@ -88,7 +92,7 @@ def test_every_example_is_pinned() -> None:
 
 
 def test_reference_scores_full_marks(graded) -> None:
-    assert graded["<reference>"].score == graded["<reference>"].max_score == 12.5
+    assert graded["<reference>"].score == graded["<reference>"].max_score == 13.0
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -118,3 +122,20 @@ def test_hidden_messages_reveal_no_expected_values(graded) -> None:
         for check in result.checks:
             if check.visibility == "hidden":
                 assert not re.search(r"expected -?[0-9.]", check.message) and "expected_at_worst" not in check.details
+
+
+def test_printed_losses_are_matched_with_the_printed_precision(graded) -> None:
+    check = next(c for c in graded["mse-sum-reduction"].checks if c.id == "prints-homework-losses")
+    assert check.message == ("Your script printed 3 of 4 expected numbers in order. Expected the number 0.2097 "
+                             "(after 'MSE loss') but your output never printed it; the closest was 0.4194 "
+                             "(in 'MSE loss=0.4194') — about 2× too large.")
+    # naive-softmax prints full float64 reprs, ce-grad-not-averaged a list and all three on one line
+    for name in ("naive-softmax", "ce-grad-not-averaged", "correct"):
+        assert next(c for c in graded[name].checks if c.id == "prints-homework-losses").status == "passed"
+
+
+def test_a_notebook_runs_top_to_bottom_with_its_plot(graded) -> None:
+    result = graded["notebook.ipynb"]
+    assert result.score == result.max_score
+    assert result.output["stdout"].count("MSE loss = 0.2097") == 2   # imported, then run for the output check
+    assert "non-interactive" not in result.output.get("stderr", "")

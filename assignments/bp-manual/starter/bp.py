@@ -24,7 +24,7 @@ Array = npt.NDArray[np.float64]
 
 def sigmoid(z: npt.ArrayLike) -> Array:
     """Elementwise logistic function ``1 / (1 + exp(-z))``."""
-    # Return 1 / (1 + exp(-z)), elementwise, as a float64 array.
+    # TODO: Return 1 / (1 + exp(-z)), elementwise, as a float64 array.
     raise NotImplementedError
 
 
@@ -41,12 +41,13 @@ def forward(x: npt.ArrayLike, w: npt.ArrayLike) -> tuple[Array, Array]:
     """
     # Compute h1, h2 from x and w1..w4, then o1, o2 from h1, h2 and w5..w8
     # (see the equations at the top; mind the weight order: w[0] is w1).
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def loss(o: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """Squared-error loss ``E = 0.5 * sum((o - y)**2)`` as a Python float."""
-    # Return 0.5 * ((o1 - y1)**2 + (o2 - y2)**2) as a float.
+    # TODO: Return 0.5 * ((o1 - y1)**2 + (o2 - y2)**2) as a float.
     raise NotImplementedError
 
 
@@ -66,12 +67,13 @@ def backward(x: npt.ArrayLike, y: npt.ArrayLike, w: npt.ArrayLike) -> Array:
     # 3. Hidden layer: propagate back through w5..w8 to h1, h2, then through
     #    the sigmoid derivative h_j*(1-h_j), to get dE/dw1..dE/dw4.
     # Return the 8 partial derivatives in the order w1..w8. No autograd.
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def update(w: npt.ArrayLike, grad: npt.ArrayLike, lr: float) -> Array:
     """One SGD step. Returns a new array ``w - lr * grad``; ``w`` is left unchanged."""
-    # Return a NEW array w - lr * grad (do not modify w in place).
+    # TODO: Return a NEW array w - lr * grad (do not modify w in place).
     raise NotImplementedError
 
 
@@ -86,4 +88,5 @@ def train(
     """
     # Repeat `epochs` times: forward pass, record the loss, backward, update.
     # Return the final weights and the list of recorded losses.
+    # YOUR CODE HERE
     raise NotImplementedError

@@ -18,21 +18,25 @@ def dropout_layer(X: torch.Tensor, dropout: float) -> torch.Tensor:
     ``dropout = 0`` returns ``X`` unchanged, ``dropout = 1`` all zeros; the expectation of
     every element equals the element of ``X``.
     """
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def l2_penalty(w: torch.Tensor) -> torch.Tensor:
     """½·Σ w² (a 0-d tensor)."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The linear model X w + b, shape (n, 1)."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Per-example ½·(ŷ − y)², shape of ``y_hat``."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
@@ -43,4 +47,5 @@ def sgd_weight_decay_step(X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, b: 
     As in the book: the per-example losses plus the penalty are summed, backpropagated,
     and each parameter moves by lr·grad / batch_size. Returns new tensors ``(w, b)``.
     """
+    # YOUR CODE HERE
     raise NotImplementedError

@@ -19,22 +19,25 @@ Array = npt.NDArray[np.float64]
 
 def half_sse(o: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """E = ½·Σ(o − y)², the homework's loss, as a Python float (NumPy)."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def mse(o: npt.ArrayLike, y: npt.ArrayLike) -> float:
     """``torch.nn.MSELoss()`` (mean of (o − y)² over the outputs) as a Python float."""
-    # Convert o and y to float64 tensors (torch.as_tensor), apply torch.nn.MSELoss(), return .item().
+    # TODO: Convert o and y to float64 tensors (torch.as_tensor), apply torch.nn.MSELoss(), return .item().
     raise NotImplementedError
 
 
 def mse_grad(o: npt.ArrayLike, y: npt.ArrayLike) -> Array:
     """∂MSELoss/∂o by hand, same shape as ``o`` (NumPy, no autograd)."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def sigmoid(z: npt.ArrayLike) -> Array:
     """Elementwise logistic function."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
@@ -43,25 +46,38 @@ def network_losses(x: npt.ArrayLike, y: npt.ArrayLike, W1: npt.ArrayLike, W2: np
 
     W1 has shape (hidden, inputs) and W2 (outputs, hidden); any number of outputs.
     """
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def log_softmax(Z: npt.ArrayLike) -> Array:
     """Row-wise log-softmax of the logits ``Z`` (shape (N, C)), finite for any finite logits."""
     # log softmax(z)_j = z_j − log Σ_k exp(z_k); subtract the row maximum first (log-sum-exp trick).
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def softmax(Z: npt.ArrayLike) -> Array:
     """Row-wise softmax of the logits ``Z`` (shape (N, C)); finite for any finite logits."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def cross_entropy(Z: npt.ArrayLike, labels: npt.ArrayLike) -> float:
     """Mean over the N rows of −log softmax(Z)[i, labels[i]], as torch.nn.functional.cross_entropy."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def cross_entropy_grad(Z: npt.ArrayLike, labels: npt.ArrayLike) -> Array:
     """∂cross_entropy/∂Z by hand, shape (N, C)."""
+    # YOUR CODE HERE
     raise NotImplementedError
+
+
+if __name__ == "__main__":
+    # Part 3 (README): print the homework network's predictions and both losses, one per label:
+    #   pred=tensor([0.4769, 0.5287])
+    #   E=0.2097
+    #   MSE loss=0.2097
+    ...  # YOUR CODE HERE

@@ -1,8 +1,8 @@
 """Multilayer perceptron on Fashion-MNIST, from scratch and concise (d2l 4.2 and 4.3).
 
-Fill in every function marked TODO; keep the names and signatures (see README.md).
-The grader calls them with X of shape (N, 1, 28, 28) (float32 in [0, 1]) and y of
-shape (N,) (int64 class indices). Create tensors on X.device.
+Fill in every function below (replace each ``raise NotImplementedError``); keep the names and
+signatures (see README.md). The grader calls them with X of shape (N, 1, 28, 28) (float32 in
+[0, 1]) and y of shape (N,) (int64 class indices). Create tensors on X.device.
 """
 
 import torch
@@ -23,7 +23,8 @@ def minibatches(X, y, batch_size):
 
 def relu(X):
     """max(X, 0) elementwise, written yourself (no torch.relu, F.relu or nn.ReLU)."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def init_params(device="cpu"):
@@ -31,36 +32,43 @@ def init_params(device="cpu"):
 
     Every parameter must have requires_grad=True (wrap it in nn.Parameter).
     """
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def net(X, params):
     """Logits of shape (batch, 10): flatten X to (batch, 784), a ReLU hidden layer, a linear output."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def sgd(params, lr, batch_size):
     """One minibatch SGD step on the summed loss's gradients, then reset the gradients."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def train_scratch(X, y, num_epochs=10, lr=0.1, batch_size=256):
     """Train the from-scratch MLP with cross-entropy and your sgd; return the trained [W1, b1, W2, b2]."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 # ---------------------------------------------------------------------- concise (4.3)
 
 def init_weights(m):
     """Draw the weights of every nn.Linear from N(0, 0.01²)."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def concise_net():
     """nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)), init_weights applied."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError
 
 
 def train_concise(X, y, num_epochs=10, lr=0.1, batch_size=256):
     """Train concise_net() with nn.CrossEntropyLoss and torch.optim.SGD; return the trained model."""
-    raise NotImplementedError  # TODO
+    # YOUR CODE HERE
+    raise NotImplementedError

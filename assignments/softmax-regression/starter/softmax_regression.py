@@ -16,21 +16,25 @@ import torch
 
 def softmax(X: torch.Tensor) -> torch.Tensor:
     """Row-wise softmax of a 2-D tensor: exp(X) divided by each row's sum (d2l's version)."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def net(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """softmax(X W + b), with each example of ``X`` flattened to ``W.shape[0]`` features."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Per-example loss −log y_hat[i, y[i]]: a tensor of shape (batch,)."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """The number of correct predictions (argmax of each row of ``y_hat`` equals ``y``), as a float."""
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
@@ -41,6 +45,7 @@ def sgd_step(X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tensor,
     Returns new tensors ``(W, b)``; the arguments are left unchanged.
     """
     # Hint: work on copies that require gradients: W = W.detach().clone().requires_grad_(True).
+    # YOUR CODE HERE
     raise NotImplementedError
 
 
@@ -48,4 +53,5 @@ def train_steps(X: torch.Tensor, y: torch.Tensor, W: torch.Tensor, b: torch.Tens
                 steps: int) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
     """``steps`` SGD steps on the same minibatch: ``(W, b, losses)``, where ``losses[k]`` is the mean
     cross-entropy before step k."""
+    # YOUR CODE HERE
     raise NotImplementedError

@@ -48,3 +48,13 @@ def cross_entropy_grad(Z, labels):
     g = softmax(Z)
     g[np.arange(n), labels] -= 1
     return g / n
+
+
+if __name__ == "__main__":
+    x, y = np.array([0.5, 0.3]), np.array([0.23, -0.07])
+    W1 = np.array([[0.2, 0.5], [-0.4, 0.6]])
+    W2 = np.array([[0.1, -0.3], [-0.5, 0.8]])
+    o = sigmoid(W2 @ sigmoid(W1 @ x))
+    E, m = network_losses(x, y, W1, W2)
+    print(f"pred={[round(float(v), 4) for v in o]}")
+    print(f"E={E:.4f}, MSE loss={m:.4f}")

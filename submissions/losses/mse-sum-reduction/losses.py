@@ -1,0 +1,62 @@
+# Bug: MSELoss(reduction="sum") is Σ(o − y)², twice the homework's E; the script prints MSE loss=0.4194.
+import numpy as np
+import torch
+
+
+def half_sse(o, y):
+    o, y = np.asarray(o, dtype=float), np.asarray(y, dtype=float)
+    return float(np.sum((o - y) ** 2) / 2)
+
+
+def mse(o, y):
+    loss_fn = torch.nn.MSELoss(reduction="sum")  # bug: sums (o − y)² instead of averaging: 2·E
+    return loss_fn(torch.tensor(o, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)).item()
+
+
+def mse_grad(o, y):
+    o, y = np.asarray(o, dtype=float), np.asarray(y, dtype=float)
+    return 2 * (o - y)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def network_losses(x, y, W1, W2):
+    h = sigmoid(W1 @ x)
+    o = sigmoid(W2 @ h)
+    return half_sse(o, y), mse(o, y)
+
+
+def log_softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    m = np.max(Z, axis=1, keepdims=True)
+    return Z - m - np.log(np.sum(np.exp(Z - m), axis=1, keepdims=True))
+
+
+def softmax(Z):
+    return np.exp(log_softmax(Z))
+
+
+def cross_entropy(Z, labels):
+    lp = log_softmax(Z)
+    n = lp.shape[0]
+    return float(-lp[np.arange(n), labels].sum() / n)
+
+
+def cross_entropy_grad(Z, labels):
+    n = len(labels)
+    g = softmax(Z)
+    g[np.arange(n), labels] -= 1
+    return g / n
+
+
+if __name__ == "__main__":
+    x, y = np.array([0.5, 0.3]), np.array([0.23, -0.07])
+    W1 = np.array([[0.2, 0.5], [-0.4, 0.6]])
+    W2 = np.array([[0.1, -0.3], [-0.5, 0.8]])
+    o = sigmoid(W2 @ sigmoid(W1 @ x))
+    E, mse_loss = network_losses(x, y, W1, W2)
+    print(f"pred={torch.tensor(o, dtype=torch.float32)}")
+    print(f"E={E:.4f}")
+    print(f"MSE loss={mse_loss:.4f}")
