@@ -25,20 +25,19 @@ from typing import Any
 import numpy as np
 
 import grader
-from grader import datasets, wire
+from grader import datasets, jobs, wire
 from grader.checks import CHECKS
 from grader.checks.base import Evaluation, JudgeContext, Outcome, Task
 from grader.checks.gradient import GradientSpec, oracle_module
 from grader.errors import GraderError
 from grader.inputs import draw_set
 from grader.results import CheckResult, Result
-from grader.sandbox import runner
+from grader.sandbox import handover, runner
 from grader.spec import Assignment, check_inputs
 from grader.settings import default_secret, derive_seed, remove_stale_workdirs, scratch_root
 from grader.submission import Submission, read, stage
-from grader.verdicts import describe, error_evaluation, explain, explain_load, failure, hidden_details
+from grader.verdicts import describe, explain, explain_load, failure, hidden_details
 
-MAX_RESULT_BYTES = 256 << 20
 _MENTIONS_TORCH = re.compile(rb"\btorch\b")
 OUTPUT_KEEP = 16_000
 
@@ -55,8 +54,9 @@ class Prepared:
     expected: list[Evaluation]
     case_inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     harness: dict[str, dict[str, Any]] = field(default_factory=dict)  # check id -> what the child runs around its call
-    hidden_from: int = 0  # tasks are ordered public first; hidden ones run in a child of their own
-    hidden_inputs_path: Path | None = None  # read only by a child that runs hidden tasks, after its fork
+    hidden_from: int = 0  # tasks are ordered public first; a child gets the hidden ones only after the public ones
+    hidden_inputs_path: Path | None = None  # handed to the child at its handshake, never read by a worker
+    hidden_jobs: dict[bool, Path] = field(default_factory=dict)  # reference_run -> the hidden part of the job
 
 
 @dataclass
@@ -218,14 +218,17 @@ class Engine:
                         np.asarray(value.value)
                 tasks.append(task)
                 seeds.append(derive_seed(secret, assignment.spec.seed, check.id, task.case, "run"))
-        # Two files: a public run's child must hold no hidden input, not even in memory it inherited,
-        # since whatever it prints is shown to the student. Neither file is readable inside the sandbox.
+        # Apart: until it has finished the public checks a child holds no hidden input, call or check id,
+        # not even in memory it inherited, since whatever it prints then is shown to the student.
+        # None of these files is readable inside the sandbox; the hidden ones reach a child as descriptors.
         inputs_dir = self._new_dir("inputs", 0o700)
-        inputs_path, hidden_path = inputs_dir / "public.npz", inputs_dir / "hidden.npz"
+        inputs_path, hidden_path = inputs_dir / "public.npz", inputs_dir / "hidden.bin"
         np.savez(inputs_path, **arrays)
-        np.savez(hidden_path, **hidden_arrays)
+        handover.pack_arrays(hidden_path, hidden_arrays)
+        hidden_jobs = jobs.write_hidden_parts(inputs_dir, tasks, seeds, forms, harness, hidden_from) \
+            if hidden_from < len(tasks) else {}
         return Prepared(assignment, inputs_path, forms, tasks, seeds, [], case_inputs, harness, hidden_from,
-                        hidden_path if hidden_arrays else None)
+                        hidden_path if hidden_jobs else None, hidden_jobs)
 
     def _reference(self, prepared: Prepared) -> list[Evaluation]:
         assignment = prepared.assignment
@@ -316,6 +319,7 @@ class Engine:
     # ----------------------------------------------------------------- run
     def _run(self, prepared: Prepared, submission: Submission, extra: dict[str, bytes],
              reference_run: bool) -> tuple[RunOutcome, Path | None]:
+        """Run every task in one sandboxed child; after a task that stops the child, a fresh one goes on from the next check."""
         assignment = prepared.assignment
         staged = self._new_dir("staged", 0o700)
         stage(submission, staged, extra)
@@ -328,68 +332,49 @@ class Engine:
         output = {"stdout": "", "stderr": "", "hidden_stdout": "", "hidden_stderr": ""}
         box_kind = "directory"
         start = 0
-        # Public checks run first; hidden ones in a child of their own, whose output is never
-        # shown to the student (a print of its arguments would reveal the hidden inputs).
-        stop = prepared.hidden_from if not reference_run and 0 < prepared.hidden_from < n else n
         last_data: Path | None = None
         pool = self._pools[self._kind_for(submission, reference_run, prepared)]
         worker = pool.get()
         rundirs: list[Path] = []
         try:
             while True:
-                rundir = self._new_dir("runs", 0o700)
-                rundirs.append(rundir)
-                job = self._job(prepared, box, start, stop, reference_run)
-                (rundir / "job.json").write_text(json.dumps(job))
-                try:
-                    reply = self._request(worker, prepared, box, rundir, staged, data_paths)
-                except GraderError:
-                    # The worker itself died (killed from outside, out of memory): a fresh one takes
-                    # its place and the run is tried once more; a second failure is reported.
-                    worker = self._respawn(worker)
-                    rundir = self._new_dir("runs", 0o700)
-                    rundirs.append(rundir)
-                    (rundir / "job.json").write_text(json.dumps(job))
-                    reply = self._request(worker, prepared, box, rundir, staged, data_paths)
-                if reply.get("outcome") == "worker-error":
-                    raise GraderError(f"the sandbox worker failed: {reply.get('error')}")
-                if not reply.get("layers"):
-                    tail = _tail(rundir / "stderr.txt", 600)
-                    raise GraderError(f"the sandbox could not start a child process ({tail.strip() or reply})")
+                job = self._job(prepared, box, start, reference_run)
+                rundir, reply, worker = self._request_with_retry(worker, prepared, box, staged, data_paths, job,
+                                                                 rundirs, reference_run)
                 layers = reply["layers"]
                 box_kind = reply.get("box", "directory")
-                prefix = "" if start < prepared.hidden_from or reference_run else "hidden_"
-                output[prefix + "stdout"] += _tail(rundir / "stdout.txt", OUTPUT_KEEP)
-                output[prefix + "stderr"] += _tail(rundir / "stderr.txt", OUTPUT_KEEP)
+                handshake = jobs.Handshake.from_reply(reply)
+                self._keep_output(output, rundir, handshake, shown=reference_run or start < prepared.hidden_from)
                 last_data = rundir / "data.bin"
                 try:
-                    frames = list(wire.read(str(last_data), MAX_RESULT_BYTES))
-                    load_error = self._collect(frames, evaluations, start, load_error)
+                    public_frames, hidden_frames = jobs.read_frames(last_data, handshake)
+                    saw_load, load_error = jobs.collect(public_frames, evaluations, range(start, prepared.hidden_from),
+                                                        take_load=start == 0)
+                    jobs.collect(hidden_frames, evaluations, range(max(start, prepared.hidden_from), n), take_load=False)
                 except wire.WireError as exc:
-                    frames = []
+                    saw_load = True
                     bad = Evaluation(False, status="error", error=f"the submission's results were unreadable: {exc}")
                     for i in range(start, n):
                         evaluations[i] = evaluations[i] or bad
-                if start == 0 and load_error is None and not any(f.header.get("type") == "load" for f in frames):
-                    load_error = failure(reply, "load", assignment.spec.sandbox.import_timeout_s)
+                if start == 0 and load_error is None and not saw_load:
+                    load_error = failure(reply, "load", assignment.spec.sandbox.import_timeout_s) if handshake is None \
+                        else Evaluation(False, status="error", error=jobs.INTERFERED_LOAD)  # nothing from after the handshake
                 if load_error is not None:
                     break
-                missing = next((i for i in range(start, stop) if evaluations[i] is None), None)
+                missing = next((i for i in range(start, n) if evaluations[i] is None), None)
                 if missing is None:
-                    if stop >= n:
-                        break
-                    start, stop = stop, n
-                    continue
-                stopped = failure(reply, missing, self._timeouts(prepared)[missing])
+                    break
+                if handshake is not None and missing < prepared.hidden_from:
+                    stopped = Evaluation(False, status="error", error=jobs.INTERFERED)  # nothing from after the handshake
+                else:
+                    stopped = failure(reply, missing, self._timeouts(prepared)[missing])
                 check_id = prepared.tasks[missing].check_id
                 start = missing
-                while start < stop and prepared.tasks[start].check_id == check_id:
+                while start < n and prepared.tasks[start].check_id == check_id:
                     evaluations[start] = evaluations[start] or stopped
                     start += 1
-                if start >= stop:
-                    if stop >= n:
-                        break
-                    stop = n
+                if start >= n:
+                    break
         finally:
             pool.put(worker)
             shutil.rmtree(box, ignore_errors=True)
@@ -401,8 +386,41 @@ class Engine:
         return RunOutcome([e or Evaluation(False, status="error", error="not run") for e in evaluations],
                           load_error, layers, {k: v[:OUTPUT_KEEP] for k, v in output.items() if v}, box_kind), last_data
 
+    def _request_with_retry(self, worker: runner.Worker, prepared: Prepared, box: Path, staged: Path,
+                            data_paths: list[str], job: dict[str, Any], rundirs: list[Path],
+                            reference_run: bool) -> tuple[Path, dict[str, Any], runner.Worker]:
+        """One run of ``job``. A worker that died (killed from outside, out of memory) is replaced
+        and the run tried once more; a second failure is reported."""
+        for attempt in (1, 2):
+            rundir = self._new_dir("runs", 0o700)
+            rundirs.append(rundir)
+            (rundir / "job.json").write_text(json.dumps(job))
+            try:
+                reply = self._request(worker, prepared, box, rundir, staged, data_paths, reference_run)
+                break
+            except GraderError:
+                if attempt == 2:
+                    raise
+                worker = self._respawn(worker)
+        if reply.get("outcome") == "worker-error":
+            raise GraderError(f"the sandbox worker failed: {reply.get('error')}")
+        if not reply.get("layers"):
+            tail = jobs.head(rundir / "stderr.txt", 600)
+            raise GraderError(f"the sandbox could not start a child process ({tail.strip() or reply})")
+        return rundir, reply, worker
+
+    @staticmethod
+    def _keep_output(output: dict[str, str], rundir: Path, handshake: jobs.Handshake | None, shown: bool) -> None:
+        """What the run printed: up to the handshake for the student (when ``shown``), after it for the instructor."""
+        public = "" if shown else "hidden_"
+        sizes = (handshake.stdout, handshake.stderr) if handshake else (None, None)
+        output[public + "stdout"] += jobs.head(rundir / "stdout.txt", OUTPUT_KEEP, sizes[0])
+        output[public + "stderr"] += jobs.head(rundir / "stderr.txt", OUTPUT_KEEP, sizes[1])
+        output["hidden_stdout"] += jobs.head(rundir / "hidden_stdout.txt", OUTPUT_KEEP)
+        output["hidden_stderr"] += jobs.head(rundir / "hidden_stderr.txt", OUTPUT_KEEP)
+
     def _request(self, worker: runner.Worker, prepared: Prepared, box: Path, rundir: Path, staged: Path,
-                 data_paths: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+                 data_paths: list[str], reference_run: bool) -> dict[str, Any]:
         sandbox = prepared.assignment.spec.sandbox
         plan = runner.plan(box, [*map(Path, data_paths)], sandbox, worker.index, self.layers)
         request = {
@@ -411,6 +429,8 @@ class Engine:
             "output_cap": sandbox.max_output_kb << 10,
             "staged": str(staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
         }
+        if prepared.hidden_jobs:  # opened by the worker only when the child asks, and passed as descriptors
+            request["hidden"] = {"job": str(prepared.hidden_jobs[reference_run]), "inputs": str(prepared.hidden_inputs_path)}
         return worker.run(request)
 
     def _stage_data(self, submission: Submission, staged: Path) -> list[str]:
@@ -444,52 +464,17 @@ class Engine:
         default = prepared.assignment.spec.sandbox.timeout_s
         return [by_id[t.check_id].timeout_s or default for t in prepared.tasks]
 
-    def _job(self, prepared: Prepared, box: Path, start: int, stop: int, reference_run: bool) -> dict[str, Any]:
-        tasks = prepared.tasks[:stop]  # a public run is told nothing about the hidden checks
-        keys = {t.input_key for t in tasks}
-        hidden = prepared.hidden_inputs_path if stop > prepared.hidden_from else None
-        return {
-            "box": str(box), "inputs": str(prepared.inputs_path), "forms": {k: v for k, v in prepared.forms.items() if k in keys},
-            "hidden_inputs": str(hidden) if hidden else None,
-            "modules": prepared.assignment.modules, "start": start, "stop": stop,
-            "seed": derive_seed(prepared.assignment.spec.seed, "import"),
-            "tasks": [{"check": t.check_id, "expr": t.expr, "inputs": t.input_key, "seed": s,
-                       "oracle": t.oracle if reference_run else None,
-                       "harness": self._harness(prepared, t.check_id, reference_run)}
-                      for t, s in zip(tasks, prepared.task_seeds)],
-            # loaded by the worker before it forks, so every child inherits them
-            "datasets": sorted({(h["dataset"], h["root"]) for h in prepared.harness.values() if "dataset" in h}),
-        }
+    def _job(self, prepared: Prepared, box: Path, start: int, reference_run: bool) -> dict[str, Any]:
+        return jobs.public_job(box=box, inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds,
+                               forms=prepared.forms, harnesses=prepared.harness, hidden_from=prepared.hidden_from,
+                               modules=prepared.assignment.modules, start=start,
+                               import_seed=prepared.assignment.spec.seed, reference_run=reference_run)
 
     @staticmethod
-    def _harness(prepared: Prepared, check_id: str, reference_run: bool) -> dict[str, Any] | None:
-        harness = prepared.harness.get(check_id)
-        if harness is not None and reference_run and harness.get("skip_reference"):
-            return {"skip": True}  # the judge never looks at the reference's run (e.g. training)
-        return harness
-
-    @staticmethod
-    def _collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], start: int,
-                 load_error: Evaluation | None) -> Evaluation | None:
-        for frame in frames:
-            header = frame.header
-            if header.get("type") == "load" and start == 0 and not header.get("ok"):
-                return error_evaluation(header)
-            if header.get("type") != "result":
-                continue
-            index = header.get("task")
-            if not isinstance(index, int) or not start <= index < len(evaluations) or evaluations[index] is not None:
-                continue
-            if header.get("ok"):
-                evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
-            else:
-                evaluations[index] = error_evaluation(header)
-        return load_error
-
-    def _decode_stream(self, path: Path, n: int) -> list[Evaluation | None] | None:
+    def _decode_stream(path: Path, n: int) -> list[Evaluation | None] | None:
         evaluations: list[Evaluation | None] = [None] * n
         try:
-            self._collect(list(wire.read(str(path), MAX_RESULT_BYTES)), evaluations, 0, None)
+            jobs.collect(list(wire.read(str(path), jobs.MAX_RESULT_BYTES)), evaluations, range(n), take_load=False)
         except (wire.WireError, OSError):
             return None
         return evaluations
@@ -527,12 +512,3 @@ class Engine:
             ))
         return results
 
-
-def _tail(path: Path, limit: int) -> str:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError:
-        return ""
-    text = data[:limit].decode("utf-8", errors="replace")
-    return text + ("\n[... output truncated ...]\n" if len(data) > limit else "")

@@ -118,10 +118,20 @@ def _torch() -> Any:
 
 def read(path: str, max_bytes: int) -> Iterator[Frame]:
     """Frames from a stream file the sandbox wrote; stops quietly at a torn last frame."""
+    return parse(read_bytes(path, max_bytes))
+
+
+def read_bytes(path: str, max_bytes: int) -> bytes:
+    """A stream file's bytes, refused when over ``max_bytes``."""
     with open(path, "rb") as fh:
         data = fh.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise WireError(f"the submission's results exceed {max_bytes // (1 << 20)} MiB")
+    return data
+
+
+def parse(data: bytes) -> Iterator[Frame]:
+    """Frames from a stream's bytes (or a slice of them); stops quietly at a torn last frame."""
     pos = 0
     while pos + 4 <= len(data):
         (size,) = struct.unpack(">I", data[pos:pos + 4])

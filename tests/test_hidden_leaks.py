@@ -118,3 +118,153 @@ def test_a_public_run_holds_no_hidden_input_to_print(tmp_path: Path) -> None:
         shown = graded.output.get("stdout", "") + graded.output.get("stderr", "")
         assert "SNOOPED" in shown
         assert f"{hidden_x[0]:.3f}".rstrip("0")[:6] not in shown
+
+
+# One child runs the public checks, then (after a handshake) the hidden ones: what follows
+# proves that nothing the submission does after the handshake reaches what the student sees.
+TAMPERS = """\
+import os
+import stat
+import struct
+import json
+
+SAVED = os.dup(1)   # the public stdout, duplicated before the hidden checks begin
+
+
+def regular_fds():
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                yield fd
+        except OSError:
+            pass
+
+
+def work(x):
+    text = f"LEAK {[round(float(v), 3) for v in x]}"
+    os.write(SAVED, (text + "\\n").encode())
+    header = json.dumps({"type": "load", "ok": False, "error": text}).encode()
+    fake = json.dumps({"type": "result", "task": 0, "ok": False, "error": text}).encode()   # the public task
+    for fd in regular_fds() if x[0] > 100 else ():   # hidden inputs only: every file the child can write
+        try:
+            os.write(fd, struct.pack(">I", len(header)) + header + struct.pack(">I", len(fake)) + fake)
+        except OSError:
+            pass
+    return 2 * x
+"""
+
+
+def test_nothing_written_after_the_handshake_reaches_the_student(tmp_path: Path) -> None:
+    """A duplicated stdout and forged result frames written while hidden checks run are cut off
+    at the handshake: no hidden input in the student's output, no forged load error or verdict."""
+    folder = write_assignment(tmp_path / "a", SPEC.replace("hidden-first", "zz-hidden"), {"work.py": "def work(x):\n    return 2 * x\n"})
+    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+        prepared = engine.prepare(spec.load(folder))
+        hidden_x = prepared.case_inputs["zz-hidden"][0]["x"]
+        result = engine.grade(prepared, write_submission(tmp_path / "s", {"work.py": TAMPERS}))
+    shown = result.output.get("stdout", "") + result.output.get("stderr", "")
+    assert "LEAK [1.0, 2.0, 3.0]" in shown          # the public call's own print is kept
+    assert f"{hidden_x[0]:.3f}"[:6] not in shown   # the hidden call's print through the saved descriptor is not
+    assert f"{hidden_x[0]:.3f}"[:6] in result.output["hidden_stdout"]
+    by_id = {c.id: c for c in result.checks}
+    assert by_id["public"].status == "passed" and by_id["zz-hidden"].status == "passed"
+    assert all(f"{hidden_x[0]:.3f}"[:6] not in c.message for c in result.checks)
+    assert f"{hidden_x[0]:.3f}"[:6] not in report.render_result(result.to_dict())
+
+
+EARLY_HANDSHAKE = """\
+import array
+import os
+import socket
+import stat
+
+STOLEN = []
+for fd in range(3, 64):   # announce the handshake early, then take the hidden part for ourselves
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        continue
+    if stat.S_ISFIFO(mode):
+        try:
+            os.write(fd, b"H\\n")
+        except OSError:
+            pass
+for fd in range(3, 64):
+    try:
+        if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+            continue
+        sock = socket.socket(fileno=fd)
+        sock.settimeout(2)
+        _, fds, _, _ = socket.recv_fds(sock, 16, 4)
+        sock.detach()
+        for got in fds:
+            os.lseek(got, 0, 0)
+            STOLEN.append(os.read(got, 1 << 20))
+    except OSError:
+        pass
+import io
+import numpy as np
+for blob in STOLEN:
+    try:
+        with np.load(io.BytesIO(blob)) as archive:
+            for name in archive.files:
+                print("STOLEN", np.round(archive[name], 3).ravel().tolist())
+    except Exception:
+        print("STOLEN", blob[:300])
+
+
+def work(x):
+    return 2 * x
+"""
+
+
+def test_an_early_handshake_gets_the_student_nothing(tmp_path: Path) -> None:
+    """Code that forges the handshake at import and takes the hidden descriptors can print them only
+    after the public output was cut: nothing hidden is shown, and its public checks are not credited."""
+    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+        folder = write_assignment(tmp_path / "a", SPEC.replace("timeout_s: 5", "timeout_s: 3"),
+                                  {"work.py": "def work(x):\n    return 2 * x\n"})
+        prepared = engine.prepare(spec.load(folder))
+        hidden_x = prepared.case_inputs["hidden-first"][0]["x"]
+        result = engine.grade(prepared, write_submission(tmp_path / "s", {"work.py": EARLY_HANDSHAKE}))
+    shown = result.output.get("stdout", "") + result.output.get("stderr", "")
+    assert f"{hidden_x[0]:.3f}"[:6] not in shown
+    assert "hidden-first" not in shown
+    by_id = {c.id: c for c in result.checks}
+    assert by_id["public"].score == 0 and "interfered with the grader" in by_id["public"].message
+    assert all(f"{hidden_x[0]:.3f}"[:6] not in c.message for c in result.checks)
+
+
+HIDDEN_NAMES = """\
+import gc
+
+
+def search(target):   # every container the child inherited: no hidden check's id anywhere
+    found = []
+    for obj in gc.get_objects():
+        try:
+            values = list(obj.keys()) + list(obj.values()) if isinstance(obj, dict) else \\
+                list(obj) if isinstance(obj, (list, tuple)) else []
+            found += [type(obj).__name__ for v in values if isinstance(v, str) and target in v]
+        except Exception:
+            pass
+    return found
+
+
+print("FOUND", search("-".join(["hidden", "first"])))
+
+
+def work(x):
+    return 2 * x
+"""
+
+
+def test_the_public_phase_holds_no_hidden_check_id(tmp_path: Path) -> None:
+    """Not even in what a warm worker cached from an earlier run: the worker never sees the hidden part of a job."""
+    folder = write_assignment(tmp_path / "a", SPEC, {"work.py": "def work(x):\n    return 2 * x\n"})
+    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+        prepared = engine.prepare(spec.load(folder))
+        engine.grade(prepared, write_submission(tmp_path / "s0", {"work.py": "def work(x):\n    return 2 * x\n"}))
+        result = engine.grade(prepared, write_submission(tmp_path / "s", {"work.py": HIDDEN_NAMES}))  # a warm worker
+    line = next(l for l in result.output["stdout"].splitlines() if l.startswith("FOUND"))
+    assert line == "FOUND []", line

@@ -8,6 +8,7 @@ worker, so each child inherits them warm.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import random
 import sys
@@ -18,7 +19,8 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from grader import calls, wire
-from grader.sandbox import landlock, seccomp
+from grader.sandbox import handover, landlock, seccomp
+from grader.sandbox.handover import Channels
 
 
 def warm_up() -> None:
@@ -56,13 +58,16 @@ def load_inputs(path: str) -> dict[str, np.ndarray]:
         return {name: archive[name] for name in archive.files}
 
 
-def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[str, np.ndarray],
+def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dict[str, np.ndarray],
             parsed: dict[str, Any]) -> None:
-    """Import the submission's modules, then evaluate each task from ``job['start']``.
+    """Import the submission's modules, then evaluate each task from ``job['start']``: the public
+    tasks of ``job``, then the hidden ones, received only once the public ones are done (see
+    :mod:`grader.sandbox.handover`).
 
     ``inputs`` and ``parsed`` (call expressions) were prepared by the worker
     before the fork, so every child starts with them for free.
     """
+    control_fd = channels.control
     _pin_threads()
     for stream in (sys.stdout, sys.stderr):  # line by line: a run killed at its time limit keeps what it printed
         try:
@@ -100,12 +105,18 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
             return modules[name]
         raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
 
-    stop = int(job.get("stop", len(job["tasks"])))
-    for index, task in enumerate(job["tasks"]):
-        if index < start:
+    tasks: list[tuple[int, dict[str, Any]]] = [(i, t) for i, t in enumerate(job["tasks"]) if i >= start]
+    if job.get("hidden_tasks") and channels.hidden is not None:
+        tasks.append((-1, {}))   # the handshake, then the hidden tasks
+    while tasks:
+        index, task = tasks.pop(0)
+        if index < 0:
+            hidden = _hidden_part(data, channels, parsed)
+            forms = {**forms, **hidden["forms"]}
+            inputs = {**inputs, **hidden["inputs"]}
+            first = int(hidden["first"])
+            tasks = [(first + i, t) for i, t in enumerate(hidden["tasks"]) if first + i >= start]
             continue
-        if index >= stop:
-            break
         _announce(control_fd, str(index))
         _seed(task["seed"])
         values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
@@ -132,6 +143,30 @@ def run_job(job: dict[str, Any], data: BinaryIO, control_fd: int, inputs: dict[s
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _hidden_part(data: BinaryIO, channels: Channels, parsed: dict[str, Any]) -> dict[str, Any]:
+    """The handshake: public output and results are complete; from here on prints go to the
+    hidden output files, and the hidden tasks and inputs arrive as descriptors."""
+    for stream in (data, sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for fd, target in ((channels.hidden_stdout, 1), (channels.hidden_stderr, 2)):
+        if fd is not None:
+            os.dup2(fd, target)
+    job_fd, inputs_fd = handover.receive(channels)
+    with os.fdopen(job_fd, "rb") as fh:
+        hidden = json.loads(fh.read())
+    with os.fdopen(inputs_fd, "rb") as fh:
+        hidden["inputs"] = handover.unpack_arrays(fh)
+    for task in hidden["tasks"]:
+        harness = task.get("harness") or {}
+        for expr in (task["expr"], harness.get("train"), harness.get("predict")):
+            if expr and expr not in parsed:
+                parsed[expr] = calls.parse(expr)
+    return hidden
 
 
 def _pin_threads() -> None:

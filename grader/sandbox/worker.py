@@ -22,6 +22,8 @@ import sys
 import time
 from typing import Any
 
+from grader.sandbox.handover import Channels, HiddenChannel, Streams
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -181,7 +183,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
         for name, root in job["datasets"]:
             datasets.load_in_worker(name, root)
     parsed = {}
-    for task in job["tasks"]:
+    for task in job["tasks"]:  # the public tasks: the hidden ones never reach the worker
         harness = task.get("harness") or {}
         for expr in (task["expr"], harness.get("train"), harness.get("predict")):
             if not expr:  # an ``output`` check runs a script, not a call
@@ -203,17 +205,18 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     out_fd = os.open(os.path.join(rundir, "stdout.txt"), flags, 0o600)
     err_fd = os.open(os.path.join(rundir, "stderr.txt"), flags, 0o600)
     control_read, control_write = os.pipe()
+    hidden = HiddenChannel.open(rundir, flags) if request.get("hidden") else None
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # ---------------------------------------------------- child
         try:
             os.close(control_read)
-            if job.get("hidden_inputs"):  # read here, after the fork: the worker (and so every later child) never holds them
-                inputs = {**inputs, **load_inputs(job["hidden_inputs"])}
-            layers = enter_sandbox(plan, (control_write, data_fd), out_fd, err_fd)
+            channels = Channels(control_write, *(hidden.child_fds() if hidden else (None, None, None)))
+            keep = (control_write, data_fd, *(fd for fd in channels[1:] if fd is not None))
+            layers = enter_sandbox(plan, keep, out_fd, err_fd)
             os.write(control_write, f"L {','.join(layers)}\n".encode())
             with os.fdopen(data_fd, "wb", buffering=1 << 16) as data:
-                run_job(job, data, control_write, inputs, parsed)
+                run_job(job, data, channels, inputs, parsed)
             os._exit(0)
         except BaseException:  # noqa: BLE001
             try:
@@ -223,12 +226,12 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
                 os._exit(70)
     # ------------------------------------------------------------------ worker
     os.close(control_write)
-    os.close(data_fd)
+    if hidden:
+        hidden.close_child_side()
+    streams = Streams(out_fd, err_fd, data_fd, hidden)
     try:
-        reply = _supervise(pid, control_read, out_fd, err_fd, request, started)
+        reply = _supervise(pid, control_read, streams, request, started)
     finally:
-        for fd in (control_read, out_fd, err_fd):
-            os.close(fd)
         if reaper is not None:
             reaper.sweep()
         else:
@@ -236,6 +239,8 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        streams.close()   # after every process of the run is gone: nothing writes past the handshake any more
+        os.close(control_read)
         if mounted:
             unmount_box(plan.box)
     reply["box"] = "tmpfs" if mounted else "directory"
@@ -243,7 +248,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     return reply
 
 
-def _supervise(pid: int, control: int, out_fd: int, err_fd: int, request: dict[str, Any], started: float) -> dict[str, Any]:
+def _supervise(pid: int, control: int, streams: Streams, request: dict[str, Any], started: float) -> dict[str, Any]:
     timeouts = request["timeouts"]
     setup_s = 5.0
     task_limits: list[float] = timeouts["tasks"]
@@ -277,6 +282,8 @@ def _supervise(pid: int, control: int, out_fd: int, err_fd: int, request: dict[s
                         text = raw.decode("ascii", "replace")
                         if text.startswith("L ") and layers is None:
                             layers = [p for p in text[2:].split(",") if p]
+                        elif text == "H" and layers is not None and streams.hidden and streams.handshake is None:
+                            streams.hand_over(request["hidden"])
                         elif text.startswith("B ") and layers is not None:
                             current = text[2:]
                             now = time.monotonic()
@@ -286,7 +293,7 @@ def _supervise(pid: int, control: int, out_fd: int, err_fd: int, request: dict[s
                                 deadline = now + task_limits[int(current)]
             if exited:
                 break
-            if max(os.fstat(out_fd).st_size, os.fstat(err_fd).st_size) > output_cap:
+            if streams.largest_output() > output_cap:
                 outcome = "output"
             elif time.monotonic() >= min(deadline, final):
                 outcome = "timeout"
@@ -302,6 +309,8 @@ def _supervise(pid: int, control: int, out_fd: int, err_fd: int, request: dict[s
         "wall_s": time.monotonic() - started, "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_kb": usage.ru_maxrss,
     }
+    if streams.handshake is not None:
+        reply["public"] = streams.handshake
     if os.WIFSIGNALED(status):
         reply["signal"] = signal.Signals(os.WTERMSIG(status)).name
     else:

@@ -1,0 +1,144 @@
+"""The job a sandboxed child runs for one submission, and how what comes back is read.
+
+A submission runs in one child: it imports the submission, runs the public checks,
+then asks for the hidden part of its job (:mod:`grader.sandbox.worker` hands it over
+only then, as file descriptors, after noting how much the child had written). Until
+that moment the child holds nothing hidden, not even the hidden checks' names or calls:
+``job.json`` lists the public tasks only. What the child writes after it — output,
+result frames — is read as the hidden phase: its prints go to the instructor's
+``hidden_stdout``, never to the student's report, and no public verdict or load error
+can come from it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+from grader.checks.base import Evaluation, Task
+from grader.settings import derive_seed
+from grader.verdicts import error_evaluation
+
+MAX_RESULT_BYTES = 256 << 20
+INTERFERED = ("did not finish: the run moved on to the hidden checks before this check's result was written "
+              "(code in the submission interfered with the grader's control channel)")
+INTERFERED_LOAD = ("the run moved on to the hidden checks before the import was reported "
+                   "(code in the submission interfered with the grader's control channel)")
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """Sizes of the public output and result stream when the child asked for its hidden part."""
+
+    stdout: int
+    stderr: int
+    data: int
+
+    @classmethod
+    def from_reply(cls, reply: dict[str, Any]) -> "Handshake | None":
+        public = reply.get("public")
+        if not isinstance(public, dict):
+            return None
+        try:
+            return cls(int(public["stdout"]), int(public["stderr"]), int(public["data"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def task_entry(task: Task, seed: int, harness: dict[str, Any] | None, reference_run: bool) -> dict[str, Any]:
+    """One task as the child sees it."""
+    return {"check": task.check_id, "expr": task.expr, "inputs": task.input_key, "seed": seed,
+            "oracle": task.oracle if reference_run else None, "harness": harness}
+
+
+def harness_for(harnesses: dict[str, dict[str, Any]], check_id: str, reference_run: bool) -> dict[str, Any] | None:
+    harness = harnesses.get(check_id)
+    if harness is not None and reference_run and harness.get("skip_reference"):
+        return {"skip": True}  # the judge never looks at the reference's run (e.g. training)
+    return harness
+
+
+def hidden_part(tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
+                harnesses: dict[str, dict[str, Any]], hidden_from: int, reference_run: bool) -> dict[str, Any]:
+    """What a child receives at the handshake: the hidden tasks (indices from ``hidden_from``) and their input forms."""
+    hidden = tasks[hidden_from:]
+    keys = {t.input_key for t in hidden}
+    return {"first": hidden_from, "forms": {k: v for k, v in forms.items() if k in keys},
+            "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
+                      for t, s in zip(hidden, seeds[hidden_from:])]}
+
+
+def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
+                       harnesses: dict[str, dict[str, Any]], hidden_from: int) -> dict[bool, Path]:
+    """The hidden part of the job for student runs and for the reference run (``{reference_run: path}``)."""
+    paths = {}
+    for reference_run in (False, True):
+        path = folder / f"hidden-{'reference' if reference_run else 'student'}.json"
+        path.write_text(json.dumps(hidden_part(tasks, seeds, forms, harnesses, hidden_from, reference_run)))
+        paths[reference_run] = path
+    return paths
+
+
+def public_job(*, box: Path, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
+               harnesses: dict[str, dict[str, Any]], hidden_from: int, modules: list[str], start: int, import_seed: Any,
+               reference_run: bool) -> dict[str, Any]:
+    """``job.json``: everything up to the hidden checks, which it only counts."""
+    public = tasks[:hidden_from]
+    keys = {t.input_key for t in public}
+    return {
+        "box": str(box), "inputs": str(inputs), "forms": {k: v for k, v in forms.items() if k in keys},
+        "modules": modules, "start": start, "seed": derive_seed(import_seed, "import"),
+        "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
+                  for t, s in zip(public, seeds)],
+        "hidden_tasks": len(tasks) - hidden_from,
+        # loaded by the worker before it forks, so every child inherits them
+        "datasets": sorted({(h["dataset"], h["root"]) for h in harnesses.values() if "dataset" in h}),
+    }
+
+
+def read_frames(path: Path, handshake: Handshake | None) -> tuple[list[wire.Frame], list[wire.Frame]]:
+    """The result stream split at the handshake: (public-phase frames, hidden-phase frames)."""
+    data = wire.read_bytes(str(path), MAX_RESULT_BYTES)
+    split = min(handshake.data, len(data)) if handshake else len(data)
+    return list(wire.parse(data[:split])), list(wire.parse(data[split:]))
+
+
+def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allowed: range,
+            take_load: bool) -> tuple[bool, Evaluation | None]:
+    """Fill ``evaluations`` from result frames for tasks in ``allowed``; returns (saw a load frame, load error).
+
+    Only the first load frame counts, and only when ``take_load``: a later one, or one
+    written in the hidden phase, is the submission's own writing, never the grader's.
+    """
+    seen_load, load_error = False, None
+    for frame in frames:
+        header = frame.header
+        if header.get("type") == "load":
+            if take_load and not seen_load and not header.get("ok"):
+                load_error = error_evaluation(header)
+            seen_load = True
+            continue
+        if header.get("type") != "result":
+            continue
+        index = header.get("task")
+        if not isinstance(index, int) or index not in allowed or evaluations[index] is not None:
+            continue
+        if header.get("ok"):
+            evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
+        else:
+            evaluations[index] = error_evaluation(header)
+    return seen_load, load_error
+
+
+def head(path: Path, limit: int, size: int | None = None) -> str:
+    """The first ``limit`` characters of an output file (of its first ``size`` bytes, when given)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1 if size is None else min(limit + 1, size))
+    except OSError:
+        return ""
+    text = data[:limit].decode("utf-8", errors="replace")
+    return text + ("\n[... output truncated ...]\n" if len(data) > limit else "")
