@@ -344,6 +344,8 @@ def _print_checks(result: Result) -> None:
         click.echo(f"could not grade: {result.message}")
     for c in result.checks:
         click.echo(f"{STATUS_MARK.get(c.status, c.status):4}  {c.id:22} {c.score:4g}/{c.max_score:<4g} {c.message}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
 
 
 def _ci_outputs(results: list[dict[str, Any]], junit: Path | None, title: str) -> None:

@@ -292,7 +292,7 @@ class Engine:
             score=score, max_score=assignment.max_score, checks=checks,
             sandbox=self._sandbox_record(outcome.layers, outcome.box, assignment), timing={"wall_s": round(time.perf_counter() - started, 4)},
             grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
-            output=outcome.output,
+            output=outcome.output, notes=list(submission.notes),
         )
 
     def _sandbox_record(self, child_layers: list[str], box: str, assignment: Assignment) -> dict[str, Any]:

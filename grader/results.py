@@ -51,6 +51,7 @@ class Result:
     # When the spec has a late policy: submitted_at, due, source ("manifest" | "mtime"), days_late,
     # penalty (a fraction), score_before_penalty; ``score`` is then the penalised total.
     late: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)   # what reading the submission changed (e.g. a GBK source re-encoded)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Result":
@@ -65,6 +66,8 @@ class Result:
         data = asdict(self)
         if data.get("late") is None:
             data.pop("late", None)     # no late policy: no key (result.json only grows fields that mean something)
+        if not data.get("notes"):
+            data.pop("notes", None)
         ordered = {"schema": data.pop("schema")}
         ordered.update(data)
         return ordered

@@ -3,13 +3,18 @@
 Reading a submission never runs it: files are copied as bytes (regular files
 only, symlinks skipped), zips are unpacked with limits on size, count and
 paths, and notebooks are turned into a script with :mod:`nbformat`, magics and
-shell escapes stripped.
+shell escapes stripped. Python sources that are not UTF-8 and declare no
+encoding (a GBK file from a Chinese Windows editor, a Latin-1 one) are decoded
+as what they are and re-encoded as UTF-8, with a note saying so; line endings
+(CRLF) and a UTF-8 byte-order mark are left as they are: Python reads both.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +35,7 @@ class Submission:
     source: Path
     files: dict[str, bytes] = field(repr=False)
     skipped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()          # what reading changed, in words (e.g. a GBK source re-encoded)
 
     @property
     def hash(self) -> str:
@@ -44,6 +50,10 @@ class Submission:
 
 def read(path: Path, required: list[str]) -> Submission:
     """Read a submission; raises :class:`SubmissionError` when it cannot be read at all."""
+    return _normalised(_read(path, required))
+
+
+def _read(path: Path, required: list[str]) -> Submission:
     if path.is_symlink():
         raise SubmissionError(f"{path} is a symbolic link; give the folder or file itself")
     if path.is_dir():
@@ -61,6 +71,56 @@ def read(path: Path, required: list[str]) -> Submission:
         code = notebook_to_script(raw, path.name) if suffix == ".ipynb" else raw
         return Submission(path.stem, path, {target: code})
     raise SubmissionError(f"{path} is not a folder, .zip, .py or .ipynb file")
+
+
+# PEP 263: a coding declaration in the first two lines makes Python decode the file itself.
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+# Tried in order on a source that is not UTF-8: GB18030 (a superset of GBK and GB2312)
+# only when the text it gives holds CJK characters, else Windows-1252, else Latin-1.
+_CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def source_encoding(data: bytes) -> str | None:
+    """The encoding a non-UTF-8 Python source is in, or None when Python reads it as it is."""
+    if data.startswith(codecs.BOM_UTF8):
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    head = b"\n".join(data.splitlines()[:2])
+    if _CODING.search(head):
+        return None
+    try:
+        if _CJK.search(data.decode("gb18030")):
+            return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+_ENCODING_NAMES = {"gb18030": "GBK (GB18030)", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
+
+
+def _normalised(submission: Submission) -> Submission:
+    """Python sources re-encoded as UTF-8 where they were not (and declared nothing)."""
+    files, notes = dict(submission.files), list(submission.notes)
+    for name, data in submission.files.items():
+        if not name.endswith(".py"):
+            continue
+        encoding = source_encoding(data)
+        if encoding is not None:
+            files[name] = data.decode(encoding).encode("utf-8")
+            notes.append(f"{name} is not UTF-8; it was read as {_ENCODING_NAMES[encoding]}. "
+                         "Save it as UTF-8 to be sure every character means what you wrote.")
+    if not notes and files == submission.files:
+        return submission
+    return Submission(submission.id, submission.source, files, submission.skipped, tuple(notes))
 
 
 def _check_size(size: int, name: str) -> None:

@@ -10,6 +10,8 @@ EXAMPLES = ROOT / "submissions" / "bp-manual"
 # submission -> (score, {check id: status} for every check that does not pass)
 GOLDEN = {
     "correct": (10.0, {}),
+    "utf8-bom": (10.0, {}),            # a byte-order mark, as some Windows editors write
+    "张三-gbk-crlf": (10.0, {}),       # GBK with Chinese comments and strings, CRLF line endings, a CJK folder name
     "output-layer-uses-hidden-derivative": (5.5, {"gradients-given": "failed", "gradients-hidden": "failed", "train-hidden": "failed"}),
     "hidden-layer-missing-derivative": (5.5, {"gradients-given": "failed", "gradients-hidden": "failed", "train-hidden": "failed"}),
     "update-sign-error": (8.0, {"update-given": "failed", "update-hidden": "failed", "train-hidden": "failed"}),
@@ -89,3 +91,11 @@ def test_hidden_messages_and_details_reveal_no_expected_values(graded) -> None:
 def test_results_record_the_sandbox_layers(graded) -> None:
     layers = graded["correct"].sandbox["layers"]
     assert {"lifecycle", "resources", "network", "filesystem", "seccomp"} <= set(layers)
+
+
+def test_a_gbk_source_is_read_as_gbk_and_the_result_says_so(graded) -> None:
+    result = graded["张三-gbk-crlf"]
+    assert result.submission == "张三-gbk-crlf"
+    assert result.notes == ["bp.py is not UTF-8; it was read as GBK (GB18030). "
+                            "Save it as UTF-8 to be sure every character means what you wrote."]
+    assert graded["utf8-bom"].notes == [] and graded["correct"].notes == []

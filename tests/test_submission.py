@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from grader.errors import SubmissionError
-from grader.submission import read
+from grader.submission import read, source_encoding
 
 
 def test_folder_skips_symlinks(tmp_path: Path) -> None:
@@ -74,3 +74,33 @@ def test_the_current_folder_is_named_after_itself(tmp_path: Path, monkeypatch) -
     (work / "bp.py").write_text("x = 1\n")
     monkeypatch.chdir(work)
     assert read(Path("."), ["bp.py"]).id == "alice-repo"
+
+
+@pytest.mark.parametrize(("text", "encoding", "expected"), [
+    ("# 反向传播\nx = '误差'\n", "gbk", "gb18030"),
+    ("# café, naïve\nx = 'é'\n", "cp1252", "cp1252"),
+    ("# plain\nx = 1\n", "utf-8", None),
+    ("# -*- coding: gbk -*-\n# 中文\n", "gbk", None),     # Python decodes a declared encoding itself
+])
+def test_the_encoding_of_a_source_is_recognised(text: str, encoding: str, expected: str | None) -> None:
+    assert source_encoding(text.encode(encoding)) == expected
+
+
+def test_a_utf8_bom_and_crlf_are_left_as_python_reads_them(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbf# \xc3\xa9\r\nx = 1\r\n"
+    (tmp_path / "work.py").write_bytes(data)
+    submission = read(tmp_path / "work.py", ["work.py"])
+    assert submission.files["work.py"] == data and submission.notes == ()
+
+
+def test_a_gbk_source_is_re_encoded_as_utf8_with_a_note(tmp_path: Path) -> None:
+    folder = tmp_path / "李四"
+    folder.mkdir()
+    (folder / "work.py").write_bytes("# 中文注释\r\nname = '张三'\r\n".encode("gbk"))
+    (folder / "notes.txt").write_bytes("不是源代码".encode("gbk"))   # only Python sources are touched
+    submission = read(folder, ["work.py"])
+    assert submission.id == "李四"
+    assert submission.files["work.py"].decode("utf-8") == "# 中文注释\r\nname = '张三'\r\n"
+    assert submission.files["notes.txt"] == "不是源代码".encode("gbk")
+    assert submission.notes == ("work.py is not UTF-8; it was read as GBK (GB18030). "
+                                "Save it as UTF-8 to be sure every character means what you wrote.",)

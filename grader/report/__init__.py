@@ -236,7 +236,7 @@ def render_result(result: dict[str, Any], *, show_hidden: bool = True, show_outp
         passed=counts.get("passed", 0), pending=pending, streams=[(n, t) for n, t in streams if t.strip()],
         flags=result_flags(result), message=clip(str(result.get("message") or ""), MAX_TEXT_CHARS),
         csp=_CSP_BASE + "; script-src 'none'", sandbox=result.get("sandbox") or {}, timing=result.get("timing") or {},
-        late=late,
+        late=late, notes=[clip(str(n), MAX_TEXT_CHARS) for n in (result.get("notes") or [])[:20]],
     )
 
 

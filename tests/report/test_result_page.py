@@ -236,3 +236,12 @@ def test_index_script_is_allowed_by_its_hash_and_nothing_else() -> None:
     digest = base64.b64encode(hashlib.sha256(scripts[0].text().encode()).digest()).decode()
     csp = page.find("meta", http_equiv="Content-Security-Policy").attrs["content"]
     assert re.search(r"script-src 'sha256-([^']+)'", csp).group(1) == digest
+
+
+def test_notes_on_reading_the_submission_are_shown_as_text() -> None:
+    data = result(checks=[check("a", "passed", 1, 1, "ok")])
+    data["notes"] = ["work.py is not UTF-8; it was read as GBK (GB18030).", XSS_SCRIPT]
+    page = parse(report.render_result(data))
+    assert page.find("p", id="note-1").text() == "work.py is not UTF-8; it was read as GBK (GB18030)."
+    assert page.find("p", id="note-2").text() == XSS_SCRIPT
+    assert not page.find_all("script")
