@@ -119,14 +119,23 @@ def strength_cmd(assignments: tuple[str, ...], limit: int, seed: int, jobs: int 
             measured = strength.measure(assignment, engine, limit=limit, seed=seed, jobs=workers, progress=tick)
             rows.append(measured)
             _print_survivors(measured, diff)
-    click.echo(f"\n{'assignment':20} {'mutants':>7} {'caught':>8} {'by hidden':>10} {'equivalent':>10} "
-               f"{'caught of the rest':>18} {'seconds':>8}")
+    click.echo(f"\n{'':48} {'of the rest (not equivalent)':>30}")
+    click.echo(f"{'assignment':20} {'mutants':>7} {'caught':>8} {'by hidden':>10} {'equivalent':>10} "
+               f"{'caught':>8} {'by hidden':>10} {'seconds':>8}")
     for m in rows:
         click.echo(f"{m.assignment:20} {m.total:7d} {m.rate():8.1%} {m.rate('hidden'):10.1%} {m.equivalent:10d} "
-                   f"{m.rate('rest'):18.1%} {m.seconds:8.1f}")
+                   f"{m.rate('rest'):8.1%} {m.rate('hidden-rest'):10.1%} {m.seconds:8.1f}")
 
 
 def _print_survivors(measured: object, diff: bool) -> None:
+    public_only = measured.public_only  # type: ignore[attr-defined]
+    if public_only:
+        click.echo(f"\n{measured.assignment}: {len(public_only)} caught by public checks only "  # type: ignore[attr-defined]
+                   "(a submission that hard-codes the public answers would pass the hidden checks with this bug)")
+        for v in public_only:
+            click.echo(f"  {v.mutant.file}:{v.mutant.line}: {v.mutant.description}  [{', '.join(v.failing)}]")
+            if diff and v.diff:
+                click.echo("\n".join("        " + line for line in v.diff.splitlines()))
     survivors = measured.survivors  # type: ignore[attr-defined]
     if not survivors:
         return

@@ -73,13 +73,21 @@ class Strength:
     def survivors(self) -> list[Verdict]:
         return [v for v in self.verdicts if not v.caught]
 
+    @property
+    def public_only(self) -> list[Verdict]:
+        """Caught, but by public checks alone: hard-coding the public answers would get it past the hidden ones."""
+        return [v for v in self.verdicts if v.caught and not v.caught_hidden]
+
     def rate(self, which: str = "caught") -> float:
-        """Fraction caught (``caught``, ``hidden``) or caught among the not-equivalent (``rest``)."""
+        """Fraction caught (``caught``), caught by hidden checks (``hidden``), or the same among the
+        mutants not reviewed as equivalent (``rest``, ``hidden-rest``)."""
+        rest = self.total - self.equivalent
         if which == "hidden":
             return self.caught_hidden / self.total if self.total else 0.0
         if which == "rest":
-            rest = self.total - self.equivalent
             return self.caught / rest if rest else 1.0
+        if which == "hidden-rest":
+            return self.caught_hidden / rest if rest else 1.0
         return self.caught / self.total if self.total else 0.0
 
 
