@@ -287,17 +287,23 @@ def write_summary(out: Path, assignment: str) -> None:
 
 
 def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,
-         progress: Progress | None = None, stand_in: bool = True) -> dict[str, list[Result]]:
+         progress: Progress | None = None, stand_in: bool = True, warn: Warn | None = None) -> dict[str, list[Result]]:
     """Grade every example submission of every assignment under ``root``.
 
     Offline, a training check whose dataset is not on disk trains on the offline stand-in
     (scikit-learn's handwritten digits; ``stand_in=False`` reports the missing data
-    instead): see :func:`datasets_used` for what each training check used."""
+    instead): see :func:`datasets_used` for what each training check used. An assignment
+    whose ``requires`` are not installed is skipped, and ``warn`` is told why."""
     root = root or Path.cwd()
     graded: dict[str, list[Result]] = {}
     for _folder, loaded in list_assignments(root):
         if isinstance(loaded, GraderError):
             raise loaded
+        missing = spec.missing_requirements(loaded)
+        if missing:
+            if warn:
+                warn(f"{loaded.name}: skipped: {missing[0]}")
+            continue
         examples = root / "submissions" / loaded.name
         paths = sorted(examples.iterdir()) if examples.is_dir() else []
         if paths:

@@ -33,7 +33,6 @@ import importlib.util
 import json
 import math
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -361,8 +360,12 @@ def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values
     device = pick_device(harness.get("device", "auto"))
     if device.type == "cuda":
         torch.cuda.manual_seed_all(seed)
-    X = as_float_images(data.train_images, device)
-    y = data.train_labels.to(device)
+    from grader import calls
+
+    used, _ = calls.names(calls.parse(harness["train"]))
+    # A script that trained at import (``train: net``) needs no copy of the training set here.
+    X = as_float_images(data.train_images, device) if "X" in used else None
+    y = data.train_labels.to(device) if "y" in used else None
     began = time.perf_counter()
     model = evaluate(harness["train"], {**values, "X": X, "y": y})
     seconds = time.perf_counter() - began
@@ -399,50 +402,3 @@ def _logits(out: Any, rows: int) -> Any:
         raise TypeError(f"the prediction call must return one row of {CLASSES} scores per image: "
                         f"expected shape ({rows}, {CLASSES}), got {tuple(out.shape)}")
     return out.detach().float()
-
-
-# ------------------------------------------------------------- script-style code
-
-# Scripts (d2l's load_data_fashion_mnist, a notebook's first cell) open the data themselves:
-# ``torchvision.datasets.FashionMNIST(root="../data", download=True)``. A submission that
-# mentions the dataset finds it, read-only, under ``./data`` and ``../data`` of its box, so
-# ``download=True`` sees the files present and never reaches for the network.
-MENTIONS = re.compile(rb"FashionMNIST|fashion[-_ ]?mnist", re.IGNORECASE)
-
-
-def script_mirror(root: Path, folder: Path) -> list[str]:
-    """Build (once) ``folder/FashionMNIST/raw`` for scripts; returns the paths a sandbox must read.
-
-    It holds symlinks to the training images, training labels and test images of the
-    verified copy under ``root``, and a placeholder test-labels file in which every label
-    is 0: the held-out labels never enter a sandbox, so a ``train`` check's accuracy cannot
-    be read off the disk. Scripts that evaluate on the test split therefore see about 10 %
-    accuracy; the grader measures test accuracy itself.
-    """
-    raw = folder.joinpath(*_RAW)
-    placeholder = raw / _FILES["test_labels"]
-    if not placeholder.is_file():
-        raw.mkdir(parents=True, exist_ok=True)
-        for part in (folder, folder / _RAW[0], raw):
-            os.chmod(part, 0o755)
-        for key in ("train_images", "train_labels", "test_images"):
-            link = raw / _FILES[key]
-            if not link.is_symlink():
-                link.symlink_to(_raw_folder(root) / _FILES[key])
-        with open(_raw_folder(root) / _FILES["test_images"], "rb") as fh:
-            count = int.from_bytes(fh.read(8)[4:8], "big")
-        tmp = placeholder.with_suffix(".tmp")
-        tmp.write_bytes((2049).to_bytes(4, "big") + count.to_bytes(4, "big") + bytes(count))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, placeholder)
-    return [*(str(_raw_folder(root) / _FILES[k]) for k in ("train_images", "train_labels", "test_images")), str(placeholder)]
-
-
-def link_into(target: Path, mirror: Path) -> None:
-    """``target/FashionMNIST/raw/*`` in a staged box: symlinks to the mirror's files (a submission's own files win)."""
-    raw = target.joinpath(*_RAW)
-    raw.mkdir(parents=True, exist_ok=True)
-    for name in _FILES.values():
-        link = raw / name
-        if not link.exists() and not link.is_symlink():
-            link.symlink_to(mirror.joinpath(*_RAW, name))

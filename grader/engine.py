@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 import grader
-from grader import datasets, jobs, wire
+from grader import datasets, jobs, script_data, wire
 from grader.checks import CHECKS
 from grader.checks.base import Evaluation, JudgeContext, Outcome, Task
 from grader.checks.gradient import GradientSpec, oracle_module
@@ -33,10 +33,10 @@ from grader.errors import GraderError
 from grader.inputs import draw_set
 from grader.results import CheckResult, Result
 from grader.sandbox import handover, runner
-from grader.spec import Assignment, check_inputs
-from grader.settings import default_secret, derive_seed, remove_stale_workdirs, scratch_root
+from grader.spec import Assignment, check_inputs, missing_requirements
+from grader.settings import boxes_root, default_secret, derive_seed, remove_stale_workdirs, scratch_root
 from grader.submission import Submission, read, stage
-from grader.verdicts import describe, explain, explain_load, failure, hidden_details
+from grader.verdicts import describe, explain, explain_load, explain_partial_import, failure, hidden_details
 
 _MENTIONS_TORCH = re.compile(rb"\btorch\b")
 OUTPUT_KEEP = 16_000
@@ -66,6 +66,8 @@ class RunOutcome:
     layers: list[str]
     output: dict[str, str]          # stdout/stderr of public checks; hidden_stdout/hidden_stderr for instructors
     box: str = "directory"
+    notes: list[str] = field(default_factory=list)   # for the student: how the run went (data staged, ...)
+    import_problem: Evaluation | None = None          # import_errors: continue, and the import raised
 
 
 class Engine:
@@ -94,13 +96,15 @@ class Engine:
         # imported torch costs ~25 ms, one with NumPy alone ~3 ms, so submissions that
         # never mention torch run in the light one.
         self._kinds = {"full": preload}
-        if "torch" in preload:
-            self._kinds["light"] = [m for m in preload if m != "torch"]
+        if "torch" in preload:   # light: what does not import torch (d2l.torch and torchvision do)
+            self._kinds["light"] = [m for m in preload if m.split(".")[0] not in ("torch", "torchvision", "d2l")]
         self._pools: dict[str, queue.Queue[runner.Worker]] = {kind: queue.Queue() for kind in self._kinds}
         self._workers: list[runner.Worker] = []
         self._namespaces = namespaces
         self._counter = itertools.count(1)
         self._data_lock = threading.Lock()
+        self.boxes = self.workdir / "boxes"
+        self.private_shm = False
         try:
             for index in range(max(1, jobs)):
                 for kind, modules in self._kinds.items():
@@ -109,6 +113,7 @@ class Engine:
                     self._pools[kind].put(worker)
             for worker in self._workers:
                 worker.wait_ready()
+            self.boxes = self._boxes_dir()
             if self.required and not insecure:
                 self._verify_layers()
         except BaseException:
@@ -132,6 +137,7 @@ class Engine:
             worker.close(kill=kill)
         self._workers.clear()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        shutil.rmtree(self.boxes, ignore_errors=True)
 
     def __enter__(self) -> "Engine":
         return self
@@ -139,8 +145,20 @@ class Engine:
     def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close(kill=exc_type is not None)
 
+    def _boxes_dir(self) -> Path:
+        """Where the boxes go. With mount namespaces each child gets a private, empty ``/dev/shm``
+        (what ``multiprocessing`` and DataLoader workers need), so its box must lie elsewhere:
+        a box is a tmpfs of its own anyway, wherever its mount point is."""
+        root = boxes_root()
+        if root is None or not all("mount-namespace" in w.namespaces for w in self._workers):
+            return self.workdir / "boxes"
+        boxes = Path(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-boxes-", dir=root))
+        os.chmod(boxes, 0o711)
+        self.private_shm = True
+        return boxes
+
     def _new_dir(self, kind: str, mode: int) -> Path:
-        path = self.workdir / kind / str(next(self._counter))
+        path = (self.boxes if kind == "boxes" else self.workdir / kind) / str(next(self._counter))
         path.mkdir(mode=mode)
         os.chmod(path, mode)
         return path
@@ -151,7 +169,9 @@ class Engine:
         from grader import spec as spec_module
         from grader.sandbox import selftest
 
-        probe = selftest.Probe.create(self.workdir / f"selftest-{next(self._counter)}")
+        # Beside the boxes, where a child can name it: only the sandbox may stop it being read
+        # (not a private /dev/shm hiding the grader's own folder).
+        probe = selftest.Probe.create(self.boxes / f"selftest-{next(self._counter)}")
         try:
             assignment = spec_module.load(probe.folder)
             prepared = self._prepare_inputs(assignment)
@@ -176,6 +196,9 @@ class Engine:
     # ------------------------------------------------------------- prepare
     def prepare(self, assignment: Assignment) -> Prepared:
         """Draw every check's inputs and compute the reference's evaluations (cached by content hash)."""
+        missing = missing_requirements(assignment)
+        if missing:
+            raise GraderError(missing[0])
         prepared = self._prepare_inputs(assignment)
         if assignment.expected is not None:  # a student bundle: no reference here, its answers come with it
             from grader.authoring.bundle import load_expected
@@ -249,6 +272,9 @@ class Engine:
                     raise GraderError(f"{assignment.name}: check {check.id!r} names {file}, which does not exist")
                 extra[f"{module}.py"] = source.read_bytes()
         outcome, data_file = self._run(prepared, reference, extra, reference_run=True)
+        if outcome.import_problem is not None and not self.stand_in:   # the demo's stand-in: a demonstration
+            raise GraderError(f"the reference solution of {assignment.name} raised when imported "
+                              f"({outcome.import_problem.error}); fix the reference")
         problems = [(t, e) for t, e in zip(prepared.tasks, outcome.evaluations) if not e.ok]
         if outcome.load_error or problems:
             task, bad = (prepared.tasks[0], outcome.load_error) if outcome.load_error else problems[0]
@@ -292,7 +318,7 @@ class Engine:
             score=score, max_score=assignment.max_score, checks=checks,
             sandbox=self._sandbox_record(outcome.layers, outcome.box, assignment), timing={"wall_s": round(time.perf_counter() - started, 4)},
             grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
-            output=outcome.output, notes=list(submission.notes),
+            output=outcome.output, notes=[*submission.notes, *outcome.notes],
         )
 
     def _sandbox_record(self, child_layers: list[str], box: str, assignment: Assignment) -> dict[str, Any]:
@@ -307,6 +333,8 @@ class Engine:
         limits = assignment.spec.sandbox
         mechanisms["disk"] = (f"private tmpfs, {limits.disk_mb} MiB, {limits.max_files} files" if box == "tmpfs"
                               else f"directory, {limits.max_file_mb} MiB per file")
+        if self.private_shm:
+            mechanisms["disk"] += f"; private /dev/shm, {limits.shm_mb} MiB"
         return {"layers": layers, "mechanisms": mechanisms, "namespaces": namespaces, "insecure": self.insecure}
 
     def _error_result(self, assignment: Assignment, sub_id: str, sub_hash: str, message: str, started: float) -> Result:
@@ -323,11 +351,12 @@ class Engine:
         assignment = prepared.assignment
         staged = self._new_dir("staged", 0o700)
         stage(submission, staged, extra)
-        data_paths = self._stage_data(submission, staged)
+        data_paths, data_note = self._stage_data(submission, staged)
         box = self._new_dir("boxes", 0o700)
         n = len(prepared.tasks)
         evaluations: list[Evaluation | None] = [None] * n
         load_error: Evaluation | None = None
+        import_problem: Evaluation | None = None
         layers: list[str] = []
         output = {"stdout": "", "stderr": "", "hidden_stdout": "", "hidden_stderr": ""}
         box_kind = "directory"
@@ -348,9 +377,11 @@ class Engine:
                 last_data = rundir / "data.bin"
                 try:
                     public_frames, hidden_frames = jobs.read_frames(last_data, handshake)
-                    saw_load, load_error = jobs.collect(public_frames, evaluations, range(start, prepared.hidden_from),
-                                                        take_load=start == 0)
+                    load = jobs.collect(public_frames, evaluations, range(start, prepared.hidden_from), take_load=start == 0)
                     jobs.collect(hidden_frames, evaluations, range(max(start, prepared.hidden_from), n), take_load=False)
+                    saw_load, load_error = load.seen, load.error
+                    if load.partial:   # import_errors: continue: the checks ran on what the module defined
+                        import_problem, load_error = load.error, None
                 except wire.WireError as exc:
                     saw_load = True
                     bad = Evaluation(False, status="error", error=f"the submission's results were unreadable: {exc}")
@@ -384,7 +415,10 @@ class Engine:
         if load_error is not None:
             evaluations = [e or load_error for e in evaluations]
         return RunOutcome([e or Evaluation(False, status="error", error="not run") for e in evaluations],
-                          load_error, layers, {k: v[:OUTPUT_KEEP] for k, v in output.items() if v}, box_kind), last_data
+                          load_error, layers, {k: v[:OUTPUT_KEEP] for k, v in output.items() if v}, box_kind,
+                          [*([data_note] if data_note else []),
+                           *([explain_partial_import(import_problem, assignment)] if import_problem else [])],
+                          import_problem), last_data
 
     def _request_with_retry(self, worker: runner.Worker, prepared: Prepared, box: Path, staged: Path,
                             data_paths: list[str], job: dict[str, Any], rundirs: list[Path],
@@ -422,7 +456,7 @@ class Engine:
     def _request(self, worker: runner.Worker, prepared: Prepared, box: Path, rundir: Path, staged: Path,
                  data_paths: list[str], reference_run: bool) -> dict[str, Any]:
         sandbox = prepared.assignment.spec.sandbox
-        plan = runner.plan(box, [*map(Path, data_paths)], sandbox, worker.index, self.layers)
+        plan = runner.plan(box, [*map(Path, data_paths)], sandbox, worker.index, self.layers, self.private_shm)
         request = {
             "job": str(rundir / "job.json"), "rundir": str(rundir), "plan": runner.plan_dict(plan),
             "timeouts": {"load": sandbox.import_timeout_s, "tasks": self._timeouts(prepared)},
@@ -433,25 +467,34 @@ class Engine:
             request["hidden"] = {"job": str(prepared.hidden_jobs[reference_run]), "inputs": str(prepared.hidden_inputs_path)}
         return worker.run(request)
 
-    def _stage_data(self, submission: Submission, staged: Path) -> list[str]:
-        """Script-style code that opens Fashion-MNIST itself finds it read-only in ``./data`` and ``../data``.
+    def _stage_data(self, submission: Submission, staged: Path) -> tuple[list[str], str | None]:
+        """Script-style code that opens Fashion-MNIST itself finds it read-only in ``./data`` and ``../data``
+        (see :mod:`grader.script_data`): the files the sandbox may read for it, and a note when there is none.
 
-        Only for code that mentions the dataset, and only when the data folder holds it
-        (never a download from here). Returns the files the sandbox may read for it.
+        Only for code that mentions the dataset, and never a download from here; ``grader demo``
+        stages its offline stand-in when the data folder holds no Fashion-MNIST.
         """
-        if not any(name.endswith(".py") and datasets.MENTIONS.search(data) for name, data in submission.files.items()):
-            return []
+        if not script_data.mentions_dataset(submission.files):
+            return [], None
         try:
             root = datasets.locate(datasets.FASHION_MNIST, download=False)
-        except datasets.DataMissing:
-            return []
-        mirror = self.workdir / "boxes" / "data"   # ../data of every box
+        except datasets.DataMissing as exc:
+            if not self.stand_in:
+                return [], (f"This code loads Fashion-MNIST itself, but the grader has no copy to give it ({exc}); "
+                            "the sandbox has no network, so torchvision's download=True fails.")
+            with self._data_lock:
+                root, _ = datasets.stand_in(datasets.FASHION_MNIST, self.workdir / "stand-in")
+        mirror = self.boxes / "data"   # ../data of every box
         with self._data_lock:
-            readable = datasets.script_mirror(root, mirror)
+            readable = script_data.mirror(root, mirror)
         if os.geteuid() == 0 and not runner.reachable_by_sandbox_uid(readable):
-            return []  # e.g. under a 0700 home: no capability is granted just for this
-        datasets.link_into(staged / "data", mirror)
-        return readable
+            return [], (f"This code loads Fashion-MNIST itself, but the sandbox cannot reach {root} "
+                        "(a folder only root may enter); put the data where every user can read it.")
+        script_data.link_into(staged / "data", mirror)
+        if datasets._present(root):
+            return readable, None
+        return readable, ("This code loaded the demo's offline stand-in for Fashion-MNIST (scikit-learn's handwritten "
+                          "digits at 28×28) where it asked for Fashion-MNIST: a demonstration, not a grade.")
 
     def _respawn(self, dead: runner.Worker) -> runner.Worker:
         dead.close(kill=True)
@@ -468,7 +511,8 @@ class Engine:
         return jobs.public_job(box=box, inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds,
                                forms=prepared.forms, harnesses=prepared.harness, hidden_from=prepared.hidden_from,
                                modules=prepared.assignment.modules, start=start,
-                               import_seed=prepared.assignment.spec.seed, reference_run=reference_run)
+                               import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
+                               keep_going=prepared.assignment.spec.import_errors == "continue")
 
     @staticmethod
     def _decode_stream(path: Path, n: int) -> list[Evaluation | None] | None:

@@ -84,13 +84,13 @@ def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms:
 
 def public_job(*, box: Path, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
                harnesses: dict[str, dict[str, Any]], hidden_from: int, modules: list[str], start: int, import_seed: Any,
-               reference_run: bool) -> dict[str, Any]:
+               reference_run: bool, keep_going: bool = False) -> dict[str, Any]:
     """``job.json``: everything up to the hidden checks, which it only counts."""
     public = tasks[:hidden_from]
     keys = {t.input_key for t in public}
     return {
         "box": str(box), "inputs": str(inputs), "forms": {k: v for k, v in forms.items() if k in keys},
-        "modules": modules, "start": start, "seed": derive_seed(import_seed, "import"),
+        "modules": modules, "start": start, "seed": derive_seed(import_seed, "import"), "keep_going": keep_going,
         "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
                   for t, s in zip(public, seeds)],
         "hidden_tasks": len(tasks) - hidden_from,
@@ -106,20 +106,32 @@ def read_frames(path: Path, handshake: Handshake | None) -> tuple[list[wire.Fram
     return list(wire.parse(data[:split])), list(wire.parse(data[split:]))
 
 
-def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allowed: range,
-            take_load: bool) -> tuple[bool, Evaluation | None]:
-    """Fill ``evaluations`` from result frames for tasks in ``allowed``; returns (saw a load frame, load error).
+@dataclass
+class Load:
+    """What the first load frame said: whether there was one, and the import's error if any.
+
+    ``partial``: the import raised, but the checks ran on what the module had defined
+    (``import_errors: continue``), so the error is a note, not every check's verdict.
+    """
+
+    seen: bool = False
+    error: Evaluation | None = None
+    partial: bool = False
+
+
+def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allowed: range, take_load: bool) -> Load:
+    """Fill ``evaluations`` from result frames for tasks in ``allowed``; returns what the load frame said.
 
     Only the first load frame counts, and only when ``take_load``: a later one, or one
     written in the hidden phase, is the submission's own writing, never the grader's.
     """
-    seen_load, load_error = False, None
+    load = Load()
     for frame in frames:
         header = frame.header
         if header.get("type") == "load":
-            if take_load and not seen_load and not header.get("ok"):
-                load_error = error_evaluation(header)
-            seen_load = True
+            if take_load and not load.seen and not header.get("ok"):
+                load.error, load.partial = error_evaluation(header), bool(header.get("partial"))
+            load.seen = True
             continue
         if header.get("type") != "result":
             continue
@@ -130,7 +142,7 @@ def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allo
             evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
         else:
             evaluations[index] = error_evaluation(header)
-    return seen_load, load_error
+    return load
 
 
 def head(path: Path, limit: int, size: int | None = None) -> str:

@@ -53,13 +53,24 @@ def scratch_root() -> str | None:
     return None
 
 
+def boxes_root() -> str | None:
+    """Where the mount points of the boxes go when each child gets a private ``/dev/shm``:
+    the system temp folder, unless that lies in ``/dev/shm`` itself (then None)."""
+    for candidate in (tempfile.gettempdir(), "/tmp"):
+        real = os.path.realpath(candidate)
+        if real != "/dev/shm" and not real.startswith("/dev/shm/") and os.access(real, os.W_OK | os.X_OK):
+            return real
+    return None
+
+
 def remove_stale_workdirs() -> None:
-    """Scratch folders of graders that died without cleaning up (kill -9): their pid is gone."""
-    base = Path(scratch_root() or tempfile.gettempdir())
-    for folder in base.glob("grader-*-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            shutil.rmtree(folder, ignore_errors=True)
+    """Scratch folders (and box folders) of graders that died without cleaning up (kill -9): their pid is gone."""
+    bases = {Path(scratch_root() or tempfile.gettempdir()), *(Path(b) for b in [boxes_root()] if b)}
+    for base in bases:
+        for folder in base.glob("grader-*-*"):
+            pid = folder.name.split("-")[1]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def default_cache_dir() -> Path:

@@ -42,6 +42,7 @@ class SandboxSpec(BaseModel):
     max_processes: int = Field(default=32, ge=1)
     disk_mb: int = Field(default=256, ge=1, description="size of the writable box (a private tmpfs where available)")
     max_files: int = Field(default=4096, ge=16, description="files and folders the box may hold")
+    shm_mb: int = Field(default=256, ge=1, description="size of the private /dev/shm (multiprocessing, DataLoader workers)")
     require: list[Layer] = Field(default_factory=lambda: list(ALL_LAYERS))
     preload: list[str] = Field(default_factory=lambda: ["numpy", "torch"])
 
@@ -84,6 +85,10 @@ class RootSpec(BaseModel):
     inputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     checks: list[dict[str, Any]] = Field(min_length=1)
     late: LateSpec | None = None
+    import_errors: Literal["fail", "continue"] = Field(
+        default="fail", description="when the submission raises while imported: every check fails (fail), or the checks "
+                                    "run on what it had defined by then (continue: script-style work)")
+    requires: dict[str, str] = Field(default_factory=dict, description="modules the code needs -> how to install them")
 
 
 @dataclass(frozen=True)
@@ -369,3 +374,19 @@ def _hash_folder(folder: Path, skip: range = range(0)) -> str:
                 data = b"".join(line for number, line in enumerate(lines, 1) if number not in skip)
         digest.update(str(path.relative_to(folder)).encode() + b"\0" + data + b"\0")
     return digest.hexdigest()[:16]
+
+
+def missing_requirements(assignment: Assignment) -> list[str]:
+    """One sentence per module in the spec's ``requires`` that this interpreter cannot import (none: empty)."""
+    import importlib.util
+
+    missing = []
+    for module, install in assignment.spec.requires.items():
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(f"{assignment.name} needs the Python module {module}, which is not installed here; "
+                           f"{install or f'install {module}'}")
+    return missing

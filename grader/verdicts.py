@@ -31,7 +31,8 @@ def hidden_details(details: dict[str, Any]) -> dict[str, Any]:
 def error_evaluation(header: dict[str, Any]) -> Evaluation:
     status = "memory" if header.get("memory") else "error"
     return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],
-                      traceback=str(header.get("traceback", ""))[:4000] or None, raised=True)
+                      traceback=str(header.get("traceback", ""))[:4000] or None, raised=True,
+                      origin=str(header["origin"])[:300] if header.get("origin") else None)
 
 
 def failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
@@ -94,7 +95,8 @@ def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory
     location = ""
     if failed.traceback and failed.traceback.strip():
         location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
-    return f"{call} raised {error}{location}{where}."
+    d2l = explain_d2l_assert(failed) if check.visibility == "public" else None
+    return f"{call} raised {error}{location}{where}." + (f" {d2l}" if d2l else "")
 
 
 def explain_load(failed: Evaluation, assignment: Assignment) -> str:
@@ -112,4 +114,53 @@ def explain_load(failed: Evaluation, assignment: Assignment) -> str:
     location = ""
     if failed.traceback and failed.traceback.strip():
         location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
-    return f"{files} could not be imported: {error}{location}."
+    d2l = explain_d2l_assert(failed)
+    return f"{files} could not be imported: {error}{location}." + (f" {d2l}" if d2l else "")
+
+
+# d2l's train_ch3 (the Chinese edition, d2l 0.17) checks its own result after the last epoch.
+_D2L_ASSERTS = {
+    "assert train_loss < 0.5": "the final training loss, {value}, is not below 0.5",
+    "assert train_acc <= 1 and train_acc > 0.7": "the final training accuracy, {value}, is not above 0.7",
+    "assert test_acc <= 1 and test_acc > 0.7": "the test accuracy it measured, {value}, is not above 0.7",
+}
+
+
+def explain_d2l_assert(failed: Evaluation) -> str | None:
+    """What a failed assert inside d2l's ``train_ch3`` means, in words; None for any other error."""
+    origin = failed.origin or ""
+    if not origin.startswith("train_ch3 in d2l/") or not (failed.error or "").startswith("AssertionError"):
+        return None
+    statement = origin.split(": ", 1)[-1].split(",")[0].strip()
+    reason = _D2L_ASSERTS.get(statement)
+    if reason is None:
+        return None
+    raw = (failed.error or "").split(":", 1)[-1].strip()
+    try:
+        value = f"{float(raw):.4f}"
+    except ValueError:
+        value = raw or "?"
+    return (f"d2l's train_ch3 checks the model after the last epoch, and {reason.format(value=value)} "
+            f"(its `{statement}` failed): the model trained, but not as well as the book's code does. "
+            "Compare your code with the book's: weights drawn as torch.randn(...) * 0.01, biases zero, "
+            "lr 0.1, 10 epochs, batch size 256.")
+
+
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def explain_partial_import(failed: Evaluation, assignment: Assignment) -> str:
+    """The note for a script that raised at its top level when the checks still ran on what it defined."""
+    files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
+    where = files
+    lines = (failed.traceback or "").strip().splitlines()
+    frame = _FRAME.search(lines[-2]) if len(lines) >= 2 else None
+    if frame:
+        where = f"{frame['file']} stopped at line {frame['line']} (`{lines[-1].strip()[:120]}`)"
+    else:
+        where = f"{files} stopped"
+    d2l = explain_d2l_assert(failed)
+    if d2l:
+        return f"{where}: {d2l} The checks ran on what it had defined and trained by then."
+    hint = advice(failed.error or "") if failed.raised else None
+    return f"{where} with {failed.error or 'an error'}{'; ' + hint if hint else ''}. The checks ran on what it had defined by then."

@@ -9,12 +9,14 @@ without the held-out test labels.
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, write_assignment, write_submission
-from grader import api, datasets
+from grader import api, datasets, spec
+from grader.engine import Engine
 from grader.verdicts import GPU_ADVICE, advice
 
 SHARED = Path(os.environ.get("GRADER_DATA") or ROOT.parent / "shared" / "data" / "fashion-mnist").resolve()
@@ -163,10 +165,13 @@ def test_hard_coded_cuda_is_told_to_fall_back_to_cpu(engine, probe, tmp_path) ->
 
 @pytest.mark.skipif(not datasets._present(SHARED), reason=f"no Fashion-MNIST in {SHARED} (set GRADER_DATA)")
 def test_fashion_mnist_is_staged_read_only_without_the_test_labels(engine, probe, tmp_path, monkeypatch) -> None:
+    """The training split is the real one; the test split a script finds is the last 10,000 training
+    images with their labels, so d2l's own evaluation works while the real test labels stay out."""
     monkeypatch.setenv("GRADER_DATA", str(SHARED))
     real_labels = SHARED / "FashionMNIST" / "raw" / "t10k-labels-idx1-ubyte"
     checks, result = grade(engine, probe, tmp_path, f"""
         import os
+        import torch
         import torchvision
 
         train = torchvision.datasets.FashionMNIST(root="../data", train=True, download=True)   # d2l's root
@@ -176,8 +181,8 @@ def test_fashion_mnist_is_staged_read_only_without_the_test_labels(engine, probe
         def probe():
             if (len(train), len(test), tuple(train.data.shape[1:])) != (60000, 10000, (28, 28)):
                 return f"sizes {{len(train)}}, {{len(test)}}"
-            if int(test.targets.max()) != 0:
-                return "the held-out test labels reached the sandbox"
+            if not (torch.equal(test.data, train.data[-10000:]) and torch.equal(test.targets, train.targets[-10000:])):
+                return "the test split is not the last 10,000 training images and labels"
             try:
                 open({str(real_labels)!r}, "rb").read(16)
                 return "read the real test labels"
@@ -192,6 +197,24 @@ def test_fashion_mnist_is_staged_read_only_without_the_test_labels(engine, probe
     """)
     assert checks["probe"].status == "passed", checks["probe"].message
     assert "60000 10000" in result.output["stdout"]
+    assert result.notes == []
+
+
+def test_code_that_loads_missing_data_is_told_why_it_cannot(engine, probe, tmp_path, monkeypatch) -> None:
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    monkeypatch.setenv("GRADER_DATA", str(empty))
+    checks, result = grade(engine, probe, tmp_path, """
+        import torchvision
+
+        def probe():
+            torchvision.datasets.FashionMNIST(root="../data", train=True, download=True)
+            return "ok"
+    """)
+    assert checks["probe"].status == "error"
+    assert len(result.notes) == 1 and result.notes[0].startswith(
+        f"This code loads Fashion-MNIST itself, but the grader has no copy to give it (Fashion-MNIST is not in {empty.resolve()}")
+    assert "the sandbox has no network" in result.notes[0]
 
 
 def test_code_that_never_mentions_the_dataset_gets_no_data_folder(engine, probe, tmp_path, monkeypatch) -> None:
@@ -202,3 +225,48 @@ def test_code_that_never_mentions_the_dataset_gets_no_data_folder(engine, probe,
             return "ok" if not os.path.exists("data") else "a data folder"
     """)
     assert checks["probe"].status == "passed", checks["probe"].message
+
+
+STOPS_AT_THE_END = """
+    def relu(X):
+        return X * (X > 0)
+
+    LOSSES = [0.9, 0.7]
+    assert LOSSES[-1] < 0.5, LOSSES[-1]     # a script's own check, failing after the work is done
+    NEVER = 1
+"""
+KEEP_GOING_SPEC = """
+    name: keep-going
+    title: A script that stops at its last line
+    files: [work.py]
+    import_errors: {policy}
+    sandbox: {{timeout_s: 10, import_timeout_s: 20, preload: [numpy, torch]}}
+    inputs:
+      given:
+        X: {{value: [[0.5, -1.0], [2.0, -3.0]], dtype: float32, as: tensor}}
+    checks:
+      - {{id: relu, kind: compare, call: relu(X), inputs: given}}
+      - {{id: losses, kind: compare, call: "LOSSES[-1]"}}
+      - {{id: never, kind: compare, call: NEVER}}
+"""
+
+
+@pytest.mark.parametrize("policy", ["fail", "continue"])
+def test_import_errors_decide_whether_checks_run_on_what_a_script_defined(tmp_path, policy) -> None:
+    """`import_errors: continue` grades what the script defined before it raised, and notes where it stopped;
+    the default, `fail`, gives every check the import's error."""
+    reference = "import torch\n\ndef relu(X):\n    return torch.clamp(X, min=0)\n\nLOSSES = [0.9, 0.7]\nNEVER = 1\n"
+    folder = write_assignment(tmp_path / "a", textwrap.dedent(KEEP_GOING_SPEC.format(policy=policy)), {"work.py": reference})
+    with Engine(jobs=1, secret="keep", preload=["numpy", "torch"], require=[]) as engine:
+        result = engine.grade(engine.prepare(spec.load(folder)),
+                              write_submission(tmp_path / "s", {"work.py": "import torch\n" + textwrap.dedent(STOPS_AT_THE_END)}))
+    statuses = {c.id: c.status for c in result.checks}
+    if policy == "fail":
+        assert set(statuses.values()) == {"error"} and result.notes == []
+        assert all("could not be imported: AssertionError: 0.7" in c.message for c in result.checks)
+    else:
+        assert statuses == {"relu": "passed", "losses": "passed", "never": "error"}
+        assert "NameError: name 'NEVER' is not defined" in next(c.message for c in result.checks if c.id == "never")
+        assert result.notes == ["work.py stopped at line 7 (`assert LOSSES[-1] < 0.5, LOSSES[-1]     # a script's own check, "
+                                "failing after the work is done`) with AssertionError: 0.7. "
+                                "The checks ran on what it had defined by then."]

@@ -88,6 +88,7 @@ class Evaluation:
     status: Status | None = None      # timeout / memory / error when the run itself failed
     traceback: str | None = None
     raised: bool = False              # the student's code raised (vs. the sandbox stopping it)
+    origin: str | None = None         # where it was raised, when outside the student's files (a library's assert)
 
 
 @dataclass

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from grader.sandbox import landlock, seccomp
 
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWNS = 0x00020000
+_MS_NOSUID, _MS_NODEV = 0x2, 0x4
 _PR_SET_KEEPCAPS = 8
 _CAP_DAC_READ_SEARCH = 2
 _CAPABILITY_VERSION_3 = 0x20080522
@@ -40,6 +42,7 @@ class ChildPlan:
     keep_read_search: bool           # keep CAP_DAC_READ_SEARCH: the interpreter lives under a 0700 home
     use_landlock: bool
     use_seccomp: bool
+    shm_bytes: int = 0               # a private /dev/shm of this size (0: none, /dev/shm stays out of reach)
 
 
 def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
@@ -63,6 +66,12 @@ def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, st
         "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
     })
     os.chdir(plan.box)
+    import tempfile
+    tempfile.tempdir = plan.box   # the worker may have cached its own (/tmp), which the sandbox cannot write
+
+    writable = [plan.box]
+    if plan.shm_bytes and _private_shm(libc, plan.shm_bytes):
+        writable.append("/dev/shm")
 
     _set_limit(resource.RLIMIT_CORE, 0)
     # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
@@ -92,7 +101,7 @@ def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, st
     if plan.use_landlock:
         landlock.restrict(
             read_only=(*plan.system_read, *plan.readable, "/dev/null", "/dev/zero", "/dev/urandom"),
-            read_write=(plan.box,),
+            read_write=tuple(writable),
             executable=plan.system_exec,
         )
         layers.append("filesystem")
@@ -100,6 +109,19 @@ def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, st
         seccomp.install_denylist()
         layers.append("seccomp")
     return layers
+
+
+def _private_shm(libc: ctypes.CDLL, size: int) -> bool:
+    """An empty, size-limited tmpfs at ``/dev/shm`` in a mount namespace of this child's own.
+
+    POSIX semaphores and shared memory live there: ``multiprocessing`` locks and queues,
+    and so PyTorch ``DataLoader(num_workers=4)`` as d2l writes it. The grader's own files
+    under the real ``/dev/shm`` are out of sight; everything goes when the run ends.
+    """
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        return False
+    options = f"size={max(1, size >> 20)}m,nr_inodes=4096,mode=1777".encode()
+    return libc.mount(b"grader-shm", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
 
 
 def _keep_only_read_search(libc: ctypes.CDLL) -> None:

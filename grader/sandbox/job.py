@@ -83,17 +83,20 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
 
     if start == 0:
         _announce(control_fd, "load")
-    modules = {}
+    modules: dict[str, Any] = {}
     _seed(job["seed"])
     try:
         for name in job["modules"]:
-            modules[name] = importlib.import_module(name)
+            modules[name] = _import(name, modules) if job.get("keep_going") else importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
+        partial = bool(job.get("keep_going")) and bool(modules)
         if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": False, **_describe(exc, box)})
-        return
-    if start == 0:
-        wire.write_frame(data, {"type": "load", "ok": True})
+            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **_describe(exc, box)})
+        if not partial:
+            return
+    else:
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": True})
 
     main = modules[job["modules"][0]] if modules else None
 
@@ -143,6 +146,24 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _import(name: str, modules: dict[str, Any]) -> Any:
+    """Import a submission module, keeping what it defined (in ``modules``) when its top level raises.
+
+    For script-style work with ``import_errors: continue``: a script that stops at its last
+    line (d2l's ``train_ch3`` asserting on the trained model) still has its ``net`` to grade.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _hidden_part(data: BinaryIO, channels: Channels, parsed: dict[str, Any]) -> dict[str, Any]:
@@ -363,9 +384,16 @@ def _describe(exc: BaseException, box: str) -> dict[str, Any]:
             error = f"{type(exc).__name__}: {exc}"
         except Exception:  # noqa: BLE001 - a hostile __str__
             error = type(exc).__name__
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(box)]
+    every = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in every if f.filename.startswith(box)]
     lines = [f'  File "{os.path.relpath(f.filename, box)}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}'
              for f in frames[-8:]]
+    origin = None
+    if every and not every[-1].filename.startswith(box):   # raised in a library: say where (d2l's asserts)
+        last = every[-1]
+        where = "/".join(last.filename.replace(os.sep, "/").split("/")[-2:])
+        origin = f"{last.name} in {where}, line {last.lineno}: {(last.line or '').strip()}"
     out_of_memory = isinstance(exc, MemoryError) or (
         isinstance(exc, RuntimeError) and any(s in error for s in ("can't allocate memory", "not enough memory")))
-    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000], "memory": out_of_memory}
+    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000], "memory": out_of_memory,
+            "origin": origin and origin[:300]}

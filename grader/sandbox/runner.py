@@ -192,12 +192,13 @@ def system_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     packages = {os.path.realpath(p) for p in [*site.getsitepackages(), site.getusersitepackages()] if os.path.isdir(p)}
     executable = tuple(sorted({*prefixes, "/usr", "/bin", "/lib", "/lib64", "/sbin"}))
     read_only = tuple(sorted({*packages, package, "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group",
-                              "/etc/nsswitch.conf", "/etc/matplotlibrc", "/usr/share"}))
+                              "/etc/nsswitch.conf", "/etc/matplotlibrc", "/etc/fonts", "/usr/share"}))
     return read_only, executable
 
 
-def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, layers: dict[str, str | None]) -> ChildPlan:
-    """The per-child limits and paths for one run."""
+def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, layers: dict[str, str | None],
+         private_shm: bool = False) -> ChildPlan:
+    """The per-child limits and paths for one run (``private_shm``: the child mounts its own ``/dev/shm``)."""
     read_only, executable = system_paths()
     root = os.geteuid() == 0
     return ChildPlan(
@@ -214,6 +215,7 @@ def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, 
         keep_read_search=root and not _all_traversable(read_only + executable),
         use_landlock=bool(layers.get("filesystem")),
         use_seccomp=bool(layers.get("seccomp")),
+        shm_bytes=spec_sandbox.shm_mb << 20 if private_shm else 0,
     )
 
 
