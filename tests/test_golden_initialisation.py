@@ -18,12 +18,12 @@ NAME = "initialisation"
 EXAMPLES = ROOT / "submissions" / NAME
 
 GOLDEN = {
-    "correct": (13.5, {}),
-    "xavier-uses-fan-in-only": (11.1667, {"xavier-normal": "partial", "xavier-uniform": "partial", "init-params-xavier": "partial",
+    "correct": (14.0, {}),
+    "xavier-uses-fan-in-only": (11.6667, {"xavier-normal": "partial", "xavier-uniform": "partial", "init-params-xavier": "partial",
                                           "xavier-normal-hidden": "partial", "xavier-uniform-hidden": "partial"}),
-    "normal-takes-variance": (12.5, {"normal": "partial", "normal-hidden": "partial"}),
-    "uniform-not-centred": (13.0, {"xavier-uniform": "partial", "xavier-uniform-hidden": "partial"}),
-    "zero-init-with-noise": (12.1786, {"zeros": "partial", "symmetry": "partial", "symmetry-hidden": "partial"}),
+    "normal-takes-variance": (13.0, {"normal": "partial", "normal-hidden": "partial"}),
+    "uniform-not-centred": (13.5, {"xavier-uniform": "partial", "xavier-uniform-hidden": "partial"}),
+    "zero-init-with-noise": (12.6786, {"zeros": "partial", "symmetry": "partial", "symmetry-hidden": "partial"}),
 }
 
 def _load(folder: str, name: str):
@@ -95,7 +95,7 @@ def test_every_example_is_pinned() -> None:
 
 
 def test_reference_scores_full_marks(graded) -> None:
-    assert graded["<reference>"].score == graded["<reference>"].max_score == 13.5
+    assert graded["<reference>"].score == graded["<reference>"].max_score == 14.0
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))

@@ -16,14 +16,15 @@ NAME = "softmax-regression"
 EXAMPLES = ROOT / "submissions" / NAME
 
 GOLDEN = {
-    "correct": (10.5, {}),
-    "softmax-sums-columns": (3.8333, {"softmax-given": "failed", "softmax-rows": "partial", "net-given": "failed",
+    "correct": (11.0, {}),
+    "softmax-sums-columns": (4.3333, {"softmax-given": "failed", "softmax-rows": "partial", "net-given": "failed",
                                       "sgd-step-given": "failed", "softmax-hidden": "failed", "net-hidden": "failed",
                                       "sgd-step-hidden": "failed", "train-hidden": "failed"}),
-    "sgd-forgets-batch-size": (7.0, {"sgd-step-given": "failed", "sgd-step-hidden": "failed", "train-hidden": "failed"}),
-    "reshape-wrong-dimension": (4.0, {c: "error" for c in ("net-given", "sgd-step-given", "step-sizes", "net-hidden",
+    "sgd-forgets-batch-size": (7.5, {"sgd-step-given": "failed", "sgd-step-hidden": "failed", "train-hidden": "failed"}),
+    "reshape-wrong-dimension": (4.5, {c: "error" for c in ("net-given", "sgd-step-given", "step-sizes", "net-hidden",
                                                            "sgd-step-hidden", "train-hidden")}),
-    "accuracy-as-fraction": (9.25, {"accuracy-given": "failed", "accuracy-forms": "failed", "accuracy-hidden": "partial"}),
+    "accuracy-as-fraction": (9.25, {"accuracy-given": "failed", "accuracy-forms": "failed", "accuracy-forms-hidden": "failed",
+                                    "accuracy-hidden": "partial"}),
 }
 
 def _load(folder: str, name: str):
@@ -82,7 +83,7 @@ def test_every_example_is_pinned() -> None:
 
 
 def test_reference_scores_full_marks(graded) -> None:
-    assert graded["<reference>"].score == graded["<reference>"].max_score == 10.5
+    assert graded["<reference>"].score == graded["<reference>"].max_score == 11.0
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
