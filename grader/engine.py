@@ -57,6 +57,7 @@ class Prepared:
     hidden_from: int = 0  # tasks are ordered public first; a child gets the hidden ones only after the public ones
     hidden_inputs_path: Path | None = None  # handed to the child at its handshake, never read by a worker
     hidden_jobs: dict[bool, Path] = field(default_factory=dict)  # reference_run -> the hidden part of the job
+    job_texts: dict[tuple[int, bool], str] = field(default_factory=dict)  # (start, reference_run) -> job.json
 
 
 @dataclass
@@ -367,7 +368,7 @@ class Engine:
         rundirs: list[Path] = []
         try:
             while True:
-                job = self._job(prepared, box, start, reference_run)
+                job = self._job(prepared, start, reference_run)
                 rundir, reply, worker = self._request_with_retry(worker, prepared, box, staged, data_paths, job,
                                                                  rundirs, reference_run)
                 layers = reply["layers"]
@@ -421,14 +422,14 @@ class Engine:
                           import_problem), last_data
 
     def _request_with_retry(self, worker: runner.Worker, prepared: Prepared, box: Path, staged: Path,
-                            data_paths: list[str], job: dict[str, Any], rundirs: list[Path],
+                            data_paths: list[str], job: str, rundirs: list[Path],
                             reference_run: bool) -> tuple[Path, dict[str, Any], runner.Worker]:
         """One run of ``job``. A worker that died (killed from outside, out of memory) is replaced
         and the run tried once more; a second failure is reported."""
         for attempt in (1, 2):
             rundir = self._new_dir("runs", 0o700)
             rundirs.append(rundir)
-            (rundir / "job.json").write_text(json.dumps(job))
+            (rundir / "job.json").write_text(job)
             try:
                 reply = self._request(worker, prepared, box, rundir, staged, data_paths, reference_run)
                 break
@@ -507,8 +508,15 @@ class Engine:
         default = prepared.assignment.spec.sandbox.timeout_s
         return [by_id[t.check_id].timeout_s or default for t in prepared.tasks]
 
-    def _job(self, prepared: Prepared, box: Path, start: int, reference_run: bool) -> dict[str, Any]:
-        return jobs.public_job(box=box, inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds,
+    def _job(self, prepared: Prepared, start: int, reference_run: bool) -> str:
+        """``job.json``'s text, built once per batch for each (start, reference_run)."""
+        key = (start, reference_run)
+        if key not in prepared.job_texts:
+            prepared.job_texts[key] = json.dumps(self._job_dict(prepared, start, reference_run))
+        return prepared.job_texts[key]
+
+    def _job_dict(self, prepared: Prepared, start: int, reference_run: bool) -> dict[str, Any]:
+        return jobs.public_job(inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds,
                                forms=prepared.forms, harnesses=prepared.harness, hidden_from=prepared.hidden_from,
                                modules=prepared.assignment.modules, start=start,
                                import_seed=prepared.assignment.spec.seed, reference_run=reference_run,

@@ -65,9 +65,9 @@ class LocalExecutor:
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        yield future.result()
-                        for job in _take(queue, 1):
+                        for job in _take(queue, 1):   # refill first: the caller writes this result meanwhile
                             pending.add(pool.submit(_grade_one, engine, prepared, job))
+                        yield future.result()
             finally:
                 for future in pending:
                     future.cancel()

@@ -40,6 +40,7 @@ PRELOAD_STDLIB = ("math", "random", "itertools", "functools", "collections", "st
 NAMESPACES: list[str] = []
 _INPUTS: dict[str, Any] = {}   # inputs of the current batch, inherited by every child
 _PARSED: dict[str, Any] = {}   # call expressions, parsed once
+_JOBS: dict[bytes, dict[str, Any]] = {}   # the current batch's job.json, parsed once
 
 
 class Reaper:
@@ -172,8 +173,12 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     from grader.sandbox.child import ChildPlan, enter_sandbox
     from grader.sandbox.job import load_inputs, run_job
 
-    with open(request["job"], encoding="utf-8") as fh:
-        job = json.load(fh)
+    with open(request["job"], "rb") as fh:
+        text = fh.read()
+    if text not in _JOBS:   # the same job for every submission of a batch: parsed once
+        _JOBS.clear()
+        _JOBS[text] = json.loads(text)
+    job = {**_JOBS[text], "box": request["plan"]["box"]}
     if job["inputs"] not in _INPUTS:
         _INPUTS.clear()
         _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
