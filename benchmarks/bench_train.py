@@ -10,8 +10,12 @@ Trains the concise MLP of ``assignments/mlp`` (784-256-10, SGD lr 0.1, batch 256
       4 in d2l's ``load_data_fashion_mnist``), the same model and optimiser.
 
 Prints each wall time and the ratios (targets: (b) <= 1.15 x (a); (c) >= 10 x (b)).
+``--model softmax`` runs the same three ways with d2l 3.7's softmax regression
+(``nn.Sequential(nn.Flatten(), nn.Linear(784, 10))``), whose compute is ~25x smaller:
+the DataLoader's per-image cost is the same, so the ratio shows how much of (c) is
+data handling rather than the model.
 
-    GRADER_DATA=../shared/data/fashion-mnist python benchmarks/bench_train.py [--epochs 10]
+    GRADER_DATA=../shared/data/fashion-mnist python benchmarks/bench_train.py [--epochs 10] [--model softmax]
 """
 
 from __future__ import annotations
@@ -30,6 +34,23 @@ from grader.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "assignments" / "mlp" / "reference" / "mlp.py"
+SOFTMAX = '''
+
+def concise_net():
+    """d2l 3.7: softmax regression, nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), weights from N(0, 0.01²)."""
+    model = nn.Sequential(nn.Flatten(), nn.Linear(NUM_INPUTS, NUM_OUTPUTS))
+    model.apply(init_weights)
+    return model
+'''
+
+
+def use_model(model: str, folder: Path) -> None:
+    """Point REFERENCE at the mlp reference (``mlp``) or at it with d2l 3.7's model instead (``softmax``)."""
+    global REFERENCE
+    if model == "softmax":
+        changed = folder / "mlp.py"
+        changed.write_text(REFERENCE.read_text(encoding="utf-8") + SOFTMAX, encoding="utf-8")
+        REFERENCE = changed
 
 
 def reference_module():
@@ -118,10 +139,15 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--loader-workers", type=int, default=4, help="DataLoader workers for (c); d2l uses 4")
     parser.add_argument("--skip-d2l", action="store_true")
+    parser.add_argument("--model", choices=("mlp", "softmax"), default="mlp",
+                        help="the concise MLP of d2l 4.3 (default), or d2l 3.7's softmax regression")
     args = parser.parse_args()
     torch.set_num_threads(1)
     root = datasets.locate()
-    print(f"concise MLP, {args.epochs} epochs, one thread, data in {root}")
+    scratch = tempfile.TemporaryDirectory()
+    use_model(args.model, Path(scratch.name))
+    title = "concise MLP (784-256-10)" if args.model == "mlp" else "softmax regression (784-10)"
+    print(f"{title}, {args.epochs} epochs, one thread, data in {root}")
     a, acc_a = bare(root, args.epochs)
     print(f"(a) bare torch, preloaded tensors : {a:7.2f} s   accuracy {acc_a:.4f}")
     b, b_train, acc_b = in_grader(args.epochs)
