@@ -18,18 +18,21 @@ NAME = "losses"
 EXAMPLES = ROOT / "submissions" / NAME
 
 GOLDEN = {
-    "correct": (13.0, {}),
-    "notebook.ipynb": (13.0, {}),   # script style: everything at top level, a plot, plt.show(), magics
-    "naive-softmax": (7.95, {"softmax-given": "failed", "softmax-is-a-distribution": "partial", "cross-entropy-given": "failed",
+    "correct": (16.0, {}),
+    "notebook.ipynb": (16.0, {}),   # script style: everything at top level, a plot, plt.show(), magics
+    "naive-softmax": (10.95, {"softmax-given": "failed", "softmax-is-a-distribution": "partial", "cross-entropy-given": "failed",
                              "cross-entropy-grad-given": "failed", "softmax-extreme-hidden": "partial",
                              "cross-entropy-extreme-hidden": "failed", "cross-entropy-grad-hidden": "failed"}),
-    "log-of-softmax": (11.8333, {"cross-entropy-given": "failed", "cross-entropy-extreme-hidden": "partial"}),
-    "mse-equals-half-sse": (10.6667, {"mse-vs-half-sse": "partial", "mse-hidden": "failed",
+    "log-of-softmax": (14.8333, {"cross-entropy-given": "failed", "cross-entropy-extreme-hidden": "partial"}),
+    "mse-equals-half-sse": (13.6667, {"mse-vs-half-sse": "partial", "mse-hidden": "failed",
                                       "mse-vs-half-sse-hidden": "partial", "mse-grad-hidden": "failed"}),
-    "ce-grad-not-averaged": (11.5, {"cross-entropy-grad-given": "failed", "cross-entropy-grad-hidden": "failed"}),
-    "mse-sum-reduction": (9.2083, {"mse-given": "failed", "mse-vs-half-sse": "partial", "mse-grad-given": "failed",
+    "ce-grad-not-averaged": (14.5, {"cross-entropy-grad-given": "failed", "cross-entropy-grad-hidden": "failed"}),
+    "mse-sum-reduction": (12.2083, {"mse-given": "failed", "mse-vs-half-sse": "partial", "mse-grad-given": "failed",
                                    "prints-homework-losses": "partial", "mse-hidden": "failed",
                                    "mse-vs-half-sse-hidden": "partial", "mse-grad-hidden": "failed"}),
+    # part 4 carries the sigmoid's derivative over from the squared error: every gradient about p(1 − p) ≈ ¼ of the truth
+    "ce-keeps-sigmoid-derivative": (13.5, {"ce-gradients-given": "failed", "ce-training-given": "failed",
+                                           "ce-gradients-hidden": "failed", "ce-training-hidden": "failed"}),
 }
 
 
@@ -81,7 +84,7 @@ def test_mse_is_two_over_n_times_half_sse(ref) -> None:
 def test_starter_has_the_reference_signatures(ref) -> None:
     starter = _load("starter", "losses_starter")
     for name, func in inspect.getmembers(ref, inspect.isfunction):
-        if func.__module__ == ref.__name__:
+        if func.__module__ == ref.__name__ and not name.startswith("_"):   # private helpers are the reference's own
             assert inspect.signature(getattr(starter, name)) == inspect.signature(func)
     with pytest.raises(NotImplementedError):
         starter.softmax(np.zeros((1, 2)))
@@ -92,7 +95,7 @@ def test_every_example_is_pinned() -> None:
 
 
 def test_reference_scores_full_marks(graded) -> None:
-    assert graded["<reference>"].score == graded["<reference>"].max_score == 13.0
+    assert graded["<reference>"].score == graded["<reference>"].max_score == 16.0
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -139,3 +142,21 @@ def test_a_notebook_runs_top_to_bottom_with_its_plot(graded) -> None:
     assert result.score == result.max_score
     assert result.output["stdout"].count("MSE loss = 0.2097") == 2   # imported, then run for the output check
     assert "non-interactive" not in result.output.get("stderr", "")
+
+
+def test_part_4_matches_torch_autograd_on_the_homework_network(ref) -> None:
+    x, w = np.array([0.5, 0.3]), np.array([0.2, -0.4, 0.5, 0.6, 0.1, -0.5, -0.3, 0.8])
+    tw = torch.tensor(w, requires_grad=True)
+    h = torch.sigmoid(torch.stack([tw[0] * x[0] + tw[2] * x[1], tw[1] * x[0] + tw[3] * x[1]]))
+    z = torch.stack([tw[4] * h[0] + tw[6] * h[1], tw[5] * h[0] + tw[7] * h[1]])
+    loss = F.cross_entropy(z[None, :], torch.tensor([0]))
+    loss.backward()
+    assert ref.network_ce(x, 0, w) == pytest.approx(float(loss), rel=1e-12) == pytest.approx(0.8021, abs=1e-4)
+    assert np.allclose(ref.network_ce_grad(x, 0, w), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+    final, losses = ref.train_ce(x, 0, w, 0.5, 5)
+    assert len(losses) == 5 and all(b < a for a, b in zip(losses, losses[1:])) and np.array_equal(w, [0.2, -0.4, 0.5, 0.6, 0.1, -0.5, -0.3, 0.8])
+
+
+def test_carrying_the_sigmoid_derivative_into_cross_entropy_is_named(graded) -> None:
+    check = next(c for c in graded["ce-keeps-sigmoid-derivative"].checks if c.id == "ce-gradients-given")
+    assert "Wrong gradient: ∂CE/∂w1" in check.message and "× the true values" in check.message

@@ -2,7 +2,8 @@
 
 Part 1: the homework's loss E = ½·Σ(o − y)² against ``torch.nn.MSELoss``.
 Part 2: softmax and cross-entropy in NumPy, finite even for logits around ±1000,
-and their gradients by hand. See README.md.
+and their gradients by hand. Part 4: the homework's 2-2-2 network trained with
+cross-entropy instead of E. See README.md.
 
 Fill in every function below (replace each ``raise NotImplementedError``).
 Check yourself with:  grader check losses path/to/your/folder
@@ -108,6 +109,55 @@ def cross_entropy_grad(Z: npt.ArrayLike, labels: npt.ArrayLike) -> Array:
     labels = np.asarray(labels).astype(np.int64)  # pragma: no mutate
     P[np.arange(len(labels)), labels] -= 1.0
     return P / len(labels)
+    # END SOLUTION
+
+
+# --------------------------------------------- part 4: the 2-2-2 network with cross-entropy
+# w = [w1, ..., w8] as in the homework: h1 = σ(w1·x1 + w3·x2), h2 = σ(w2·x1 + w4·x2); the two
+# outputs are logits, z1 = w5·h1 + w7·h2 and z2 = w6·h1 + w8·h2, with no sigmoid on them.
+# BEGIN SOLUTION NO PROMPT
+
+
+def _hidden_and_logits(x: npt.ArrayLike, w: npt.ArrayLike) -> tuple[Array, Array]:
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)  # pragma: no mutate
+    h = sigmoid(np.array([w[0] * x[0] + w[2] * x[1], w[1] * x[0] + w[3] * x[1]]))
+    z = np.array([w[4] * h[0] + w[6] * h[1], w[5] * h[0] + w[7] * h[1]])
+    return h, z
+# END SOLUTION
+
+
+def network_ce(x: npt.ArrayLike, label: int, w: npt.ArrayLike) -> float:
+    """The cross-entropy −log softmax(z)[label] of the network's logits z for the class ``label`` (0 or 1)."""
+    # BEGIN SOLUTION
+    _, z = _hidden_and_logits(x, w)
+    return cross_entropy(z[None, :], [label])
+    # END SOLUTION
+
+
+def network_ce_grad(x: npt.ArrayLike, label: int, w: npt.ArrayLike) -> Array:
+    """∂CE/∂w1 .. ∂CE/∂w8 by hand (NumPy, no autograd), float64 array of shape (8,)."""
+    # The logits' error is softmax(z) − onehot(label): with no sigmoid on the outputs, no σ' factor.
+    # BEGIN SOLUTION
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)  # pragma: no mutate
+    h, z = _hidden_and_logits(x, w)
+    dz = softmax(z[None, :])[0]
+    dz[label] -= 1.0
+    W2 = np.array([[w[4], w[6]], [w[5], w[7]]])
+    G2 = np.outer(dz, h)
+    G1 = np.outer((W2.T @ dz) * h * (1.0 - h), x)
+    return np.array([G1[0, 0], G1[1, 0], G1[0, 1], G1[1, 1], G2[0, 0], G2[1, 0], G2[0, 1], G2[1, 1]])
+    # END SOLUTION
+
+
+def train_ce(x: npt.ArrayLike, label: int, w: npt.ArrayLike, lr: float, epochs: int) -> tuple[Array, list[float]]:
+    """``epochs`` SGD steps on ``network_ce``: returns (the final weights, the loss before each step)."""
+    # BEGIN SOLUTION
+    w = np.asarray(w, dtype=np.float64).copy()  # pragma: no mutate
+    losses = []
+    for _ in range(epochs):
+        losses.append(network_ce(x, label, w))
+        w = w - lr * network_ce_grad(x, label, w)
+    return w, losses
     # END SOLUTION
 
 

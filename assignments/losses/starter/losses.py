@@ -2,7 +2,8 @@
 
 Part 1: the homework's loss E = ½·Σ(o − y)² against ``torch.nn.MSELoss``.
 Part 2: softmax and cross-entropy in NumPy, finite even for logits around ±1000,
-and their gradients by hand. See README.md.
+and their gradients by hand. Part 4: the homework's 2-2-2 network trained with
+cross-entropy instead of E. See README.md.
 
 Fill in every function below (replace each ``raise NotImplementedError``).
 Check yourself with:  grader check losses path/to/your/folder
@@ -71,6 +72,30 @@ def cross_entropy(Z: npt.ArrayLike, labels: npt.ArrayLike) -> float:
 
 def cross_entropy_grad(Z: npt.ArrayLike, labels: npt.ArrayLike) -> Array:
     """∂cross_entropy/∂Z by hand, shape (N, C)."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# --------------------------------------------- part 4: the 2-2-2 network with cross-entropy
+# w = [w1, ..., w8] as in the homework: h1 = σ(w1·x1 + w3·x2), h2 = σ(w2·x1 + w4·x2); the two
+# outputs are logits, z1 = w5·h1 + w7·h2 and z2 = w6·h1 + w8·h2, with no sigmoid on them.
+
+
+def network_ce(x: npt.ArrayLike, label: int, w: npt.ArrayLike) -> float:
+    """The cross-entropy −log softmax(z)[label] of the network's logits z for the class ``label`` (0 or 1)."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def network_ce_grad(x: npt.ArrayLike, label: int, w: npt.ArrayLike) -> Array:
+    """∂CE/∂w1 .. ∂CE/∂w8 by hand (NumPy, no autograd), float64 array of shape (8,)."""
+    # The logits' error is softmax(z) − onehot(label): with no sigmoid on the outputs, no σ' factor.
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def train_ce(x: npt.ArrayLike, label: int, w: npt.ArrayLike, lr: float, epochs: int) -> tuple[Array, list[float]]:
+    """``epochs`` SGD steps on ``network_ce``: returns (the final weights, the loss before each step)."""
     # YOUR CODE HERE
     raise NotImplementedError
 

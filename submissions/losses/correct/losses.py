@@ -50,6 +50,36 @@ def cross_entropy_grad(Z, labels):
     return g / n
 
 
+# part 4: the homework's network with cross-entropy (its outputs are logits)
+def _logits(x, w):
+    h1 = sigmoid(w[0] * x[0] + w[2] * x[1])
+    h2 = sigmoid(w[1] * x[0] + w[3] * x[1])
+    return np.array([h1, h2]), np.array([w[4] * h1 + w[6] * h2, w[5] * h1 + w[7] * h2])
+
+
+def network_ce(x, label, w):
+    _, z = _logits(x, w)
+    return cross_entropy(z[None, :], [label])
+
+
+def network_ce_grad(x, label, w):
+    (h1, h2), z = _logits(x, w)
+    p = softmax(z[None, :])[0]
+    d1, d2 = p[0] - (label == 0), p[1] - (label == 1)
+    dh1 = (w[4] * d1 + w[5] * d2) * h1 * (1 - h1)
+    dh2 = (w[6] * d1 + w[7] * d2) * h2 * (1 - h2)
+    return np.array([dh1 * x[0], dh2 * x[0], dh1 * x[1], dh2 * x[1], d1 * h1, d2 * h1, d1 * h2, d2 * h2])
+
+
+def train_ce(x, label, w, lr, epochs):
+    w = np.array(w, dtype=float)
+    losses = []
+    for _ in range(epochs):
+        losses.append(network_ce(x, label, w))
+        w = w - lr * network_ce_grad(x, label, w)
+    return w, losses
+
+
 if __name__ == "__main__":
     x, y = np.array([0.5, 0.3]), np.array([0.23, -0.07])
     W1 = np.array([[0.2, 0.5], [-0.4, 0.6]])
