@@ -119,7 +119,8 @@ def strength_cmd(assignments: tuple[str, ...], limit: int, seed: int, jobs: int 
             measured = strength.measure(assignment, engine, limit=limit, seed=seed, jobs=workers, progress=tick)
             rows.append(measured)
             _print_survivors(measured, diff)
-    click.echo(f"\n{'':48} {'of the rest (not equivalent)':>30}")
+    click.echo("\n(by hidden: caught by a hidden check, or one whose answer no student sees, such as a train check's accuracy)")
+    click.echo(f"{'':48} {'of the rest (not equivalent)':>30}")
     click.echo(f"{'assignment':20} {'mutants':>7} {'caught':>8} {'by hidden':>10} {'equivalent':>10} "
                f"{'caught':>8} {'by hidden':>10} {'seconds':>8}")
     for m in rows:

@@ -65,6 +65,8 @@ def encode(value: Any, buffers: list[bytes], depth: int = 0) -> Any:
             tensor = tensor.float()
         array = tensor.cpu().contiguous().numpy()
         return _array(array, "torch.Tensor", buffers, requires_grad=requires_grad, device=device)
+    if torch is not None and isinstance(value, torch.nn.Module):   # a network: its parameters, in module order
+        return {"t": "list", "items": [encode(p, buffers, depth + 1) for p in list(value.parameters())[:10_000]]}
     if isinstance(value, np.ndarray):
         return _array(value, "numpy.ndarray", buffers)
     if isinstance(value, (bool, np.bool_)):

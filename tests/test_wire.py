@@ -43,6 +43,13 @@ def test_tensors_keep_their_origin_and_dtype() -> None:
     assert value.is_tensor and value.requires_grad and value.array.dtype == np.float32
 
 
+def test_a_network_comes_back_as_its_parameters_in_module_order() -> None:
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    value = roundtrip(net)
+    assert [v.array.shape for v in value] == [(3, 4), (3,), (2, 3), (2,)]
+    assert np.array_equal(value[0].array, net[1].weight.detach().numpy()) and value[0].requires_grad
+
+
 def test_object_arrays_and_arbitrary_objects_become_opaque() -> None:
     assert isinstance(roundtrip(np.array([object()], dtype=object)), OpaqueValue)
 

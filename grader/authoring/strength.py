@@ -3,7 +3,8 @@
 Every single-change mutant of the reference (see :mod:`grader.authoring.mutation`) is graded
 like a submission, with one warm engine, so the reference runs once. A mutant is *caught*
 when some check does not pass; *caught by hidden checks* when a hidden check does not (what a
-student who hard-codes the public answers faces). A survivor is a gap in the checks or a
+student who hard-codes the public answers faces), or a check whose answer is held out even when
+public (``train``: accuracy on test labels no submission sees), which cannot be hard-coded either. A survivor is a gap in the checks or a
 mutant that cannot be told apart from the reference (``x > 0`` → ``x >= 0`` where x is never
 0): an instructor records the latter, with the reason, in ``strength.yaml`` beside the spec::
 
@@ -125,6 +126,8 @@ def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: i
     if len(mutants) > limit:
         mutants = sorted(random.Random(seed).sample(mutants, limit), key=lambda m: (m.file, m.index, m.variant))
     reviewed = reviewed_equivalents(assignment)
+    from grader.checks import CHECKS
+    held = {c.id for c in assignment.checks if c.visibility == "hidden" or getattr(CHECKS[c.kind], "held_out", False)}
     done = [0]
 
     def grade(mutant: Mutant) -> Verdict | None:
@@ -134,7 +137,7 @@ def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: i
         files = {**reference.files, mutant.file: text.encode()}
         result = engine.grade(prepared, dataclasses.replace(reference, id="mutant", files=files))  # type: ignore[attr-defined]
         failing = [c.id for c in result.checks if c.status not in ("passed", "pending")]
-        hidden = [c.id for c in result.checks if c.status not in ("passed", "pending") and c.visibility == "hidden"]
+        hidden = [c.id for c in result.checks if c.status not in ("passed", "pending") and c.id in held]
         done[0] += 1
         if progress:
             progress(done[0], len(mutants))

@@ -76,6 +76,9 @@ class CheckKind(Protocol):
 
     # Optional: ``draw(spec, assignment, seed) -> list[dict[str, InputValue]]`` gives a kind
     # its own input cases (one per configuration, say) instead of the spec's ``inputs`` set.
+    # Optional: ``held_out = True`` when the answer a check wants is never shown to students,
+    # even for a public check (``train``: accuracy against labels no submission sees), so it
+    # cannot be hard-coded; ``grader strength`` counts such a check with the hidden ones.
 
 
 @dataclass

@@ -100,6 +100,7 @@ class Train:
 
     name: ClassVar[str] = "train"
     Spec: ClassVar[type[CheckSpec]] = TrainSpec
+    held_out: ClassVar[bool] = True    # scored on test labels no submission ever sees
 
     def draw(self, spec: TrainSpec, assignment: Any, seed: int) -> list[dict[str, inp.InputValue]]:
         """One case per run (every run gets the same inputs and its own seed)."""
