@@ -25,7 +25,7 @@ SEEDS = int(os.environ.get("GRADER_TRAIN_SEEDS", "20"))  # per training function
 # submission -> (score, {check id: status} for every check that does not pass)
 GOLDEN = {
     "correct": (10.0, {}),
-    "std-one-init": (8.2083, {"init-params": "partial", "train-scratch": "partial"}),
+    "std-one-init": (7.7917, {"init-params": "partial", "init-params-scale": "failed", "train-scratch": "partial"}),
     "grad-not-zeroed": (6.75, {"train-scratch": "failed"}),
 }
 
