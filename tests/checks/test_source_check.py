@@ -72,3 +72,18 @@ def test_only_the_files_the_spec_names_are_inspected(engine, tmp_path) -> None:
                                                 "scratch.py": "import torch\ntorch.ones(1).backward()\n"})
     result = engine.grade(prepared, work)
     assert {c.id: c.status for c in result.checks}["no-autograd"] == "passed"
+
+
+def test_the_text_shortcut_never_hides_a_forbidden_construct() -> None:
+    """Skipping the tree walk when no forbidden name occurs in the text is exact: every pattern's
+    last identifier must be spelled out for the rule to match."""
+    from grader.checks.source import SourceSpec, could_violate, violations
+    import ast
+
+    spec = SourceSpec.model_validate({"id": "s", "kind": "source", "forbid_imports": ["torch.autograd"],
+                                      "forbid_calls": [".backward", "torch.autograd.*", "F.relu"],
+                                      "forbid_attributes": ["requires_grad"]})
+    for code in ("from torch import autograd\n", "import torch.autograd as ag\n", "loss.backward()\n",
+                 "torch.autograd.grad(y, x)\n", "F.relu(x)\n", "x.requires_grad = True\n", "import numpy as np\n"):
+        assert bool(violations(ast.parse(code), spec, "f.py")) <= could_violate(code, spec), code
+    assert not could_violate("import numpy as np\nx = np.maximum(z, 0)\n", spec)
