@@ -104,6 +104,7 @@ class Engine:
         self._namespaces = namespaces
         self._counter = itertools.count(1)
         self._data_lock = threading.Lock()
+        self._script_data_by_folder: dict[str, tuple[Path | None, list[str], str | None]] = {}
         self.boxes = self.workdir / "boxes"
         self.private_shm = False
         try:
@@ -470,32 +471,43 @@ class Engine:
 
     def _stage_data(self, submission: Submission, staged: Path) -> tuple[list[str], str | None]:
         """Script-style code that opens Fashion-MNIST itself finds it read-only in ``./data`` and ``../data``
-        (see :mod:`grader.script_data`): the files the sandbox may read for it, and a note when there is none.
-
-        Only for code that mentions the dataset, and never a download from here; ``grader demo``
-        stages its offline stand-in when the data folder holds no Fashion-MNIST.
-        """
+        (see :mod:`grader.script_data`): the files the sandbox may read for it, and a note when there is none."""
         if not script_data.mentions_dataset(submission.files):
             return [], None
+        mirror, readable, note = self._script_data()
+        if mirror is not None:
+            script_data.link_into(staged / "data", mirror)
+        return readable, note
+
+    def _script_data(self) -> tuple[Path | None, list[str], str | None]:
+        """(mirror, files the sandbox may read, note), worked out once per data folder, not per submission.
+
+        Never a download from here; ``grader demo`` stages its offline stand-in when the data
+        folder holds no Fashion-MNIST.
+        """
+        key = str(datasets.data_dir())
+        with self._data_lock:
+            if key not in self._script_data_by_folder:
+                self._script_data_by_folder[key] = self._build_script_data()
+            return self._script_data_by_folder[key]
+
+    def _build_script_data(self) -> tuple[Path | None, list[str], str | None]:
         try:
             root = datasets.locate(datasets.FASHION_MNIST, download=False)
         except datasets.DataMissing as exc:
             if not self.stand_in:
-                return [], (f"This code loads Fashion-MNIST itself, but the grader has no copy to give it ({exc}); "
-                            "the sandbox has no network, so torchvision's download=True fails.")
-            with self._data_lock:
-                root, _ = datasets.stand_in(datasets.FASHION_MNIST, self.workdir / "stand-in")
+                return None, [], (f"This code loads Fashion-MNIST itself, but the grader has no copy to give it ({exc}); "
+                                  "the sandbox has no network, so torchvision's download=True fails.")
+            root, _ = datasets.stand_in(datasets.FASHION_MNIST, self.workdir / "stand-in")
         mirror = self.boxes / "data"   # ../data of every box
-        with self._data_lock:
-            readable = script_data.mirror(root, mirror)
+        readable = script_data.mirror(root, mirror)
         if os.geteuid() == 0 and not runner.reachable_by_sandbox_uid(readable):
-            return [], (f"This code loads Fashion-MNIST itself, but the sandbox cannot reach {root} "
-                        "(a folder only root may enter); put the data where every user can read it.")
-        script_data.link_into(staged / "data", mirror)
+            return None, [], (f"This code loads Fashion-MNIST itself, but the sandbox cannot reach {root} "
+                              "(a folder only root may enter); put the data where every user can read it.")
         if datasets._present(root):
-            return readable, None
-        return readable, ("This code loaded the demo's offline stand-in for Fashion-MNIST (scikit-learn's handwritten "
-                          "digits at 28×28) where it asked for Fashion-MNIST: a demonstration, not a grade.")
+            return mirror, readable, None
+        return mirror, readable, ("This code loaded the demo's offline stand-in for Fashion-MNIST (scikit-learn's "
+                                  "handwritten digits at 28×28) where it asked for Fashion-MNIST: a demonstration, not a grade.")
 
     def _respawn(self, dead: runner.Worker) -> runner.Worker:
         dead.close(kill=True)
@@ -508,19 +520,17 @@ class Engine:
         default = prepared.assignment.spec.sandbox.timeout_s
         return [by_id[t.check_id].timeout_s or default for t in prepared.tasks]
 
-    def _job(self, prepared: Prepared, start: int, reference_run: bool) -> str:
+    @staticmethod
+    def _job(prepared: Prepared, start: int, reference_run: bool) -> str:
         """``job.json``'s text, built once per batch for each (start, reference_run)."""
         key = (start, reference_run)
         if key not in prepared.job_texts:
-            prepared.job_texts[key] = json.dumps(self._job_dict(prepared, start, reference_run))
+            prepared.job_texts[key] = json.dumps(jobs.public_job(
+                inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds, forms=prepared.forms,
+                harnesses=prepared.harness, hidden_from=prepared.hidden_from, modules=prepared.assignment.modules,
+                start=start, import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
+                keep_going=prepared.assignment.spec.import_errors == "continue"))
         return prepared.job_texts[key]
-
-    def _job_dict(self, prepared: Prepared, start: int, reference_run: bool) -> dict[str, Any]:
-        return jobs.public_job(inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds,
-                               forms=prepared.forms, harnesses=prepared.harness, hidden_from=prepared.hidden_from,
-                               modules=prepared.assignment.modules, start=start,
-                               import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
-                               keep_going=prepared.assignment.spec.import_errors == "continue")
 
     @staticmethod
     def _decode_stream(path: Path, n: int) -> list[Evaluation | None] | None:

@@ -152,7 +152,6 @@ _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 def explain_partial_import(failed: Evaluation, assignment: Assignment) -> str:
     """The note for a script that raised at its top level when the checks still ran on what it defined."""
     files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
-    where = files
     lines = (failed.traceback or "").strip().splitlines()
     frame = _FRAME.search(lines[-2]) if len(lines) >= 2 else None
     if frame:

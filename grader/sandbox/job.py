@@ -183,11 +183,17 @@ def _hidden_part(data: BinaryIO, channels: Channels, parsed: dict[str, Any]) -> 
     with os.fdopen(inputs_fd, "rb") as fh:
         hidden["inputs"] = handover.unpack_arrays(fh)
     for task in hidden["tasks"]:
-        harness = task.get("harness") or {}
-        for expr in (task["expr"], harness.get("train"), harness.get("predict")):
-            if expr and expr not in parsed:
+        for expr in task_expressions(task):
+            if expr not in parsed:
                 parsed[expr] = calls.parse(expr)
     return hidden
+
+
+def task_expressions(task: dict[str, Any]) -> list[str]:
+    """The call expressions a task evaluates: its own, and its harness's train and predict calls
+    (an ``output`` check runs a script, not a call)."""
+    harness = task.get("harness") or {}
+    return [expr for expr in (task["expr"], harness.get("train"), harness.get("predict")) if expr]
 
 
 def _pin_threads() -> None:

@@ -171,7 +171,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
     from grader.calls import parse
     from grader.sandbox.child import ChildPlan, enter_sandbox
-    from grader.sandbox.job import load_inputs, run_job
+    from grader.sandbox.job import load_inputs, run_job, task_expressions
 
     with open(request["job"], "rb") as fh:
         text = fh.read()
@@ -189,10 +189,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
             datasets.load_in_worker(name, root)
     parsed = {}
     for task in job["tasks"]:  # the public tasks: the hidden ones never reach the worker
-        harness = task.get("harness") or {}
-        for expr in (task["expr"], harness.get("train"), harness.get("predict")):
-            if not expr:  # an ``output`` check runs a script, not a call
-                continue
+        for expr in task_expressions(task):
             if expr not in _PARSED:
                 _PARSED[expr] = parse(expr)
             parsed[expr] = _PARSED[expr]
