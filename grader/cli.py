@@ -293,7 +293,7 @@ def demo(out: Path, jobs: int | None, insecure: bool) -> None:
         on_stand_in = {sub for use in uses if use.stand_in for sub in use.submissions}
         for result in sorted(results, key=lambda r: r.submission):
             mark = "  * (stand-in)" if result.submission in on_stand_in else ""
-            click.echo(f"  {result.submission:40} {result.score:5g} / {result.max_score:g}{mark}")
+            click.echo(f"  {result.submission:40} {result.score:7.4g} / {result.max_score:g}{mark}")
         for use in uses:   # which dataset each training check used
             some = "" if len(use.submissions) == len(results) else f" (for {', '.join(use.submissions)})"
             if use.missing:
