@@ -8,6 +8,8 @@ reference's evaluations, and the engine turns outcomes into a :class:`Result`.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import itertools
 import json
@@ -20,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,20 @@ from grader.verdicts import describe, explain, explain_load, explain_partial_imp
 
 _MENTIONS_TORCH = re.compile(rb"\btorch\b")
 OUTPUT_KEEP = 16_000
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` for the block; no lock where the folder cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @dataclass
@@ -260,10 +277,17 @@ class Engine:
         key = hashlib.sha256(json.dumps([grader.__version__, assignment.spec_hash,
                                          derive_seed(self.secret, "cache")]).encode()).hexdigest()[:24]
         cached = self.cache_dir / f"reference-{assignment.name}-{key}.bin" if self.cache_dir else None
-        if cached and cached.is_file():
-            evaluations = self._decode_stream(cached, len(prepared.tasks))
-            if evaluations is not None and all(e is not None and e.ok for e in evaluations):
-                return evaluations  # type: ignore[return-value]
+        if cached is None:
+            return self._run_reference(prepared, None)
+        with _locked(cached.with_suffix(".lock")):   # engine hosts start together: one computes, the rest read
+            if cached.is_file():
+                evaluations = self._decode_stream(cached, len(prepared.tasks))
+                if evaluations is not None and all(e is not None and e.ok for e in evaluations):
+                    return evaluations  # type: ignore[return-value]
+            return self._run_reference(prepared, cached)
+
+    def _run_reference(self, prepared: Prepared, cached: Path | None) -> list[Evaluation]:
+        assignment = prepared.assignment
         reference = read(assignment.reference_dir, assignment.spec.files)
         extra = {}
         for check in assignment.checks:
@@ -284,7 +308,6 @@ class Engine:
                               f"({bad.error}); fix the reference or the spec")
         if cached and data_file:
             try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
                 tmp = cached.with_suffix(".tmp")
                 shutil.copyfile(data_file, tmp)
                 os.replace(tmp, cached)

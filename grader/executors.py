@@ -2,7 +2,9 @@
 
 An executor takes (assignment folder, submission paths) and yields plain-data
 results (``result.json`` dicts) as they finish; the caller writes them. The
-local executor keeps ``jobs`` warm workers on this machine; the Dask executor
+local executor grades in this process with ``--jobs 1``, and above that on
+``jobs`` engine hosts (:mod:`grader.hosts`), processes that each keep a warm,
+sandboxed engine, so that judging runs on every core too; the Dask executor
 sends one task per submission to a Dask distributed cluster, where each Dask
 worker process keeps its own warm, sandboxed engine. Another engine (Ray, a
 batch queue) would implement the same ``run`` method.
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.engine import Engine
+from grader.engine import Engine, Prepared
 from grader.errors import GraderError
+from grader.hosts import run_on_hosts
 from grader.spec import Assignment
 
 
@@ -51,27 +54,39 @@ class LocalExecutor:
     def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
         if not jobs:
             return
-        sandbox = assignment.spec.sandbox
-        with Engine(options.jobs, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in) as engine:
-            prepared = engine.prepare(assignment)
-            pool = ThreadPoolExecutor(max_workers=options.jobs)
+        if options.jobs > 1 and len(jobs) > 1:
+            yield from run_on_hosts(assignment, jobs, options)
+            return
+        engine, prepared = engine_for(assignment, options)
+        with engine:
+            pool = ThreadPoolExecutor(max_workers=1)
             pending: set[Future[Any]] = set()
             queue = iter(jobs)
             try:
-                # Keep only a few submissions in flight so memory stays flat however long the batch.
-                for job in _take(queue, options.jobs * 2):
-                    pending.add(pool.submit(_grade_one, engine, prepared, job))
+                for job in _take(queue, 2):   # one in flight, one waiting: the caller writes a result meanwhile
+                    pending.add(pool.submit(grade_job, engine, prepared, job))
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         for job in _take(queue, 1):   # refill first: the caller writes this result meanwhile
-                            pending.add(pool.submit(_grade_one, engine, prepared, job))
+                            pending.add(pool.submit(grade_job, engine, prepared, job))
                         yield future.result()
             finally:
                 for future in pending:
                     future.cancel()
                 pool.shutdown(wait=False, cancel_futures=True)
+
+
+def engine_for(assignment: Assignment, options: EngineOptions) -> tuple[Engine, Prepared]:
+    """A warm engine with one sandbox slot, and the assignment prepared on it."""
+    sandbox = assignment.spec.sandbox
+    engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
+                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in)
+    try:
+        return engine, engine.prepare(assignment)
+    except BaseException:
+        engine.close()
+        raise
 
 
 def _take(iterator: Iterator[Job], n: int) -> list[Job]:
@@ -84,7 +99,8 @@ def _take(iterator: Iterator[Job], n: int) -> list[Job]:
     return out
 
 
-def _grade_one(engine: Engine, prepared: Any, job: Job) -> dict[str, Any]:
+def grade_job(engine: Engine, prepared: Prepared, job: Job) -> dict[str, Any]:
+    """One submission's ``result.json`` dict, under the id the batch gave it."""
     result = engine.grade(prepared, job.path)
     result.submission = job.submission_id
     return result.to_dict()
@@ -92,20 +108,16 @@ def _grade_one(engine: Engine, prepared: Any, job: Job) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ Dask
 
-_DASK_ENGINES: dict[tuple[str, str | None, bool, bool], tuple[Engine, Any]] = {}
+_DASK_ENGINES: dict[tuple[str, str | None, bool, bool], tuple[Engine, Prepared]] = {}
 _DASK_LOCK = threading.Lock()
 
 
-def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Any]:
+def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Prepared]:
     from grader import spec
 
     key = (assignment_root, options.secret, options.insecure, options.stand_in)
     if key not in _DASK_ENGINES:
-        assignment = spec.load(Path(assignment_root))
-        sandbox = assignment.spec.sandbox
-        engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                        require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in)
-        _DASK_ENGINES[key] = (engine, engine.prepare(assignment))
+        _DASK_ENGINES[key] = engine_for(spec.load(Path(assignment_root)), options)
     return _DASK_ENGINES[key]
 
 
@@ -120,7 +132,7 @@ def grade_on_dask_worker(assignment_root: str, job: Job, options: EngineOptions)
     """The task a Dask worker runs: a warm engine per worker process, prepared once per assignment."""
     with _DASK_LOCK:
         engine, prepared = _dask_engine(assignment_root, options)
-        return _grade_one(engine, prepared, job)
+        return grade_job(engine, prepared, job)
 
 
 class DaskExecutor:

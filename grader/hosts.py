@@ -1,0 +1,205 @@
+"""Engine hosts: a warm :class:`~grader.engine.Engine` in a process of its own.
+
+With ``--jobs N`` above 1 the local executor runs N hosts. Each host is grader
+code (never student code): it loads the assignment, prepares it (the reference
+comes from the on-disk cache, computed by whichever host gets there first),
+starts its own warm sandbox workers and grades one submission at a time. The
+grader's process only hands out jobs and writes results. Reading a child's
+results and judging them costs about 10 ms of Python per submission; done in
+threads of one process they would queue on its GIL and cap a batch's speed
+however many cores there are.
+
+The protocol is JSON lines: the parent writes one ``init`` object, then one job
+per line; the host answers ``{"ready": true}`` (or ``{"error": ...}``) and then
+one ``{"result": ...}`` per job. Nothing is pickled.
+
+Run as ``python -m grader.hosts``; see :class:`Host` for the parent's side.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import grader
+from grader.errors import GraderError
+
+_PR_SET_PDEATHSIG = 1
+
+
+class HostDied(GraderError):
+    """The host process exited while it held a job (killed from outside, out of memory)."""
+
+
+class Host:
+    """The parent's handle on one host process. Not thread-safe: one caller drives it."""
+
+    def __init__(self, assignment_root: Path, spec_hash: str, options: Any, index: int) -> None:
+        self.index = index
+        self.job: Any = None             # the job it holds, if any
+        self._buffer = b""
+        package_parent = str(Path(grader.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (package_parent, os.environ.get("PYTHONPATH", "")) if p)}
+        self.process = subprocess.Popen([sys.executable, "-m", "grader.hosts"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, env=env, close_fds=True)
+        init = {"assignment": str(assignment_root), "spec_hash": spec_hash, "parent": os.getpid(),
+                "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()}}
+        self._send(init)
+
+    @property
+    def fd(self) -> int:
+        assert self.process.stdout is not None
+        return self.process.stdout.fileno()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError:
+            raise HostDied(f"an engine host exited unexpectedly (exit status {self.process.poll()})") from None
+
+    def submit(self, job: Any) -> None:
+        self.job = job
+        self._send({"id": job.submission_id, "path": str(job.path)})
+
+    def read_message(self, block: bool = True) -> dict[str, Any] | None:
+        """The host's next whole message; None when ``block`` is false and only part of one has arrived."""
+        while b"\n" not in self._buffer:
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                raise HostDied(f"an engine host exited unexpectedly (exit status {self.process.wait()}); "
+                               "see the messages above, or grade again with --jobs 1")
+            self._buffer += chunk
+            if not block and b"\n" not in self._buffer:
+                return None
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        message: dict[str, Any] = json.loads(line)
+        if "error" in message:
+            raise GraderError(message["error"])
+        return message
+
+    def wait_ready(self) -> "Host":
+        self.read_message()
+        return self
+
+    def close(self, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                try:
+                    assert self.process.stdin is not None
+                    self.process.stdin.close()
+                    self.process.wait(timeout=30)
+                except (OSError, subprocess.TimeoutExpired):
+                    self.process.kill()
+        self.process.wait()
+
+
+def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator[dict[str, Any]]:
+    """Grade ``jobs`` on ``options.jobs`` hosts, yielding each result dict as it arrives.
+
+    A host that dies holding a job is replaced and the job given to the new host once;
+    a second death of the same job stops the batch (what is written stays written)."""
+    from grader.executors import EngineOptions
+
+    assert isinstance(options, EngineOptions)
+    queue = list(reversed(jobs))
+    count = min(options.jobs, len(jobs))
+    hosts = [Host(assignment.root.resolve(), assignment.spec_hash, options, i) for i in range(count)]
+    retried: set[str] = set()
+    selector = selectors.DefaultSelector()
+    try:
+        for host in hosts:
+            host.wait_ready()
+        for host in hosts:
+            if queue:
+                host.submit(queue.pop())
+                selector.register(host.fd, selectors.EVENT_READ, host)
+        while selector.get_map():
+            for key, _ in selector.select():
+                host = key.data
+                try:
+                    message = host.read_message(block=False)
+                except HostDied:
+                    job = host.job
+                    if job.submission_id in retried:
+                        raise
+                    retried.add(job.submission_id)
+                    selector.unregister(host.fd)
+                    host.close(kill=True)
+                    host = hosts[host.index] = Host(assignment.root.resolve(), assignment.spec_hash, options,
+                                                    host.index).wait_ready()
+                    host.submit(job)
+                    selector.register(host.fd, selectors.EVENT_READ, host)
+                    continue
+                if message is None:
+                    continue
+                host.job = None
+                if queue:              # refill first: the caller writes this result meanwhile
+                    host.submit(queue.pop())
+                else:
+                    selector.unregister(host.fd)
+                yield message["result"]
+    finally:
+        selector.close()
+        interrupted = sys.exc_info()[0] is not None or queue
+        for host in hosts:
+            host.close(kill=bool(interrupted) or host.job is not None)
+
+
+# ------------------------------------------------------------ host process
+
+def _serve(init: dict[str, Any], out: Any) -> None:
+    from grader import spec
+    from grader.executors import EngineOptions, Job, engine_for, grade_job
+
+    options = EngineOptions(**{k: Path(v) if k == "cache_dir" and v else v for k, v in init["options"].items()})
+    assignment = spec.load(Path(init["assignment"]))
+    if assignment.spec_hash != init["spec_hash"]:
+        raise GraderError(f"{assignment.name} changed on disk after grading began (its spec or reference); "
+                          "grade again")
+    engine, prepared = engine_for(assignment, options)
+    with engine:
+        _write(out, {"ready": True})
+        for line in sys.stdin:
+            request = json.loads(line)
+            result = grade_job(engine, prepared, Job(request["id"], Path(request["path"])))
+            _write(out, {"result": result})
+
+
+def _write(out: Any, message: dict[str, Any]) -> None:
+    out.write((json.dumps(message, allow_nan=False) + "\n").encode())
+    out.flush()
+
+
+def main() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides what an interrupt stops
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)                                  # a stray print must not corrupt the protocol
+    init = json.loads(sys.stdin.readline() or "{}")
+    if init.get("parent") != os.getppid():          # the parent died before the death signal was set
+        sys.exit(1)
+    try:
+        _serve(init, out)
+    except GraderError as exc:
+        _write(out, {"error": str(exc)})
+    except Exception:   # noqa: BLE001 - the parent reports it; the batch stops with what was written kept
+        _write(out, {"error": f"an engine host failed:\n{traceback.format_exc()}"})
+
+
+if __name__ == "__main__":
+    main()
