@@ -1,7 +1,8 @@
 """Training cost inside the grader vs bare torch vs the d2l DataLoader way.
 
 Trains the concise MLP of ``assignments/mlp`` (784-256-10, SGD lr 0.1, batch 256) for
-``--epochs`` epochs three ways, one thread each, in one run:
+``--epochs`` epochs three ways, each computing on ``--threads`` torch threads (default 1;
+the grader's child gets them through the spec's ``sandbox.threads``), in one run:
 
   (a) bare torch: the training set preloaded as float tensors, the reference's ``train_concise``;
   (b) the grader: the same function graded by a ``train`` check (warm worker, sandboxed child,
@@ -15,7 +16,7 @@ Prints each wall time and the ratios (targets: (b) <= 1.15 x (a); (c) >= 10 x (b
 the DataLoader's per-image cost is the same, so the ratio shows how much of (c) is
 data handling rather than the model.
 
-    GRADER_DATA=../shared/data/fashion-mnist python benchmarks/bench_train.py [--epochs 10] [--model softmax]
+    GRADER_DATA=../shared/data/fashion-mnist python benchmarks/bench_train.py [--epochs 10] [--model softmax] [--threads 2]
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def bare(root: Path, epochs: int) -> tuple[float, float]:
     return seconds, accuracy
 
 
-def in_grader(epochs: int) -> tuple[float, float, float]:
+def in_grader(epochs: int, threads: int) -> tuple[float, float, float]:
     """(grade wall seconds, training seconds inside the child, accuracy) for one graded submission."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "bench-train"
@@ -87,7 +88,7 @@ def in_grader(epochs: int) -> tuple[float, float, float]:
             name: bench-train
             title: training benchmark
             files: [mlp.py]
-            sandbox: {{timeout_s: 600, memory_mb: 2048}}
+            sandbox: {{timeout_s: 600, memory_mb: 2048, threads: {threads}}}
             checks:
               - id: train
                 kind: train
@@ -139,18 +140,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--loader-workers", type=int, default=4, help="DataLoader workers for (c); d2l uses 4")
     parser.add_argument("--skip-d2l", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for every way (default 1)")
     parser.add_argument("--model", choices=("mlp", "softmax"), default="mlp",
                         help="the concise MLP of d2l 4.3 (default), or d2l 3.7's softmax regression")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     root = datasets.locate()
     scratch = tempfile.TemporaryDirectory()
     use_model(args.model, Path(scratch.name))
     title = "concise MLP (784-256-10)" if args.model == "mlp" else "softmax regression (784-10)"
-    print(f"{title}, {args.epochs} epochs, one thread, data in {root}")
+    print(f"{title}, {args.epochs} epochs, {args.threads} torch thread(s), data in {root}")
     a, acc_a = bare(root, args.epochs)
     print(f"(a) bare torch, preloaded tensors : {a:7.2f} s   accuracy {acc_a:.4f}")
-    b, b_train, acc_b = in_grader(args.epochs)
+    b, b_train, acc_b = in_grader(args.epochs, args.threads)
     print(f"(b) grader, one graded submission : {b:7.2f} s   (training {b_train:.2f} s)   accuracy {acc_b:.4f}")
     print(f"    grader / bare torch           : {b / a:7.3f} x  (target <= 1.15)")
     if not args.skip_d2l:

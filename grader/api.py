@@ -54,11 +54,13 @@ def public_only(assignment: Assignment) -> Assignment:
     return dataclasses.replace(assignment, checks=tuple(c for c in assignment.checks if c.visibility == "public"))
 
 
-def default_jobs() -> int:
+def default_jobs(assignment: Assignment | None = None) -> int:
+    """The usable cores, divided by the threads each of the assignment's children uses."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return max(1, cores // (assignment.spec.sandbox.threads if assignment is not None else 1))
 
 
 @dataclasses.dataclass
@@ -171,7 +173,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     if overrides is not None and not isinstance(overrides, overrides_mod.Overrides):
         overrides = overrides_mod.load(Path(overrides), assignment)
     out.mkdir(parents=True, exist_ok=True)
-    options = EngineOptions(jobs or default_jobs(), insecure, secret or default_secret(), cache_dir or default_cache_dir(),
+    options = EngineOptions(jobs or default_jobs(assignment), insecure, secret or default_secret(), cache_dir or default_cache_dir(),
                             stand_in)
     key = cache_key(assignment, options)
     todo: list[Job] = []

@@ -169,7 +169,7 @@ def check(assignment: str, submission: Path, as_json: bool, junit: Path | None, 
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for <id>/result.json, <id>/report.html, gradebook.csv and index.html.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
-              help="Submissions graded at once (default: usable CPU cores).")
+              help="Submissions graded at once (default: usable CPU cores, divided by the spec's sandbox.threads).")
 @click.option("--force", is_flag=True, help="Grade every submission again, even unchanged ones with a current result.")
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted batch: only submissions without a current result in --out are graded "

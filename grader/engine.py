@@ -552,7 +552,8 @@ class Engine:
                 inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds, forms=prepared.forms,
                 harnesses=prepared.harness, hidden_from=prepared.hidden_from, modules=prepared.assignment.modules,
                 start=start, import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
-                keep_going=prepared.assignment.spec.import_errors == "continue"))
+                keep_going=prepared.assignment.spec.import_errors == "continue",
+                threads=prepared.assignment.spec.sandbox.threads))
         return prepared.job_texts[key]
 
     @staticmethod

@@ -43,6 +43,9 @@ class SandboxSpec(BaseModel):
     disk_mb: int = Field(default=256, ge=1, description="size of the writable box (a private tmpfs where available)")
     max_files: int = Field(default=4096, ge=16, description="files and folders the box may hold")
     shm_mb: int = Field(default=256, ge=1, description="size of the private /dev/shm (multiprocessing, DataLoader workers)")
+    threads: int = Field(default=1, ge=1, le=256, description=(
+        "torch threads in each child; fixed by the spec, never by --jobs, since float sums and so a trained "
+        "model's accuracy depend on it (the default --jobs is the usable cores divided by it)"))
     require: list[Layer] = Field(default_factory=lambda: list(ALL_LAYERS))
     preload: list[str] = Field(default_factory=lambda: ["numpy", "torch"])
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from grader import api, spec
 from grader.engine import Engine
 from grader.settings import derive_seed
 from grader.errors import SandboxUnavailable
 from grader.sandbox import runner
+
+from conftest import write_assignment, write_submission
 
 
 def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual) -> None:
@@ -62,3 +66,32 @@ def test_a_dead_worker_is_replaced_and_the_batch_goes_on(bp_manual) -> None:
         result = engine.grade(prepared, correct)
         assert result.score == result.max_score
         assert all(w.alive for w in engine._workers if w.preload == ["numpy"])
+
+
+THREADS_SPEC = """\
+name: threads
+title: Threads
+files: [work.py]
+sandbox: {{threads: {threads}}}
+checks:
+  - id: threads
+    kind: compare
+    call: threads()
+"""
+REPORTS_THREADS = ("import os\n\nimport torch\n\n\n"
+                   "def threads():\n    return [torch.get_num_threads(), int(os.environ['OMP_NUM_THREADS'])]\n")
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_child_computes_on_the_specs_thread_count(tmp_path: Path, threads: int) -> None:
+    folder = write_assignment(tmp_path / "threads", THREADS_SPEC.format(threads=threads),
+                              {"work.py": f"def threads():\n    return [{threads}, {threads}]\n"})
+    submission = write_submission(tmp_path / "sub", {"work.py": REPORTS_THREADS})
+    result = api.grade(spec.load(folder), [submission], tmp_path / "out", jobs=1, secret="threads")[0]
+    assert result.score == 1.0, result.checks[0].message
+
+
+def test_the_default_jobs_leave_one_core_per_thread(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    folder = write_assignment(tmp_path / "threads", THREADS_SPEC.format(threads=3), {"work.py": "def threads():\n    return [3, 3]\n"})
+    assert api.default_jobs(spec.load(folder)) == 2 and api.default_jobs() == 8
