@@ -285,7 +285,9 @@ def write_summary(out: Path, assignment: str) -> None:
     it is read (see :mod:`grader.summary`), and both files are streamed to disk."""
     collected = summary.collect(summary.read_results(out, assignment))
     summary.write_gradebook(collected, out / "gradebook.csv")
-    write_atomic_chunks(out / "index.html", report.index_chunks(collected, assignment))
+    digest = report.index_digest(collected, assignment)
+    if not report.index_is_current(out / "index.html", digest):   # a regrade that changed nothing draws no plot
+        write_atomic_chunks(out / "index.html", report.index_chunks(collected, assignment, digest))
 
 
 def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,

@@ -15,6 +15,7 @@ error sizes, the names of wrong weights, the student's own curves).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
 import re
@@ -22,12 +23,14 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
+import grader
 from grader import datasets, late as late_policy
 from grader.report import plots
 from grader.results import result_flags
@@ -273,13 +276,43 @@ def render_index(results: Iterable[dict[str, Any]] | ClassSummary, assignment: s
     """The class summary: score histogram, per-check pass rates (hardest first), and a
     sortable table of submissions with links to their reports and flags."""
     collected = results if isinstance(results, ClassSummary) else collect(results)
-    return "".join(index_chunks(collected, assignment))
+    return "".join(index_chunks(collected, assignment, index_digest(collected, assignment)))
 
 
-def index_chunks(collected: ClassSummary, assignment: str) -> Iterator[str]:
+def index_digest(collected: ClassSummary, assignment: str) -> str:
+    """A digest of everything the class summary page shows: the same digest, the same page."""
+    digest = hashlib.sha256(repr((grader.__version__, _code_digest(), assignment, collected.checks,
+                                  sorted((k, sorted(v.items())) for k, v in collected.statuses.items()))).encode())
+    for row in collected.rows:
+        digest.update(repr(row).encode())
+    return digest.hexdigest()[:32]
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The report's own code and templates: a page drawn by other code is drawn again."""
+    folder = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*folder.glob("*.py"), *folder.glob("templates/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def index_is_current(path: Path, digest: str) -> bool:
+    """Whether the page at ``path`` was rendered from data with this digest (so rendering it again,
+    and its histogram, can be skipped on a regrade that changed nothing)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="grader-summary" content="{digest}">'.encode() in head
+
+
+def index_chunks(collected: ClassSummary, assignment: str, digest: str | None = None) -> Iterator[str]:
     """The class summary page (see :func:`render_index`) in the pieces jinja2 generates, each table
     row built as it is reached: written with :func:`grader.results.write_atomic_chunks`, a large
-    class's page is never whole in memory."""
+    class's page is never whole in memory. ``digest`` (see :func:`index_digest`) is recorded in it."""
     rows = collected.rows
     scores = [row.score for row in rows]
     max_score = max((row.max_score for row in rows), default=0)
@@ -295,7 +328,7 @@ def index_chunks(collected: ClassSummary, assignment: str) -> Iterator[str]:
         late_count=sum(1 for row in rows if row.days_late > 0), rates=_check_rates(collected), summary=figures,
         chart=plots.histogram(scores, max_score) if rows else None,
         flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
-        script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'",
+        script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'", digest=digest,
     )
 
 

@@ -128,3 +128,23 @@ def test_api_writes_report_gradebook_and_index(tmp_path: Path) -> None:
         assert parse(target.read_text()).find("h1").text() == row.attrs["data-submission"]
     assert len((tmp_path / "gradebook.csv").read_text().splitlines()) == len(cohort()) + 1
     assert XSS_SCRIPT not in (tmp_path / "index.html").read_text()
+
+
+def test_the_summary_page_is_redrawn_only_when_what_it_shows_changed(tmp_path: Path, monkeypatch) -> None:
+    for data in cohort()[:4]:
+        api.write_submission(as_result(data), tmp_path)
+    api.write_summary(tmp_path, "bp")
+    first = (tmp_path / "index.html").read_bytes()
+    drawn: list[int] = []
+    real = report.plots.histogram
+    monkeypatch.setattr(report.plots, "histogram", lambda *a, **k: drawn.append(1) or real(*a, **k))
+    api.write_summary(tmp_path, "bp")                      # nothing changed: the page stays, no plot is drawn
+    assert drawn == [] and (tmp_path / "index.html").read_bytes() == first
+    changed = cohort()[1]
+    changed["score"] = 6
+    api.write_submission(as_result(changed), tmp_path)     # one score changed: drawn again
+    api.write_summary(tmp_path, "bp")
+    assert drawn == [1] and (tmp_path / "index.html").read_bytes() != first
+    (tmp_path / "index.html").write_text("edited by hand")  # a page without the digest is drawn again
+    api.write_summary(tmp_path, "bp")
+    assert drawn == [1, 1] and "grader-summary" in (tmp_path / "index.html").read_text()
