@@ -118,10 +118,12 @@ def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator
     assert isinstance(options, EngineOptions)
     queue = list(reversed(jobs))
     count = min(options.jobs, len(jobs))
-    hosts = [Host(assignment.root.resolve(), assignment.spec_hash, options, i) for i in range(count)]
+    hosts: list[Host] = []
     retried: set[str] = set()
     selector = selectors.DefaultSelector()
     try:
+        for index in range(count):   # all start at once; each takes seconds to import and warm up
+            hosts.append(Host(assignment.root.resolve(), assignment.spec_hash, options, index))
         for host in hosts:
             host.wait_ready()
         for host in hosts:
