@@ -15,19 +15,8 @@ from grader.engine import _locked
 from grader.errors import GraderError
 
 from conftest import ROOT, write_assignment, write_submission
+from test_batch import HONEST, SPEC
 
-SPEC = """\
-name: doubler
-title: Doubler
-files: [work.py]
-sandbox: {timeout_s: 10, preload: [numpy]}
-checks:
-  - id: work
-    kind: compare
-    inputs: {x: [1.0, 2.0]}
-    call: work(x)
-"""
-HONEST = "def work(x):\n    return 2 * x\n"
 EXAMPLES = ["correct", "hardcoded", "update-sign-error", "crash-at-import"]
 
 
