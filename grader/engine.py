@@ -21,8 +21,8 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -552,8 +552,7 @@ class Engine:
                 inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds, forms=prepared.forms,
                 harnesses=prepared.harness, hidden_from=prepared.hidden_from, modules=prepared.assignment.modules,
                 start=start, import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
-                keep_going=prepared.assignment.spec.import_errors == "continue",
-                threads=prepared.assignment.spec.sandbox.threads))
+                keep_going=prepared.assignment.spec.import_errors == "continue"))
         return prepared.job_texts[key]
 
     @staticmethod

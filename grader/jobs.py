@@ -84,7 +84,7 @@ def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms:
 
 def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
                harnesses: dict[str, dict[str, Any]], hidden_from: int, modules: list[str], start: int, import_seed: Any,
-               reference_run: bool, keep_going: bool = False, threads: int = 1) -> dict[str, Any]:
+               reference_run: bool, keep_going: bool = False) -> dict[str, Any]:
     """``job.json``: everything up to the hidden checks, which it only counts. The same for every
     submission of a batch (the run's box comes with the worker's request)."""
     public = tasks[:hidden_from]
@@ -92,7 +92,6 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
     return {
         "inputs": str(inputs), "forms": {k: v for k, v in forms.items() if k in keys},
         "modules": modules, "start": start, "seed": derive_seed(import_seed, "import"), "keep_going": keep_going,
-        "threads": threads,
         "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
                   for t, s in zip(public, seeds)],
         "hidden_tasks": len(tasks) - hidden_from,

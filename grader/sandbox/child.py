@@ -12,6 +12,7 @@ import ctypes
 import os
 import resource
 import signal
+import sys
 from dataclasses import dataclass
 
 
@@ -43,6 +44,7 @@ class ChildPlan:
     use_landlock: bool
     use_seccomp: bool
     shm_bytes: int = 0               # a private /dev/shm of this size (0: none, /dev/shm stays out of reach)
+    threads: int = 1                 # torch/OpenMP/BLAS threads: the spec's, so results never follow --jobs
 
 
 def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
@@ -60,11 +62,15 @@ def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, st
     keep = sorted({0, 1, 2, *keep_fds})
     _close_other_fds(keep)
     os.environ.clear()
+    threads = str(plan.threads)
     os.environ.update({
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.box, "TMPDIR": plan.box,
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
     })
+    torch = sys.modules.get("torch")   # preloaded by the worker: the environment came too late for it
+    if torch is not None:
+        torch.set_num_threads(plan.threads)
     os.chdir(plan.box)
     import tempfile
     tempfile.tempdir = plan.box   # the worker may have cached its own (/tmp), which the sandbox cannot write

@@ -68,7 +68,6 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     before the fork, so every child starts with them for free.
     """
     control_fd = channels.control
-    _pin_threads(int(job.get("threads", 1)))
     for stream in (sys.stdout, sys.stderr):  # line by line: a run killed at its time limit keeps what it printed
         try:
             stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -194,15 +193,6 @@ def task_expressions(task: dict[str, Any]) -> list[str]:
     (an ``output`` check runs a script, not a call)."""
     harness = task.get("harness") or {}
     return [expr for expr in (task["expr"], harness.get("train"), harness.get("predict")) if expr]
-
-
-def _pin_threads(threads: int) -> None:
-    """The spec's thread count, for torch already imported and for a submission that imports it."""
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(threads)
 
 
 def _seed(seed: int) -> None:

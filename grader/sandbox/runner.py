@@ -216,6 +216,7 @@ def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, 
         use_landlock=bool(layers.get("filesystem")),
         use_seccomp=bool(layers.get("seccomp")),
         shm_bytes=spec_sandbox.shm_mb << 20 if private_shm else 0,
+        threads=spec_sandbox.threads,
     )
 
 
