@@ -19,6 +19,7 @@ Run as ``python -m grader.hosts``; see :class:`Host` for the parent's side.
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 import selectors
@@ -26,13 +27,14 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import grader
 from grader.errors import GraderError
+from grader.settings import remove_stale_workdirs
 
 _PR_SET_PDEATHSIG = 1
 
@@ -70,9 +72,10 @@ class Host:
         except OSError:
             raise HostDied(f"an engine host exited unexpectedly (exit status {self.process.poll()})") from None
 
-    def submit(self, job: Any) -> None:
+    def submit(self, job: Any) -> "Host":
         self.job = job
         self._send({"id": job.submission_id, "path": str(job.path)})
+        return self
 
     def read_message(self, block: bool = True) -> dict[str, Any] | None:
         """The host's next whole message; None when ``block`` is false and only part of one has arrived."""
@@ -116,36 +119,30 @@ def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator
     from grader.executors import EngineOptions
 
     assert isinstance(options, EngineOptions)
+    start_host = functools.partial(Host, assignment.root.resolve(), assignment.spec_hash, options)
     queue = list(reversed(jobs))
-    count = min(options.jobs, len(jobs))
     hosts: list[Host] = []
     retried: set[str] = set()
     selector = selectors.DefaultSelector()
+    finished = False
     try:
-        for index in range(count):   # all start at once; each takes seconds to import and warm up
-            hosts.append(Host(assignment.root.resolve(), assignment.spec_hash, options, index))
+        for index in range(min(options.jobs, len(jobs))):   # all start at once: each takes seconds to warm up
+            hosts.append(start_host(index))
         for host in hosts:
-            host.wait_ready()
-        for host in hosts:
-            if queue:
-                host.submit(queue.pop())
-                selector.register(host.fd, selectors.EVENT_READ, host)
+            host.wait_ready().submit(queue.pop())
+            selector.register(host.fd, selectors.EVENT_READ, host)
         while selector.get_map():
             for key, _ in selector.select():
                 host = key.data
                 try:
                     message = host.read_message(block=False)
                 except HostDied:
-                    job = host.job
-                    if job.submission_id in retried:
+                    if host.job.submission_id in retried:
                         raise
-                    retried.add(job.submission_id)
+                    retried.add(host.job.submission_id)
                     selector.unregister(host.fd)
-                    host.close(kill=True)
-                    host = hosts[host.index] = Host(assignment.root.resolve(), assignment.spec_hash, options,
-                                                    host.index).wait_ready()
-                    host.submit(job)
-                    selector.register(host.fd, selectors.EVENT_READ, host)
+                    hosts[host.index] = _replace(host, start_host)
+                    selector.register(hosts[host.index].fd, selectors.EVENT_READ, hosts[host.index])
                     continue
                 if message is None:
                     continue
@@ -155,11 +152,21 @@ def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator
                 else:
                     selector.unregister(host.fd)
                 yield message["result"]
+        finished = True
     finally:
         selector.close()
-        interrupted = sys.exc_info()[0] is not None or queue
-        for host in hosts:
-            host.close(kill=bool(interrupted) or host.job is not None)
+        for host in hosts:   # an interrupted batch (Ctrl-C, an error, the caller stopping) kills at once
+            host.close(kill=not finished)
+        if not finished:
+            remove_stale_workdirs()   # a killed host's scratch folders
+
+
+def _replace(dead: Host, start_host: Callable[[int], Host]) -> Host:
+    """A fresh host in the dead one's place, given the job it held."""
+    dead.close(kill=True)
+    fresh = start_host(dead.index).wait_ready()
+    fresh.submit(dead.job)
+    return fresh
 
 
 # ------------------------------------------------------------ host process

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -148,3 +149,6 @@ def test_interrupt_leaves_no_child_behind(tmp_path: Path) -> None:
     while _sandbox_processes() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _sandbox_processes() == []
+    # nor a scratch folder of a killed engine host
+    assert [p for p in (*Path("/dev/shm").glob("grader-*-*"), *Path(tempfile.gettempdir()).glob("grader-*-*"))
+            if p.name.split("-")[1].isdigit() and not Path(f"/proc/{p.name.split('-')[1]}").exists()] == []
