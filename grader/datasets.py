@@ -48,7 +48,8 @@ ENV_DOWNLOAD = "GRADER_DOWNLOAD"
 FASHION_MNIST = "fashion-mnist"
 KNOWN = (FASHION_MNIST,)
 _RAW = ("FashionMNIST", "raw")
-_FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049   # IDX headers: uint8 data in 3 and in 1 dimensions
+FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
           "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
 CLASSES = 10
 LOSS_SAMPLE = 10_000     # training images the child uses to report the final training loss
@@ -82,12 +83,13 @@ def download_allowed() -> bool:
     return os.environ.get(ENV_DOWNLOAD, "").strip().lower() in ("1", "true", "yes")
 
 
-def _raw_folder(root: Path) -> Path:
+def raw_folder(root: Path) -> Path:
+    """``root/FashionMNIST/raw``: torchvision's layout."""
     return root.joinpath(*_RAW)
 
 
 def _present(root: Path) -> bool:
-    return all((_raw_folder(root) / name).is_file() for name in _FILES.values())
+    return all((raw_folder(root) / name).is_file() for name in FILES.values())
 
 
 def locate(name: str = FASHION_MNIST, root: Path | None = None, download: bool | None = None) -> Path:
@@ -111,16 +113,16 @@ def locate(name: str = FASHION_MNIST, root: Path | None = None, download: bool |
                               f"set {ENV_DIR} to a folder holding FashionMNIST/raw/") from None
         if _present(root):
             return root
-    raise DataMissing(f"Fashion-MNIST is not in {root} (looked for {_raw_folder(root)}/{_FILES['train_images']}); "
+    raise DataMissing(f"Fashion-MNIST is not in {root} (looked for {raw_folder(root)}/{FILES['train_images']}); "
                       f"pass --data-dir (or set {ENV_DIR}) to the folder that holds FashionMNIST/raw/, or set {ENV_DOWNLOAD}=1 to download it there.",
                       folder=root)
 
 
 def describe_located(name: str, root: Path) -> dict[str, Any]:
     """What a training check records about the dataset it used (``details["dataset"]``)."""
-    raw = _raw_folder(root)
+    raw = raw_folder(root)
     return {"name": name, "title": TITLES[name], "root": str(root), "stand_in": False,
-            "train_images": _idx_count(raw / _FILES["train_images"]), "test_images": _idx_count(raw / _FILES["test_images"])}
+            "train_images": _idx_count(raw / FILES["train_images"]), "test_images": _idx_count(raw / FILES["test_images"])}
 
 
 def _idx_count(path: Path) -> int | None:
@@ -132,7 +134,7 @@ def _idx_count(path: Path) -> int | None:
         return None
 
 
-def _read_idx(path: Path, magic: int) -> np.ndarray:
+def read_idx(path: Path, magic: int) -> np.ndarray:
     """An IDX file (big-endian header, uint8 body) as a NumPy array, with its header checked."""
     data = path.read_bytes()
     if len(data) < 8 or int.from_bytes(data[:4], "big") != magic:
@@ -152,7 +154,7 @@ def test_labels(root: str, name: str = FASHION_MNIST) -> np.ndarray:
         meta = _stand_in_meta(Path(root))
         labels = _digits(meta["source"], meta["sha256"]).test_labels
     else:
-        labels = _read_idx(_raw_folder(Path(root)) / _FILES["test_labels"], 2049).astype(np.int64)
+        labels = read_idx(raw_folder(Path(root)) / FILES["test_labels"], LABELS_MAGIC).astype(np.int64)
     labels.setflags(write=False)
     return labels
 
@@ -322,7 +324,7 @@ def load_in_worker(name: str, root: str) -> InMemory:
         from torchvision.datasets.mnist import read_image_file
 
         train = FashionMNIST(root, train=True, download=False)
-        test_images = read_image_file(os.path.join(train.raw_folder, _FILES["test_images"]))
+        test_images = read_image_file(os.path.join(train.raw_folder, FILES["test_images"]))
         _LOADED.clear()  # one dataset at a time: a worker serves one assignment per batch
         _LOADED[key] = InMemory(train.data, train.targets, test_images)
     return _LOADED[key]

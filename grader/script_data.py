@@ -32,10 +32,8 @@ from grader import datasets
 
 MENTIONS = re.compile(rb"FashionMNIST|fashion[-_ ]?mnist", re.IGNORECASE)
 VALIDATION_IMAGES = 10_000          # of the real training set; the stand-in gives a sixth of its own
-_RAW = ("FashionMNIST", "raw")
-_FILES = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
-          "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
-_IMAGES_MAGIC, _LABELS_MAGIC = 2051, 2049
+_FILES = datasets.FILES
+_IMAGES_MAGIC, _LABELS_MAGIC = datasets.IMAGES_MAGIC, datasets.LABELS_MAGIC
 
 
 def mentions_dataset(files: dict[str, bytes]) -> bool:
@@ -48,12 +46,12 @@ def mirror(root: Path, folder: Path) -> list[str]:
     ``root`` is a Fashion-MNIST root in torchvision's layout, or the demo's prepared
     stand-in (``.npy`` files). Training files of a real root are linked, not copied.
     """
-    raw = folder.joinpath(*_RAW)
+    raw = datasets.raw_folder(folder)
     done = raw / _FILES["test_labels"]
-    real = (root.joinpath(*_RAW) / _FILES["train_images"]).is_file()
+    real = (datasets.raw_folder(root) / _FILES["train_images"]).is_file()
     if not done.is_file():
         raw.mkdir(parents=True, exist_ok=True)
-        for part in (folder, folder / _RAW[0], raw):
+        for part in (folder, raw.parent, raw):
             os.chmod(part, 0o755)
         images, labels = _training_split(root, real)
         held = VALIDATION_IMAGES if real else max(1, len(labels) // 6)
@@ -61,7 +59,7 @@ def mirror(root: Path, folder: Path) -> list[str]:
             for key in ("train_images", "train_labels"):
                 link = raw / _FILES[key]
                 if not link.is_symlink():
-                    link.symlink_to(root.joinpath(*_RAW) / _FILES[key])
+                    link.symlink_to(datasets.raw_folder(root) / _FILES[key])
         else:
             _write_idx(raw / _FILES["train_images"], images, _IMAGES_MAGIC)
             _write_idx(raw / _FILES["train_labels"], labels, _LABELS_MAGIC)
@@ -69,7 +67,7 @@ def mirror(root: Path, folder: Path) -> list[str]:
         _write_idx(raw / _FILES["test_labels"], labels[-held:], _LABELS_MAGIC)   # last: it marks the mirror done
     files = [raw / _FILES[key] for key in ("test_images", "test_labels")]
     if real:
-        files += [root.joinpath(*_RAW) / _FILES[key] for key in ("train_images", "train_labels")]
+        files += [datasets.raw_folder(root) / _FILES[key] for key in ("train_images", "train_labels")]
     else:
         files += [raw / _FILES[key] for key in ("train_images", "train_labels")]
     return [str(f) for f in files]
@@ -77,12 +75,12 @@ def mirror(root: Path, folder: Path) -> list[str]:
 
 def link_into(target: Path, mirror_folder: Path) -> None:
     """``target/FashionMNIST/raw/*`` in a staged box: symlinks to the mirror's files (a submission's own files win)."""
-    raw = target.joinpath(*_RAW)
+    raw = datasets.raw_folder(target)
     raw.mkdir(parents=True, exist_ok=True)
     for name in _FILES.values():
         link = raw / name
         if not link.exists() and not link.is_symlink():
-            link.symlink_to(mirror_folder.joinpath(*_RAW, name))
+            link.symlink_to(datasets.raw_folder(mirror_folder) / name)
 
 
 def _training_split(root: Path, real: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -91,19 +89,9 @@ def _training_split(root: Path, real: bool) -> tuple[np.ndarray, np.ndarray]:
         images = np.load(root / "train_images.npy", allow_pickle=False)
         labels = np.load(root / "train_labels.npy", allow_pickle=False)
         return images.astype(np.uint8), labels.astype(np.uint8)
-    raw = root.joinpath(*_RAW)
-    return _read_idx(raw / _FILES["train_images"], _IMAGES_MAGIC), _read_idx(raw / _FILES["train_labels"], _LABELS_MAGIC)
-
-
-def _read_idx(path: Path, magic: int) -> np.ndarray:
-    data = path.read_bytes()
-    found, count = int.from_bytes(data[:4], "big"), int.from_bytes(data[4:8], "big")
-    if found != magic:
-        raise datasets.DataMissing(f"{path} is not an IDX file of Fashion-MNIST (magic number {found})")
-    if magic == _IMAGES_MAGIC:
-        rows, cols = int.from_bytes(data[8:12], "big"), int.from_bytes(data[12:16], "big")
-        return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows, cols)
-    return np.frombuffer(data, dtype=np.uint8, offset=8)[:count]
+    raw = datasets.raw_folder(root)
+    return (datasets.read_idx(raw / _FILES["train_images"], _IMAGES_MAGIC),
+            datasets.read_idx(raw / _FILES["train_labels"], _LABELS_MAGIC))
 
 
 def _write_idx(path: Path, array: np.ndarray, magic: int) -> None:
