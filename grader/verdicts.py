@@ -76,9 +76,7 @@ def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory
     call = getattr(check, "call", None) or getattr(check, "subject", None) or check.id
     error = (failed.error or "failed").strip()
     if failed.raised and advice(error) == GPU_ADVICE:
-        location = ""
-        if failed.traceback and failed.traceback.strip():
-            location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
+        location = f" at {frame[0]}" if (frame := _last_frame(failed.traceback)) else ""
         where = f" (case {index + 1} of {cases})" if cases > 1 else ""
         return f"{call} raised {error.split(':', 1)[0]}{location}{where}: {GPU_ADVICE}."
     if check.visibility == "hidden" and failed.raised and failed.status != "memory" and not error.startswith("EOFError"):
@@ -92,9 +90,7 @@ def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory
         return f"{call} ran out of memory (MemoryError; the limit is {memory_mb} MiB){': ' + detail if detail else ''}{where}."
     if not failed.raised:
         return f"{call} {error}{where}."
-    location = ""
-    if failed.traceback and failed.traceback.strip():
-        location = f" at {failed.traceback.strip().splitlines()[-2].strip()}"
+    location = f" at {frame[0]}" if (frame := _last_frame(failed.traceback)) else ""
     d2l = explain_d2l_assert(failed) if check.visibility == "public" else None
     return f"{call} raised {error}{location}{where}." + (f" {d2l}" if d2l else "")
 
@@ -105,15 +101,11 @@ def explain_load(failed: Evaluation, assignment: Assignment) -> str:
     if error.startswith("EOFError"):
         return f"{files} calls input() when imported, but graded code gets no keyboard input; remove the input() call."
     if advice(error) == GPU_ADVICE:
-        location = ""
-        if failed.traceback and failed.traceback.strip():
-            location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
+        location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""
         return f"{files} could not be imported: {error.split(':', 1)[0]}{location}; {GPU_ADVICE}."
     if failed.status == "timeout":
         return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
-    location = ""
-    if failed.traceback and failed.traceback.strip():
-        location = f" ({failed.traceback.strip().splitlines()[-2].strip()})"
+    location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""
     d2l = explain_d2l_assert(failed)
     return f"{files} could not be imported: {error}{location}." + (f" {d2l}" if d2l else "")
 
@@ -149,13 +141,19 @@ def explain_d2l_assert(failed: Evaluation) -> str | None:
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 
 
+def _last_frame(traceback: str | None) -> tuple[str, str] | None:
+    """The innermost frame of a child's traceback: (its ``File "...", line N, in f`` line, its source line)."""
+    lines = (traceback or "").strip().splitlines()
+    return (lines[-2].strip(), lines[-1].strip()) if len(lines) >= 2 else None
+
+
 def explain_partial_import(failed: Evaluation, assignment: Assignment) -> str:
     """The note for a script that raised at its top level when the checks still ran on what it defined."""
     files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
-    lines = (failed.traceback or "").strip().splitlines()
-    frame = _FRAME.search(lines[-2]) if len(lines) >= 2 else None
-    if frame:
-        where = f"{frame['file']} stopped at line {frame['line']} (`{lines[-1].strip()[:120]}`)"
+    frame = _last_frame(failed.traceback)
+    found = _FRAME.search(frame[0]) if frame else None
+    if frame and found:
+        where = f"{found['file']} stopped at line {found['line']} (`{frame[1][:120]}`)"
     else:
         where = f"{files} stopped"
     d2l = explain_d2l_assert(failed)

@@ -45,3 +45,17 @@ def test_a_script_that_stopped_is_told_where_and_that_the_checks_still_ran(tmp_p
     assert explain_partial_import(plain, spec.load(folder)) == (
         "mlp_d2l.py stopped at line 9 (`foward(x)`) with NameError: name 'foward' is not defined. "
         "The checks ran on what it had defined by then.")
+
+
+def test_a_traceback_without_a_whole_frame_gives_no_location_and_no_crash(tmp_path: Path) -> None:
+    from grader.verdicts import explain_load
+
+    folder = write_assignment(tmp_path / "a", "name: s\ntitle: s\nfiles: [work.py]\n"
+                              "checks:\n  - {id: x, kind: compare, call: X}\n", {"work.py": "X = 1\n"})
+    assignment = spec.load(folder)
+    stub = Evaluation(False, raised=True, error="ValueError: bad", traceback="only one line")
+    assert explain_load(stub, assignment) == "work.py could not be imported: ValueError: bad."
+    whole = Evaluation(False, raised=True, error="ValueError: bad",
+                       traceback='  File "work.py", line 3, in <module>\n    raise ValueError("bad")')
+    assert explain_load(whole, assignment) == ('work.py could not be imported: ValueError: bad '
+                                               '(File "work.py", line 3, in <module>).')
