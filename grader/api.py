@@ -18,15 +18,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from grader import datasets, late, overrides as overrides_mod, report, spec, summary
 import grader
+from grader import datasets, late, report, spec, summary
+from grader import overrides as overrides_mod
 from grader.engine import Engine
-from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
-from grader.executors import EngineOptions, Executor, Job, LocalExecutor
-from grader.submission import read
 from grader.errors import GraderError
+from grader.executors import EngineOptions, Executor, Job, LocalExecutor
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
+from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
 from grader.spec import Assignment
+from grader.submission import read
 
 Progress = Callable[[Result], None]
 Warn = Callable[[str], None]

@@ -112,7 +112,7 @@ def _compare_array(got: Any, expected: ArrayValue, tol: Tolerance, path: str) ->
 
 
 def _compare_scalar(got: Any, expected: ScalarValue, tol: Tolerance, path: str) -> Mismatch | None:
-    if isinstance(expected.value, bool) or isinstance(got, ScalarValue) and isinstance(got.value, bool):
+    if isinstance(expected.value, bool) or (isinstance(got, ScalarValue) and isinstance(got.value, bool)):
         if isinstance(got, ScalarValue) and got.value == expected.value and type(got.value) is type(expected.value):
             return None
         if not isinstance(got, ScalarValue):
@@ -144,7 +144,7 @@ def _compare_numbers(arr: np.ndarray, want: np.ndarray, tol: Tolerance, path: st
             idx = tuple(int(i) for i in bad[0])
             return Mismatch(path, "values",
                             f"{path}: {len(bad)} of {want.size} values differ; first at {_idx(idx)}: expected {want[idx]!r}, got {arr[idx]!r}",
-                            {"mismatched": int(len(bad)), "size": int(want.size), "worst_index": list(idx)},
+                            {"mismatched": len(bad), "size": int(want.size), "worst_index": list(idx)},
                             [tuple(int(i) for i in b) for b in bad[:1000]])
         return None
     return _compare_floats(arr, want, tol, path)

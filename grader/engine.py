@@ -20,8 +20,8 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,8 @@ from grader.errors import GraderError
 from grader.inputs import draw_set
 from grader.results import CheckResult, Result
 from grader.sandbox import handover, runner
-from grader.spec import Assignment, check_inputs, missing_requirements
 from grader.settings import boxes_root, default_secret, derive_seed, remove_stale_workdirs, scratch_root
+from grader.spec import Assignment, check_inputs, missing_requirements
 from grader.submission import Submission, read, stage
 from grader.verdicts import describe, explain, explain_load, explain_partial_import, failure, hidden_details
 
@@ -50,7 +50,7 @@ def _locked(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` for the block; no lock where the folder cannot be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a")
+        handle = open(path, "a")  # noqa: SIM115 - held for the block, closed by the with below
     except OSError:
         yield
         return
@@ -158,7 +158,7 @@ class Engine:
         shutil.rmtree(self.workdir, ignore_errors=True)
         shutil.rmtree(self.boxes, ignore_errors=True)
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:

@@ -72,7 +72,7 @@ class Host:
         except OSError:
             raise HostDied(f"an engine host exited unexpectedly (exit status {self.process.poll()})") from None
 
-    def submit(self, job: Any) -> "Host":
+    def submit(self, job: Any) -> Host:
         self.job = job
         self._send({"id": job.submission_id, "path": str(job.path)})
         return self
@@ -93,7 +93,7 @@ class Host:
             raise GraderError(message["error"])
         return message
 
-    def wait_ready(self) -> "Host":
+    def wait_ready(self) -> Host:
         self.read_message()
         return self
 

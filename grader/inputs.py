@@ -33,7 +33,7 @@ class _Generator(BaseModel):
     form: Form | None = Field(default=None, alias="as")
 
     @model_validator(mode="after")
-    def _shape_positive(self) -> "_Generator":
+    def _shape_positive(self) -> _Generator:
         if self.shape is not None and any(n < 0 for n in self.shape):
             raise ValueError("shape entries must be >= 0")
         if self.shape is not None and int(np.prod(self.shape)) > 10_000_000:

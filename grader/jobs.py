@@ -38,7 +38,7 @@ class Handshake:
     data: int
 
     @classmethod
-    def from_reply(cls, reply: dict[str, Any]) -> "Handshake | None":
+    def from_reply(cls, reply: dict[str, Any]) -> Handshake | None:
         public = reply.get("public")
         if not isinstance(public, dict):
             return None

@@ -54,7 +54,7 @@ class Result:
     notes: list[str] = field(default_factory=list)   # what reading the submission changed (e.g. a GBK source re-encoded)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Result":
+    def from_dict(cls, data: dict[str, Any]) -> Result:
         """Rebuild a result from its ``result.json`` data (unknown fields are ignored)."""
         names = set(cls.__dataclass_fields__)
         check_names = set(CheckResult.__dataclass_fields__)
@@ -82,7 +82,7 @@ class Result:
         """Points of manual checks the instructor has not graded yet (they count 0 in ``score``)."""
         return round(sum(c.max_score for c in self.checks if c.status == "pending"), 4)
 
-    def public_only(self) -> "Result":
+    def public_only(self) -> Result:
         """The same result with hidden checks removed (a student's self-check)."""
         checks = [c for c in self.checks if c.visibility == "public"]
         return Result(**{**self.__dict__, "checks": checks,

@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, write_assignment, write_submission
 
 from grader import api, spec
-
-from conftest import ROOT, write_assignment, write_submission
 
 SPEC = """\
 name: doubler

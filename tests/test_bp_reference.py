@@ -128,7 +128,7 @@ def test_reference_train(ref):
         assert losses[k] == ref.loss(ref.forward(X, w)[1], Y)
         w = ref.update(w, ref.backward(X, Y, w), LR)
     np.testing.assert_array_equal(w_final, w)
-    w1, l1 = ref.train(X, Y, W, LR, 1)
+    w1, _l1 = ref.train(X, Y, W, LR, 1)
     np.testing.assert_allclose(w1, PUB_W_AFTER, rtol=0, atol=1e-6)
     assert ref.train(X, Y, W, LR, 0)[1] == []
 

@@ -6,10 +6,9 @@ import csv
 import json
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
-
 
 from conftest import ROOT
 
@@ -147,7 +146,7 @@ def test_the_course_secret_comes_from_a_file_and_only_its_fingerprint_is_recorde
     text = (tmp_path / "a" / "correct" / "result.json").read_text()
     recorded = json.loads(text)["secret_id"]
     assert len(recorded) == 12 and "horse" not in text
-    other = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "b"), "--jobs", "1")
+    grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "b"), "--jobs", "1")
     assert json.loads((tmp_path / "b" / "correct" / "result.json").read_text())["secret_id"] not in ("", recorded)
     empty = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "c"),
                    "--secret-file", str(tmp_path / "empty"))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from grader import api
-
-from conftest import ROOT
 
 distributed = pytest.importorskip("distributed", reason="the optional 'dask' extra is not installed")
 

@@ -6,14 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import write_assignment, write_submission
 
 from grader import api, spec
 from grader.engine import Engine
-from grader.settings import derive_seed
 from grader.errors import SandboxUnavailable
 from grader.sandbox import runner
-
-from conftest import write_assignment, write_submission
+from grader.settings import derive_seed
 
 
 def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual) -> None:

@@ -2,7 +2,6 @@
 
 
 import pytest
-
 from conftest import ROOT
 
 EXAMPLES = ROOT / "submissions" / "bp-manual"

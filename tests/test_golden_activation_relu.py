@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from grader import api
 
 NAME = "activation-relu"

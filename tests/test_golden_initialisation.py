@@ -9,8 +9,8 @@ import re
 
 import pytest
 import torch
-
 from conftest import ROOT
+
 from grader import api
 from grader.checks import expr as ex
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 import inspect
+import re
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from conftest import ROOT
+
 from grader import api
 
 NAME = "losses"
@@ -153,7 +153,7 @@ def test_part_4_matches_torch_autograd_on_the_homework_network(ref) -> None:
     loss.backward()
     assert ref.network_ce(x, 0, w) == pytest.approx(float(loss), rel=1e-12) == pytest.approx(0.8021, abs=1e-4)
     assert np.allclose(ref.network_ce_grad(x, 0, w), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
-    final, losses = ref.train_ce(x, 0, w, 0.5, 5)
+    _final, losses = ref.train_ce(x, 0, w, 0.5, 5)
     assert len(losses) == 5 and all(b < a for a, b in zip(losses, losses[1:])) and np.array_equal(w, [0.2, -0.4, 0.5, 0.6, 0.1, -0.5, -0.3, 0.8])
 
 

@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from grader import api, datasets
 from grader.authoring import lint
 from grader.engine import Engine

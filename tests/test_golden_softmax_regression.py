@@ -8,8 +8,8 @@ import re
 
 import pytest
 import torch
-
 from conftest import ROOT
+
 from grader import api
 
 NAME = "softmax-regression"

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import write_assignment, write_submission
 
 from grader import report, spec
 from grader.engine import Engine
-
-from conftest import write_assignment, write_submission
 
 SPEC = """\
 name: leaks
@@ -266,5 +265,5 @@ def test_the_public_phase_holds_no_hidden_check_id(tmp_path: Path) -> None:
         prepared = engine.prepare(spec.load(folder))
         engine.grade(prepared, write_submission(tmp_path / "s0", {"work.py": "def work(x):\n    return 2 * x\n"}))
         result = engine.grade(prepared, write_submission(tmp_path / "s", {"work.py": HIDDEN_NAMES}))  # a warm worker
-    line = next(l for l in result.output["stdout"].splitlines() if l.startswith("FOUND"))
+    line = next(x for x in result.output["stdout"].splitlines() if x.startswith("FOUND"))
     assert line == "FOUND []", line

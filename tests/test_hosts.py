@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, write_assignment, write_submission
+from test_batch import HONEST, SPEC
 
 from grader import api, spec
 from grader.engine import _locked
 from grader.errors import GraderError
-
-from conftest import ROOT, write_assignment, write_submission
-from test_batch import HONEST, SPEC
 
 EXAMPLES = ["correct", "hardcoded", "update-sign-error", "crash-at-import"]
 

@@ -13,14 +13,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import write_assignment, write_submission
 
 from grader import api, late, spec
 from grader.errors import GraderError, SpecError
 from grader.executors import LocalExecutor
 from grader.exports.gradescope import to_gradescope
 from grader.results import Result
-
-from conftest import write_assignment, write_submission
 
 CET = timezone(timedelta(hours=1))
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=CET)
@@ -140,7 +139,7 @@ def test_manifest_errors_name_the_file_and_line(tmp_path: Path, text: str, expec
 
 
 def test_a_missing_manifest_is_one_sentence(tmp_path: Path) -> None:
-    with pytest.raises(GraderError, match="cannot read the submission times .*nope.csv"):
+    with pytest.raises(GraderError, match=r"cannot read the submission times .*nope\.csv"):
         late.read_manifest(tmp_path / "nope.csv")
 
 

@@ -13,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, write_assignment, write_submission
+
 from grader import api, datasets, spec
 from grader.engine import Engine
 from grader.verdicts import GPU_ADVICE, advice

@@ -4,11 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, write_assignment
 
 from grader import spec
 from grader.errors import SpecError
-
-from conftest import ROOT, write_assignment
 
 GOOD = """\
 name: tiny

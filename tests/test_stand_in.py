@@ -13,8 +13,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from grader import api, datasets
 from grader.checks.base import Evaluation, JudgeContext
 from grader.checks.train import Train, TrainSpec
@@ -91,7 +91,7 @@ def test_the_worker_holds_28x28_uint8_images_and_no_test_labels(tmp_path) -> Non
     assert tuple(data.test_images.shape) == (364, 28, 28) and data.train_labels.dtype == torch.int64
     assert not any("label" in f and "test" in f for f in vars(data))
     images = datasets.as_float_images(data.train_images[:3], torch.device("cpu"))
-    assert images.shape == (3, 1, 28, 28) and 0.0 <= float(images.min()) and float(images.max()) <= 1.0
+    assert images.shape == (3, 1, 28, 28) and float(images.min()) >= 0.0 and float(images.max()) <= 1.0
 
 
 @needs_sklearn

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import write_assignment
+
 from grader import spec
 from grader.checks.base import Evaluation
 from grader.verdicts import explain_d2l_assert, explain_partial_import
-
-from conftest import write_assignment
 
 TRAIN_LOSS = Evaluation(False, status="error", raised=True, error="AssertionError: 0.733775317509969",
                         traceback='  File "mlp_d2l.py", line 36, in <module>\n    d2l.train_ch3(net, train_iter, test_iter, loss, 10, updater)',

@@ -72,9 +72,7 @@ def _variants(node: ast.AST, parent: ast.AST | None) -> Iterator[str]:
                 yield "drop-left"
         if isinstance(node.op, NOT_COMMUTATIVE):
             yield "swap"
-    elif isinstance(node, ast.AugAssign) and type(node.op) in FLIP_BIN:
-        yield "flip"
-    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in FLIP_CMP:
+    elif (isinstance(node, ast.AugAssign) and type(node.op) in FLIP_BIN) or (isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in FLIP_CMP):
         yield "flip"
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         yield "drop-minus"
@@ -128,7 +126,7 @@ def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
             setattr(parent, field, new)
             return
         if isinstance(value, list) and any(v is old for v in value):
-            value[[i for i, v in enumerate(value) if v is old][0]] = new
+            value[next(i for i, v in enumerate(value) if v is old)] = new
             return
     raise LookupError("node not found in its parent")
 

@@ -52,11 +52,11 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def passed(cls, message: str, **details: Any) -> "Outcome":
+    def passed(cls, message: str, **details: Any) -> Outcome:
         return cls("passed", 1.0, message, dict(details))
 
     @classmethod
-    def failed(cls, message: str, **details: Any) -> "Outcome":
+    def failed(cls, message: str, **details: Any) -> Outcome:
         return cls("failed", 0.0, message, dict(details))
 
 
@@ -70,7 +70,7 @@ class CheckKind(Protocol):
         """What to evaluate in the sandbox, for student and reference alike."""
         ...
 
-    def judge(self, spec: Any, ctx: "JudgeContext") -> Outcome:
+    def judge(self, spec: Any, ctx: JudgeContext) -> Outcome:
         """Turn the evaluations (already validated plain data) into an outcome."""
         ...
 

@@ -126,11 +126,10 @@ def parse(text: str) -> ast.Expression:
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             raise ExprError(f"{type(node).__name__} is not allowed in an expression: {text!r}")
-        if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                called = ast.unparse(node.func)
-                raise ExprError(f"{called}() is not an allowed function in {text!r}; "
-                                f"allowed: {', '.join(sorted(FUNCTIONS))}")
+        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS):
+            called = ast.unparse(node.func)
+            raise ExprError(f"{called}() is not an allowed function in {text!r}; "
+                            f"allowed: {', '.join(sorted(FUNCTIONS))}")
         if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             raise ExprError(f"attribute {node.attr!r} is not allowed in {text!r}")
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, bool, str, type(None))):

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader import compare as cmp
 from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
 from grader.checks.compare import CompareSpec, case_label, redacted, tolerance
-from grader import compare as cmp
 
 
 class Autograd(BaseModel):

@@ -73,7 +73,7 @@ class PropertyItem(BaseModel):
     expr: str | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "PropertyItem":
+    def _one_kind(self) -> PropertyItem:
         given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"a property needs exactly one of {', '.join(KINDS)}; got {', '.join(given) or 'none'}")

@@ -108,7 +108,7 @@ def to_gradescope(result: dict[str, Any], *, stdout_visibility: str = "hidden") 
         summary.append("Problems: " + ", ".join(flags) + ".")
     return {
         "score": _number(result.get("score")),
-        "execution_time": int(math.ceil(_number((result.get("timing") or {}).get("wall_s")))),
+        "execution_time": math.ceil(_number((result.get("timing") or {}).get("wall_s"))),
         "output": plain("\n".join(summary), MAX_OUTPUT),
         "output_format": "text",
         "test_output_format": "text",

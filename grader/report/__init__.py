@@ -31,7 +31,8 @@ import jinja2
 from markupsafe import Markup
 
 import grader
-from grader import datasets, late as late_policy
+from grader import datasets
+from grader import late as late_policy
 from grader.report import plots
 from grader.results import result_flags
 from grader.summary import ClassSummary, Row, collect

@@ -15,7 +15,6 @@ import signal
 import sys
 from dataclasses import dataclass
 
-
 from grader.sandbox import landlock, seccomp
 
 _PR_SET_PDEATHSIG = 1
@@ -152,7 +151,7 @@ def _keep_only_read_search(libc: ctypes.CDLL) -> None:
 
 
 def _set_limit(which: int, value: int) -> None:
-    soft, hard = resource.getrlimit(which)
+    _soft, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     resource.setrlimit(which, (value, value))

@@ -47,7 +47,7 @@ class HiddenChannel:
     stderr: int
 
     @classmethod
-    def open(cls, rundir: str, flags: int) -> "HiddenChannel":
+    def open(cls, rundir: str, flags: int) -> HiddenChannel:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         ours.setblocking(False)   # a child that never reads must not stall its supervisor
         out = os.open(os.path.join(rundir, HIDDEN_STDOUT), flags, 0o600)

@@ -54,7 +54,7 @@ class Worker:
         self.index = index
         self._lock = threading.Lock()
         self.log_path = log_dir / f"worker-{index}-{'-'.join(preload) or 'bare'}.log" if log_dir else None
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - closed once Popen has it
         config = json.dumps({"preload": preload, "namespaces": namespaces})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.worker", config],
@@ -68,7 +68,7 @@ class Worker:
         self._ready = False
         self._next = 0
 
-    def wait_ready(self) -> "Worker":
+    def wait_ready(self) -> Worker:
         """Block until the worker has imported its preloads (workers start in parallel)."""
         if not self._ready:
             ready = self._read()

@@ -65,7 +65,7 @@ class Probe:
     listener: socket.socket
 
     @classmethod
-    def create(cls, folder: Path) -> "Probe":
+    def create(cls, folder: Path) -> Probe:
         # World-readable and world-writable on purpose: only the sandbox, not file modes,
         # may stop the probe, or the test would prove nothing.
         folder.mkdir()

@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 import grader
+from adversarial.attacks import ARENA_SPEC, ATTACKS, BY_NAME, HONEST, REFERENCE
 from grader import api, spec
 from grader.sandbox.runner import SANDBOX_UID_BASE
-
-from adversarial.attacks import ARENA_SPEC, ATTACKS, BY_NAME, HONEST, REFERENCE
 
 PLANTED_ENV = "planted-secret-42"
 

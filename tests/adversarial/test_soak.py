@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import api, spec
-
 from adversarial.attacks import ARENA_SPEC, ATTACKS, HONEST, REFERENCE
 from adversarial.test_attacks import _sandbox_processes
+from grader import api, spec
 
 SOAK_SIZE = 300
 # Attacks that need planted paths or ports, or that are slow by design, stay in test_attacks.

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from grader import api, spec
 from grader.authoring import bundle
 from grader.authoring.starter import plan

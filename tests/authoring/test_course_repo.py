@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 COURSE_REPO = ROOT / "docs" / "course-repo"

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import write_assignment
+
 from grader import api
 from grader.authoring import lint, scaffold, starter
 from grader.errors import GraderError

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write_assignment
+
 from grader import api
 from grader.authoring import strength
 from grader.authoring.mutation import enumerate_mutants, mutate
@@ -77,7 +77,7 @@ def test_reviewed_equivalents_come_from_strength_yaml(tmp_path: Path, engine) ->
 def test_a_broken_review_file_or_reference_is_one_sentence(tmp_path: Path, engine) -> None:
     folder = write_assignment(tmp_path / "weak", SPEC % "", REFERENCE)
     (folder / "strength.yaml").write_text("equivalent: [not, a, mapping]\n")
-    with pytest.raises(GraderError, match="strength.yaml: expected `equivalent:`"):
+    with pytest.raises(GraderError, match=r"strength\.yaml: expected `equivalent:`"):
         strength.reviewed_equivalents(api.load_assignment(folder))
     (folder / "strength.yaml").unlink()
     (folder / "reference" / "scale.py").write_text("def f(x):\n    raise ValueError('unfinished')\n")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_assignment, write_submission
 from pydantic import ValidationError
 
-from conftest import write_assignment, write_submission
 from grader import spec as specs
 from grader.checks.base import Evaluation, JudgeContext
 from grader.checks.experiment import Experiment, ExperimentSpec

@@ -11,6 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import write_assignment, write_submission
+from exports.gradescope_schema import RESULTS_SCHEMA
 
 from grader import api, overrides, report, spec
 from grader.checks.base import JudgeContext
@@ -19,9 +21,6 @@ from grader.errors import GraderError, SpecError
 from grader.executors import LocalExecutor
 from grader.exports.gradescope import to_gradescope
 from grader.exports.junit import to_junit
-
-from conftest import write_assignment, write_submission
-from exports.gradescope_schema import RESULTS_SCHEMA
 
 SPEC = """\
 name: written
@@ -228,7 +227,7 @@ def test_an_unknown_submission_is_a_warning_not_an_error(course) -> None:
     ("s.json", "{}", "s.json: an overrides file must be .csv"),
 ])
 def test_a_bad_overrides_file_is_one_sentence_naming_file_and_line(course, name: str, text: str, message: str) -> None:
-    assignment, subs, tmp_path = course
+    assignment, _subs, tmp_path = course
     path = _write(tmp_path, name, text)
     with pytest.raises(GraderError) as info:
         overrides.load(path, assignment)

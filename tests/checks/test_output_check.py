@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import write_assignment, write_submission
 from pydantic import ValidationError
 
-from conftest import write_assignment, write_submission
 from grader import api
 from grader.checks.base import Evaluation, JudgeContext
 from grader.checks.output import Output, OutputSpec
@@ -271,5 +271,5 @@ def test_a_script_that_never_ends_is_named(tmp_path) -> None:
 def test_the_file_must_be_one_of_the_assignments_files(engine, tmp_path) -> None:
     folder = write_assignment(tmp_path / "a", SPEC.replace("kind: output", "kind: output\n        file: train.py"),
                               {"script.py": REFERENCE})
-    with pytest.raises(SpecError, match="file 'train.py' is not among the assignment's files"):
+    with pytest.raises(SpecError, match=r"file 'train\.py' is not among the assignment's files"):
         engine.prepare(api.load_assignment(folder))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_assignment, write_submission
 from pydantic import ValidationError
 
-from conftest import write_assignment, write_submission
 from grader import spec as specs
 from grader.checks import expr as ex
 from grader.checks.base import Evaluation, JudgeContext

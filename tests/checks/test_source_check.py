@@ -62,6 +62,7 @@ def test_code_not_written_yet_earns_no_points() -> None:
 def test_only_the_files_the_spec_names_are_inspected(engine, tmp_path) -> None:
     """A student's repository also holds the bundle's starter copy: it is not their work (a bug fixed here)."""
     from conftest import ROOT, write_submission
+
     from grader import api
 
     assignment = api.load_assignment(ROOT / "assignments" / "bp-manual")
@@ -77,8 +78,9 @@ def test_only_the_files_the_spec_names_are_inspected(engine, tmp_path) -> None:
 def test_the_text_shortcut_never_hides_a_forbidden_construct() -> None:
     """Skipping the tree walk when no forbidden name occurs in the text is exact: every pattern's
     last identifier must be spelled out for the rule to match."""
-    from grader.checks.source import SourceSpec, could_violate, violations
     import ast
+
+    from grader.checks.source import SourceSpec, could_violate, violations
 
     spec = SourceSpec.model_validate({"id": "s", "kind": "source", "forbid_imports": ["torch.autograd"],
                                       "forbid_calls": [".backward", "torch.autograd.*", "F.relu"],

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from pydantic import ValidationError
 
-from conftest import ROOT
 from grader import datasets
 from grader.checks.base import Evaluation, JudgeContext
 from grader.checks.train import Train, TrainSpec

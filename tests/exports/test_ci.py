@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from report.samples import HOSTILE, XSS_IMG, XSS_SCRIPT, as_result, check, full_result, hostile_result, result
 
 from grader import api
 from grader.cli import main
 from grader.exports.github import md, summary_markdown
 from grader.exports.junit import to_junit
-
-from report.samples import HOSTILE, XSS_IMG, XSS_SCRIPT, as_result, check, full_result, hostile_result, result
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,11 +15,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from report.samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, full_result, hostile_result, result
 
 from grader.cli import main
 from grader.exports.gradescope import build_bundle, to_gradescope
-
-from report.samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, check, full_result, hostile_result, result
 
 from .gradescope_schema import RESULTS_SCHEMA
 

@@ -40,7 +40,7 @@ def browser_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[su
         pytest.skip("headless Chromium is not installed (apt-get install chromium), so no report was opened in a browser")
     root = tmp_path_factory.mktemp("pages")
     pages = {"report": full_result("alice"), "hostile": hostile_result("mallory")}
-    for name, data in pages.items():
+    for data in pages.values():
         (root / data["submission"]).mkdir()
         (root / data["submission"] / "report.html").write_text(report.render_result(data), encoding="utf-8")
     (root / "index.html").write_text(report.render_index(list(pages.values()), "mlp-scratch"), encoding="utf-8")
@@ -61,7 +61,7 @@ def browser_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[su
     keep = os.environ.get("GRADER_SCREENSHOT_DIR")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
-        for name, (_, out) in done.items():
+        for _, out in done.values():
             if out.is_file():
                 shutil.copy(out, Path(keep) / out.name)
     return done

@@ -12,8 +12,7 @@ from grader import report
 from grader.report import plots
 
 from .html_tree import Node, parse
-from .samples import (HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, XSS_IMG, XSS_SCRIPT, check, full_result,
-                      hostile_result, result)
+from .samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, XSS_IMG, XSS_SCRIPT, check, full_result, hostile_result, result
 
 
 @pytest.fixture(scope="module")

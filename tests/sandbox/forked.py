@@ -21,10 +21,10 @@ def run_in_child(body: Callable[[], None]) -> None:
             os.close(rfd)
             body()
             code = 0
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - the forked test body may raise anything
             try:
                 os.write(wfd, traceback.format_exc().encode())
-            except BaseException:
+            except BaseException:  # noqa: BLE001
                 pass
         finally:
             os._exit(code)

@@ -13,12 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import write_assignment, write_submission
 
 from grader import spec
 from grader.engine import Engine
 from grader.sandbox.runner import available_layers, worker_env
-
-from conftest import write_assignment, write_submission
 
 SPEC = """\
 name: probe

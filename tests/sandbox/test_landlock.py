@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.forked import run_in_child
 from grader.sandbox import landlock
 from grader.sandbox.landlock import LandlockError, abi_version, restrict
+from sandbox.forked import run_in_child
 
 ABI = abi_version()
 needs_landlock = pytest.mark.skipif(ABI == 0, reason="Landlock not supported by this kernel")

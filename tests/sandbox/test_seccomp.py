@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from sandbox.forked import run_in_child
 from grader.sandbox.seccomp import SeccompError, available, install_denylist
+from sandbox.forked import run_in_child
 
 pytestmark = pytest.mark.skipif(
     not available(), reason="libseccomp.so.2 or kernel seccomp filter support missing"
