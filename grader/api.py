@@ -14,7 +14,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +129,9 @@ def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, job
           submitted_at: Path | None = None, stand_in: bool = False) -> list[Result]:
     """Grade every submission (see :func:`iter_grade`) and return all the results."""
     results = []
-    for data in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
-                           cache_dir=cache_dir, force=force, executor=executor, overrides=overrides, warn=warn,
-                           submitted_at=submitted_at, stand_in=stand_in):
-        result = Result.from_dict(data)
+    for result in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
+                             cache_dir=cache_dir, force=force, executor=executor, overrides=overrides, warn=warn,
+                             submitted_at=submitted_at, stand_in=stand_in):
         results.append(result)
         if progress:
             progress(result)
@@ -143,8 +142,8 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
                insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
                force: bool = False, executor: Executor | None = None,
                overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
-               submitted_at: Path | None = None, stand_in: bool = False) -> Iterator[dict[str, Any]]:
-    """Grade submissions, yielding each ``result.json`` dict as soon as it is written.
+               submitted_at: Path | None = None, stand_in: bool = False) -> Iterator[Result]:
+    """Grade submissions, yielding each :class:`Result` as soon as its ``result.json`` is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
     finishes, so an interrupted batch loses nothing already graded. A result
@@ -161,7 +160,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     a warning), so the overrides file stays the one record of instructor scores.
 
     With a ``late:`` section in the spec, each result's ``score`` is penalised
-    and its ``late`` object set on every run, from the raw score (see
+    and its ``late`` record set on every run, from the checks' points (see
     :mod:`grader.late`): times from the ``submitted_at`` manifest CSV, else the
     files' modification times (submissions missing from the manifest are
     reported once through ``warn``). A changed policy or manifest never regrades.
@@ -171,44 +170,65 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     offline stand-in, and its verdict says so. A result in which a training check
     used the stand-in or found no data is never reused: it is graded again.
     """
+    warn = warn or _warn
     if overrides is not None and not isinstance(overrides, overrides_mod.Overrides):
         overrides = overrides_mod.load(Path(overrides), assignment)
     out.mkdir(parents=True, exist_ok=True)
-    options = EngineOptions(jobs or default_jobs(assignment), insecure, secret or default_secret(), cache_dir or default_cache_dir(),
-                            stand_in)
-    key = cache_key(assignment, options)
-    todo: list[Job] = []
+    secret = secret or default_secret()
+    options = EngineOptions(jobs or default_jobs(assignment), insecure, secret, cache_dir or default_cache_dir(), stand_in)
     ids = submission_ids(submissions)
-    stamp_of = _late_stamps(assignment, ids, submitted_at, warn or _warn)   # a bad manifest fails before any grading
-    paths = dict(ids)
+    policies = _Policies(assignment, overrides, _late_stamps(assignment, ids, submitted_at, warn))  # a bad manifest fails first
     if overrides is not None:
         for message in overrides.unknown_submissions(sub_id for sub_id, _ in ids):
-            (warn or _warn)(message)
+            warn(message)
+    key = cache_key(assignment, options)
+    todo = yield from _reused(assignment, ids, out, key, policies, force, warn)
+    paths = dict(ids)
+    try:
+        for data in (executor or LocalExecutor()).run(assignment, todo, options):
+            graded = Result.from_dict(data)     # the executors' boundary: results travel as result.json data
+            graded = graded.model_copy(update={"cache_key": key, "secret_id": secret_id(secret)})
+            result = policies.apply(graded, paths.get(graded.submission))
+            write_submission(result, out)
+            yield result
+    finally:
+        write_summary(out, assignment.name)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Policies:
+    """The policies applied to every result of a batch, graded now or reused: pure functions over it."""
+
+    assignment: Assignment
+    overrides: overrides_mod.Overrides | None
+    stamp_of: Callable[[str, Path], late.Stamp | None]
+
+    def apply(self, result: Result, path: Path | None) -> Result:
+        """``result`` with the instructor's overrides merged, then the late penalty (none without a path)."""
+        stamp = self.stamp_of(result.submission, path) if path is not None else None
+        return late.apply(overrides_mod.apply(result, self.overrides), self.assignment.spec.late, stamp)
+
+
+def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: _Policies,
+            force: bool, warn: Warn) -> Generator[Result, None, list[Job]]:
+    """Yield each result in ``out`` still valid for its submission, policies applied (written again
+    only when they changed it: no regrading); return the submissions left to grade."""
+    todo: list[Job] = []
     dropped = 0
     for sub_id, path in ids:
         existing = None if force else _current_result(out / sub_id / "result.json", key, path, assignment)
-        if existing is not None:
-            dropped += overrides is None and overrides_mod.overridden(existing)
-            changed = overrides_mod.apply(existing, overrides)
-            if late.apply_to_result(existing, assignment.spec.late, stamp_of(sub_id, path)) or changed:
-                write_submission_dict(existing, out)      # only overrides or the penalty changed: no regrading
-            yield existing
-        else:
+        if existing is None:
             todo.append(Job(sub_id, path))
+            continue
+        dropped += policies.overrides is None and overrides_mod.overridden(existing)
+        result = policies.apply(existing, path)
+        if result != existing:
+            write_submission(result, out)
+        yield result
     if dropped:
-        (warn or _warn)(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
-                        "one they are back to what the grader concluded: pass the file again to keep them")
-    try:
-        for data in (executor or LocalExecutor()).run(assignment, todo, options):
-            data["cache_key"] = key
-            data["secret_id"] = secret_id(options.secret)
-            overrides_mod.apply(data, overrides)
-            sub_id = str(data["submission"])
-            late.apply_to_result(data, assignment.spec.late, stamp_of(sub_id, paths[sub_id]) if sub_id in paths else None)
-            write_submission_dict(data, out)
-            yield data
-    finally:
-        write_summary(out, assignment.name)
+        warn(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
+             "one they are back to what the grader concluded: pass the file again to keep them")
+    return todo
 
 
 def _late_stamps(assignment: Assignment, ids: list[tuple[str, Path]], manifest: Path | None,
@@ -249,34 +269,31 @@ def cache_key(assignment: Assignment, options: EngineOptions) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def _current_result(path: Path, key: str, submission: Path, assignment: Assignment) -> dict[str, Any] | None:
+def _current_result(path: Path, key: str, submission: Path, assignment: Assignment) -> Result | None:
     """The stored result if it is still valid for this submission's content, else None."""
     try:
-        data = load_result(path)
+        result = load_result(path)
     except (OSError, ValueError):
         return None
-    if data.get("cache_key") != key or data.get("status") != "graded":
+    if result.cache_key != key or result.status != "graded":
         return None
-    if any(datasets.provisional(c.get("details")) for c in data.get("checks", []) if isinstance(c, dict)):
+    if any(datasets.provisional(c.details) for c in result.checks):
         return None   # trained on the demo's stand-in, or the data was missing: grade it again
     try:
         current_hash = read(submission, assignment.spec.files).hash
     except GraderError:
         return None
-    return data if data.get("submission_hash") == current_hash else None
+    return result if result.submission_hash == current_hash else None
 
 
 def write_submission(result: Result, out: Path) -> None:
-    write_submission_dict(result.to_dict(), out)
-
-
-def write_submission_dict(data: dict[str, Any], out: Path) -> None:
-    name = str(data["submission"])
+    """``out/<submission>/result.json`` (``result.to_json()``) and its ``report.html``, each atomically."""
+    name = result.submission
     if not name or name in (".", "..") or "/" in name or "\x00" in name:
         raise GraderError(f"refusing to write results for a submission id that is not a plain folder name: {name!r}")
     folder = out / name
-    write_atomic(folder / "result.json", json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-    write_atomic(folder / "report.html", report.render_result(data))
+    write_atomic(folder / "result.json", result.to_json())
+    write_atomic(folder / "report.html", report.render_result(result.to_dict()))   # report takes a dict until it takes a Result
 
 
 def write_summary(out: Path, assignment: str) -> None:

@@ -152,7 +152,7 @@ def check(assignment: str, submission: Path, as_json: bool, junit: Path | None, 
     """
     loaded = api.load_assignment(assignment)
     result = api.check(loaded, submission, insecure=insecure)
-    _ci_outputs([result.to_dict()], junit, f"grader check {loaded.name}")
+    _ci_outputs([result], junit, f"grader check {loaded.name}")
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -221,10 +221,9 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int |
         secret = (secret_file.read_text(encoding="utf-8").splitlines() or [""])[0].strip()
         if not secret:
             raise GraderError(f"{secret_file} is empty; put the course secret on its first line")
-    stream = api.iter_grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure, force=force, executor=chosen,
-                            secret=secret,
-                            overrides=overrides, submitted_at=submitted_at,
-                            warn=lambda message: click.echo(f"grader: warning: {message}", err=True))
+    stream = (r.to_dict() for r in api.iter_grade(   # minimal edit (result branch): the loop below still reads dicts
+        loaded, list(submissions), out, jobs=jobs, insecure=insecure, force=force, executor=chosen, secret=secret,
+        overrides=overrides, submitted_at=submitted_at, warn=lambda message: click.echo(f"grader: warning: {message}", err=True)))
     ids: list[str] = []
     total_score = 0.0
     pending = 0
@@ -348,7 +347,7 @@ def _print_checks(result: Result) -> None:
         click.echo(f"note: {note}")
 
 
-def _ci_outputs(results: list[dict[str, Any]], junit: Path | None, title: str) -> None:
+def _ci_outputs(results: list[Result], junit: Path | None, title: str) -> None:
     """JUnit XML when asked for, and a Markdown job summary when GitHub Actions provides the file."""
     from grader.exports import github
     from grader.exports.junit import write_junit
@@ -384,7 +383,7 @@ def export_gradescope(result_json: Path, out: Path, stdout_visibility: str) -> N
     data = _read_result(result_json)
     write_gradescope(data, out, stdout_visibility=stdout_visibility)
     if str(out) != "-":
-        click.echo(f"wrote {out} ({data.get('score', 0):g} / {data.get('max_score', 0):g})")
+        click.echo(f"wrote {out} ({data.score:g} / {data.max_score:g})")
 
 
 @export_group.command("junit")
@@ -426,17 +425,19 @@ def gradescope_bundle(assignment: str, out: Path, torch_spec: str | None, insecu
     click.echo(f"wrote {out} ({len(names)} files): upload it as the autograder of a Gradescope programming assignment")
 
 
-def _read_result(path: Path) -> dict[str, Any]:
-    from grader.results import load_result
-
+def _read_result(path: Path) -> Result:
     file = path / "result.json" if path.is_dir() else path
     try:
-        data = load_result(file)
+        with open(file, encoding="utf-8") as fh:
+            data = json.load(fh)
     except json.JSONDecodeError as exc:
         raise GraderError(f"{file} is not valid JSON (line {exc.lineno}): is it a grader result.json?") from None
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("grader.result/"):
         raise GraderError(f"{file} is not a grader result.json (no \"schema\": \"grader.result/1\")")
-    return data
+    try:
+        return Result.from_dict(data)
+    except ValueError as exc:   # minimal edit (result branch): exports take a Result
+        raise GraderError(f"{file} is not a grader result.json ({str(exc).splitlines()[0]})") from None
 
 
 def _register_authoring() -> None:

@@ -34,7 +34,7 @@ from grader.checks.base import Evaluation, JudgeContext, Outcome, Task
 from grader.checks.gradient import GradientSpec, oracle_module
 from grader.errors import GraderError
 from grader.inputs import draw_set
-from grader.results import CheckResult, Result
+from grader.results import CheckResult, Result, total
 from grader.sandbox import handover, runner
 from grader.settings import boxes_root, default_secret, derive_seed, remove_stale_workdirs, scratch_root
 from grader.spec import Assignment, check_inputs, missing_requirements
@@ -337,10 +337,9 @@ class Engine:
             return self._error_result(assignment, submission.id, submission.hash,
                                       f"the grader could not run this submission ({exc}); grade it again", started)
         checks = self._judge(prepared, submission, outcome)
-        score = round(sum(c.score for c in checks), 4)
         return Result(
             assignment=assignment.name, submission=submission.id, status="graded",
-            score=score, max_score=assignment.max_score, checks=checks,
+            score=total(checks), max_score=assignment.max_score, checks=checks,
             sandbox=self._sandbox_record(outcome.layers, outcome.box, assignment), timing={"wall_s": round(time.perf_counter() - started, 4)},
             grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
             output=outcome.output, notes=[*submission.notes, *outcome.notes],
@@ -363,11 +362,12 @@ class Engine:
         return {"layers": layers, "mechanisms": mechanisms, "namespaces": namespaces, "insecure": self.insecure}
 
     def _error_result(self, assignment: Assignment, sub_id: str, sub_hash: str, message: str, started: float) -> Result:
-        checks = [CheckResult(c.id, c.kind, c.visibility, "error", 0.0, c.points, message, c.title or c.id,
-                              describe(c)) for c in assignment.checks]
-        return Result(assignment.name, sub_id, "error", 0.0, assignment.max_score, checks,
-                      {"layers": [], "insecure": self.insecure}, {"wall_s": round(time.perf_counter() - started, 4)},
-                      grader.__version__, assignment.spec_hash, sub_hash, message=message)
+        checks = [CheckResult(id=c.id, kind=c.kind, visibility=c.visibility, status="error", score=0.0, max_score=c.points,
+                              message=message, title=c.title or c.id, description=describe(c)) for c in assignment.checks]
+        return Result(assignment=assignment.name, submission=sub_id, status="error", score=0.0,
+                      max_score=assignment.max_score, checks=checks, sandbox={"layers": [], "insecure": self.insecure},
+                      timing={"wall_s": round(time.perf_counter() - started, 4)}, grader_version=grader.__version__,
+                      spec_hash=assignment.spec_hash, submission_hash=sub_hash, message=message)
 
     # ----------------------------------------------------------------- run
     def _run(self, prepared: Prepared, submission: Submission, extra: dict[str, bytes],
@@ -573,6 +573,7 @@ class Engine:
             got = [outcome.evaluations[i] for i in indices]
             expected = [prepared.expected[i] for i in indices]
             failed = next((e for e in got if not e.ok), None)
+            stopped = outcome.load_error if outcome.load_error is not None and indices else failed
             if outcome.load_error is not None and indices:
                 verdict = Outcome(outcome.load_error.status or "error", 0.0, explain_load(outcome.load_error, assignment),
                                   {"traceback": outcome.load_error.traceback} if outcome.load_error.traceback else {})
@@ -594,6 +595,7 @@ class Engine:
                 id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
                 score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
                 message=verdict.message, title=check.title or check.id, description=describe(check), details=details,
+                signal=stopped.signal if stopped is not None else None,
             ))
         return results
 

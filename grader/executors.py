@@ -102,8 +102,7 @@ def _take(iterator: Iterator[Job], n: int) -> list[Job]:
 def grade_job(engine: Engine, prepared: Prepared, job: Job) -> dict[str, Any]:
     """One submission's ``result.json`` dict, under the id the batch gave it."""
     result = engine.grade(prepared, job.path)
-    result.submission = job.submission_id
-    return result.to_dict()
+    return result.model_copy(update={"submission": job.submission_id}).to_dict()
 
 
 # ------------------------------------------------------------------------ Dask

@@ -1,9 +1,10 @@
 """Late penalties: when a submission was handed in, how late that is, and what it costs.
 
 The spec's ``late:`` section gives the due date and the policy; this module holds
-the arithmetic and the reading of submission times, as pure functions over plain
-values, so a penalty is recomputed on every ``grade`` run from the stored raw score
-(a changed manifest or policy never needs the submission graded again).
+the arithmetic, the reading of submission times and :func:`apply`, a pure function
+from a :class:`~grader.results.Result` to a new one, so a penalty is recomputed on
+every ``grade`` run from the checks' points (a changed manifest or policy never
+needs the submission graded again).
 
 A submission is ``days_late`` = 0 when handed in by ``due + grace``; otherwise every
 started 24 hours after ``due`` counts as one day (the grace period forgives
@@ -23,14 +24,17 @@ import math
 import os
 import stat
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Literal
 
 from grader.errors import GraderError
+from grader.results import LateRecord, Result, total
+from grader.spec import LateSpec
+from grader.times import parse_time
 
-if TYPE_CHECKING:
-    from grader.spec import LateSpec
+__all__ = ["Stamp", "apply", "apply_penalty", "days_late", "describe", "late_record", "mtime_stamp",
+           "parse_time", "penalty_fraction", "read_manifest"]
 
 DAY = timedelta(days=1)
 MANIFEST_COLUMNS = ("submission", "submitted_at")
@@ -41,7 +45,7 @@ class Stamp:
     """When one submission was handed in, and where that time came from."""
 
     submitted_at: datetime           # timezone-aware
-    source: str                      # "manifest" or "mtime"
+    source: Literal["manifest", "mtime"]
     due: datetime | None = None      # this submission's own due date (an extension), if the manifest gives one
     note: str = ""                   # anything a reader of the result should know about the time
 
@@ -62,23 +66,6 @@ def penalty_fraction(days: int, per_day: float, max_penalty: float = 1.0) -> flo
 def apply_penalty(score: float, penalty: float) -> float:
     """``score`` less ``penalty`` (a fraction of it), rounded like every other score."""
     return round(score * (1.0 - penalty), 4)
-
-
-def parse_time(text: Any, what: str) -> datetime:
-    """An ISO 8601 date and time with a UTC offset (or ``Z``); raises ValueError saying what is wrong."""
-    if isinstance(text, datetime):
-        value = text
-    elif isinstance(text, date):
-        raise ValueError(f"{what} {text.isoformat()} has no time of day; write e.g. {text.isoformat()}T23:59:00+01:00")
-    else:
-        raw = str(text).strip()
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(f"{what} {raw!r} is not an ISO 8601 date and time such as 2026-12-01T23:59:00+01:00") from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} {value.isoformat()} has no timezone; add its UTC offset (e.g. +01:00) or Z for UTC")
-    return value
 
 
 # ------------------------------------------------------------ submission times
@@ -161,53 +148,35 @@ def mtime_stamp(path: Path, files: list[str], note: str = "") -> Stamp:
 
 
 # ------------------------------------------------------------------ results
-def late_record(score_before: float, stamp: Stamp, policy: LateSpec) -> dict[str, Any]:
-    """The ``late`` object of a result.json for a raw score, a submission time and the policy."""
+def late_record(score_before: float, stamp: Stamp, policy: LateSpec) -> LateRecord:
+    """The ``late`` record of a result for a raw score, a submission time and the policy."""
     due = stamp.due or policy.due
     days = days_late(stamp.submitted_at, due, policy.grace_minutes)
     shown = stamp.submitted_at.astimezone(due.tzinfo)
-    record: dict[str, Any] = {
-        "submitted_at": shown.isoformat(timespec="seconds"), "due": due.isoformat(timespec="seconds"),
-        "source": stamp.source, "days_late": days,
-        "penalty": penalty_fraction(days, policy.per_day, policy.max_penalty),
-        "score_before_penalty": score_before,
-    }
-    if stamp.note:
-        record["note"] = stamp.note
-    return record
+    return LateRecord(submitted_at=shown.isoformat(timespec="seconds"), due=due.isoformat(timespec="seconds"),
+                      source=stamp.source, days_late=days,
+                      penalty=penalty_fraction(days, policy.per_day, policy.max_penalty),
+                      score_before_penalty=score_before, note=stamp.note or None)
 
 
-def raw_score(data: dict[str, Any]) -> float:
-    """The score a result earned before any late penalty."""
-    late = data.get("late")
-    if isinstance(late, dict) and isinstance(late.get("score_before_penalty"), (int, float)):
-        return float(late["score_before_penalty"])
-    return float(data.get("score") or 0.0)
+def apply(result: Result, policy: LateSpec | None, stamp: Stamp | None) -> Result:
+    """``result`` with its ``late`` record set and its score penalised (or, without a policy or
+    a time, with neither); the score is :func:`grader.results.total`'s, from the checks' points,
+    so applying it again, or another policy, never penalises twice. Never changes ``result``."""
+    record = late_record(result.raw_score, stamp, policy) if policy is not None and stamp is not None else None
+    score = total(result.checks, record)
+    if record == result.late and score == result.score:
+        return result
+    return result.model_copy(update={"late": record, "score": score})
 
 
-def apply_to_result(data: dict[str, Any], policy: LateSpec | None, stamp: Stamp | None) -> bool:
-    """Set ``data["late"]`` and the penalised ``data["score"]`` (or, without a policy, remove
-    both traces); returns whether ``data`` changed. Idempotent: the raw score is kept."""
-    before = (data.get("score"), data.get("late"))
-    raw = raw_score(data)
-    if policy is None or stamp is None:
-        data.pop("late", None)
-        data["score"] = raw
-    else:
-        data["late"] = late_record(raw, stamp, policy)
-        data["score"] = apply_penalty(raw, data["late"]["penalty"])
-    return (data.get("score"), data.get("late")) != before
-
-
-def describe(late: dict[str, Any] | None, max_score: float | None = None) -> str:
-    """One sentence for people: "Submitted 2 days late: −20% (8 → 6.4 of 10)." ("" without late data)."""
-    if not isinstance(late, dict):
+def describe(late: LateRecord | None, max_score: float | None = None) -> str:
+    """One sentence for people: "Submitted 2 days late: −20% (8 → 6.4 of 10)." ("" without a record)."""
+    if late is None:
         return ""
-    days = int(late.get("days_late") or 0)
-    if days <= 0:
+    if late.days_late <= 0:
         return "Submitted on time."
-    before = float(late.get("score_before_penalty") or 0.0)
-    penalty = float(late.get("penalty") or 0.0)
+    before = float(late.score_before_penalty)
     of = f" of {max_score:g}" if max_score is not None else ""
-    return (f"Submitted {days} day{'s' if days != 1 else ''} late: −{round(penalty * 100, 4):g}% "
-            f"({before:g} → {apply_penalty(before, penalty):g}{of}).")
+    return (f"Submitted {late.days_late} day{'s' if late.days_late != 1 else ''} late: −{round(late.penalty * 100, 4):g}% "
+            f"({before:g} → {apply_penalty(before, late.penalty):g}{of}).")

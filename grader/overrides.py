@@ -7,10 +7,10 @@ mappings with those keys or a mapping ``submission -> check -> {points, comment}
 (``check: 1.5`` is short for ``{points: 1.5}``). A row whose points are blank is
 ignored: it has not been graded yet.
 
-Merging never runs a submission again: :func:`apply` takes a ``result.json``
-dict, first undoes any override merged earlier (each check keeps what the grader
-concluded under ``details.override.original``), then merges the current ones and
-recomputes the total. So a changed overrides file changes the results at once,
+Merging never runs a submission again: :func:`apply` takes a :class:`Result`
+and returns a new one: it first undoes any override merged earlier (each check
+keeps what the grader concluded under ``override.original``), then merges the
+current ones; the total is :func:`grader.results.total`'s. So a changed overrides file changes the results at once,
 and removing a row gives the check back its automatic verdict.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import yaml
 
 from grader import yamlpos
 from grader.errors import GraderError
+from grader.results import CheckResult, Original, OverrideRecord, Result, Status, checks_total, total
 from grader.spec import Assignment
 
 COLUMNS = ("submission", "check", "points", "comment")
@@ -219,57 +219,58 @@ def _validate(path: Path, line: int, raw: dict[str, Any], checks: dict[str, Any]
 
 
 # ------------------------------------------------------------------ merging
-def _status(points: float, max_score: float) -> str:
+def _status(points: float, max_score: float) -> Status:
     if points >= max_score:
         return "passed"
     return "failed" if points <= 0 else "partial"
 
 
-def overridden(data: dict[str, Any]) -> bool:
-    """Whether any check of a ``result.json`` dict holds an instructor's override."""
-    return any(isinstance((c.get("details") or {}).get("override"), dict) for c in data.get("checks", []))
+def overridden(result: Result) -> bool:
+    """Whether any check of ``result`` holds an instructor's override."""
+    return any(c.override is not None for c in result.checks)
 
 
-def revert(data: dict[str, Any]) -> None:
-    """Give every overridden check of a ``result.json`` dict back what the grader concluded."""
-    for check in data.get("checks", []):
-        details = check.get("details")
-        if not isinstance(details, dict) or not isinstance(details.get("override"), dict):
-            continue
-        original = details.pop("override").get("original") or {}
-        for key in ("status", "score", "message"):
-            if key in original:
-                check[key] = original[key]
+def _reverted(check: CheckResult) -> CheckResult:
+    if check.override is None:
+        return check
+    original = check.override.original
+    return check.model_copy(update={"status": original.status, "score": original.score,
+                                    "message": original.message, "override": None})
 
 
-def apply(data: dict[str, Any], overrides: Overrides | None) -> bool:
-    """Merge the overrides of ``data``'s submission into it (after undoing earlier ones) and
-    recompute its score; returns whether ``data`` changed."""
-    before = json.dumps(data, sort_keys=True)
-    had_override = overridden(data)
-    revert(data)
-    mine = overrides.for_submission(str(data.get("submission", ""))) if overrides is not None else []
-    by_id = {c.get("id"): c for c in data.get("checks", [])}
-    for override in mine:
-        check = by_id.get(override.check)
-        if check is None:
-            continue
-        original = {k: check.get(k) for k in ("status", "score", "message")}
-        max_score = float(check.get("max_score") or 0)
-        check["status"] = _status(override.points, max_score)
-        check["score"] = min(override.points, max_score)
-        check["message"] = override.comment or GRADED_BY_INSTRUCTOR
-        details = check.get("details")
-        if not isinstance(details, dict):
-            details = check["details"] = {}
-        details["override"] = {"points": override.points, "comment": override.comment,
-                               "from": f"{overrides.path.name}:{override.line}", "original": original}  # type: ignore[union-attr]
-    if mine or had_override:
-        total = round(sum(float(c.get("score") or 0) for c in data.get("checks", [])), 4)
-        late = data.get("late")
-        if isinstance(late, dict) and "score_before_penalty" in late:
-            # A late penalty (grader.late) is a fraction of the raw score: keep both in step.
-            late["score_before_penalty"] = total
-            total = round(total * (1.0 - float(late.get("penalty") or 0.0)), 4)
-        data["score"] = total
-    return json.dumps(data, sort_keys=True) != before
+def revert(result: Result) -> Result:
+    """``result`` with every overridden check given back what the grader concluded (score via
+    :func:`grader.results.total`); ``result`` itself if nothing was overridden."""
+    if not overridden(result):
+        return result
+    return _rescored(result, [_reverted(c) for c in result.checks])
+
+
+def _merged(check: CheckResult, override: Override, where: str) -> CheckResult:
+    original = Original(status=check.status, score=check.score, message=check.message)
+    record = OverrideRecord(points=override.points, comment=override.comment, source=where, original=original)
+    return check.model_copy(update={"status": _status(override.points, check.max_score),
+                                    "score": min(override.points, check.max_score),
+                                    "message": override.comment or GRADED_BY_INSTRUCTOR, "override": record})
+
+
+def apply(result: Result, overrides: Overrides | None) -> Result:
+    """``result`` with the overrides of its submission merged (after undoing earlier ones), its
+    score recomputed by :func:`grader.results.total`; ``result`` itself when it holds no override
+    and ``overrides`` has none for it. Never changes ``result``."""
+    mine = {o.check: o for o in overrides.for_submission(result.submission)} if overrides is not None else {}
+    if not mine and not overridden(result):
+        return result
+    checks = [_reverted(c) for c in result.checks]
+    if overrides is not None:
+        checks = [_merged(c, mine[c.id], f"{overrides.path.name}:{mine[c.id].line}") if c.id in mine else c
+                  for c in checks]
+    return _rescored(result, checks)
+
+
+def _rescored(result: Result, checks: list[CheckResult]) -> Result:
+    # A late penalty (grader.late) is a fraction of the raw score: keep both in step.
+    late = result.late
+    if late is not None:
+        late = late.model_copy(update={"score_before_penalty": checks_total(checks)})
+    return result.model_copy(update={"checks": checks, "late": late, "score": total(checks, late)})

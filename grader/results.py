@@ -51,7 +51,7 @@ class OverrideRecord(_Model):
 
     points: Points
     comment: str = ""
-    source: str = Field(default="", alias="from")    # "scores.csv:3": where the override was written
+    source: str = Field(default="", validation_alias="from", serialization_alias="from")   # "scores.csv:3": where it was written
     original: Original
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,7 +72,7 @@ class CheckResult(_Model):
     title: str = ""
     description: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
-    signal: str | None = None          # the fatal signal that ended the child (SIGSEGV...), when one did
+    signal: str | None = None          # the signal the child crashed with (SIGSEGV...), when it crashed
     override: OverrideRecord | None = None
 
     @model_validator(mode="before")

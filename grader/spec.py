@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from grader import calls, includes, inputs, late, yamlpos
+from grader import calls, includes, inputs, times, yamlpos
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec
 from grader.errors import SpecError
@@ -70,7 +70,7 @@ class LateSpec(BaseModel):
     @classmethod
     def _aware(cls, value: Any) -> datetime:
         try:
-            return late.parse_time(value, "the due date")
+            return times.parse_time(value, "the due date")
         except ValueError as exc:
             raise PydanticCustomError("late_due", "{reason}", {"reason": str(exc)}) from None
 

@@ -50,7 +50,7 @@ def failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
     if sig:
         names = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGABRT": "an abort",
                  "SIGFPE": "a floating-point exception"}
-        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}")
+        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}", signal=str(sig))
     return Evaluation(False, status="error",
                       error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
 

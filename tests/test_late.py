@@ -19,7 +19,7 @@ from grader import api, late, spec
 from grader.errors import GraderError, SpecError
 from grader.executors import LocalExecutor
 from grader.exports.gradescope import to_gradescope
-from grader.results import Result
+from grader.results import CheckResult, LateRecord, Result
 
 CET = timezone(timedelta(hours=1))
 DUE = datetime(2026, 12, 1, 23, 59, tzinfo=CET)
@@ -71,31 +71,44 @@ def _policy(**kw) -> spec.LateSpec:
     return spec.LateSpec(**{"due": DUE, "per_day": 0.1, **kw})
 
 
-def test_apply_to_result_is_idempotent_and_reversible() -> None:
-    data = {"score": 8.0, "max_score": 10.0}
+def _graded(score: float, max_score: float = 10.0) -> Result:
+    """A graded result whose one check earned ``score``."""
+    work = CheckResult(id="work", kind="compare", visibility="public", status="partial", score=score,
+                       max_score=max_score, message="")
+    return Result(assignment="a", submission="alice", status="graded", score=score, max_score=max_score, checks=[work])
+
+
+def test_apply_is_idempotent_and_reversible() -> None:
+    data = _graded(8.0)
     stamp = late.Stamp(DUE + timedelta(hours=30), "manifest")
-    assert late.apply_to_result(data, _policy(), stamp)
-    assert data["score"] == 6.4 and data["late"] == {
+    penalised = late.apply(data, _policy(), stamp)
+    assert penalised != data and data.score == 8.0 and data.late is None     # a new result; the given one is kept
+    assert penalised.score == 6.4 and penalised.late is not None and penalised.late.to_dict() == {
         "submitted_at": "2026-12-03T05:59:00+01:00", "due": "2026-12-01T23:59:00+01:00", "source": "manifest",
         "days_late": 2, "penalty": 0.2, "score_before_penalty": 8.0}
-    assert not late.apply_to_result(data, _policy(), stamp)          # the raw score is kept, not penalised twice
-    assert late.apply_to_result(data, _policy(per_day=0.05), stamp) and data["score"] == 7.2
-    assert late.apply_to_result(data, None, None)                    # policy removed: the raw score is back
-    assert data == {"score": 8.0, "max_score": 10.0}
+    assert late.apply(penalised, _policy(), stamp) == penalised      # the raw score is kept, not penalised twice
+    milder = late.apply(penalised, _policy(per_day=0.05), stamp)
+    assert milder != penalised and milder.score == 7.2
+    assert late.apply(milder, None, None) != milder                  # policy removed: the raw score is back
+    assert late.apply(milder, None, None) == data
 
 
 def test_an_extension_in_the_manifest_moves_the_due_date() -> None:
-    data = {"score": 5.0}
     stamp = late.Stamp(DUE + timedelta(hours=30), "manifest", due=DUE + timedelta(days=2), note="extended")
-    late.apply_to_result(data, _policy(), stamp)
-    assert data["score"] == 5.0 and data["late"]["days_late"] == 0 and data["late"]["due"].startswith("2026-12-03")
+    data = late.apply(_graded(5.0), _policy(), stamp)
+    assert data.late is not None
+    assert data.score == 5.0 and data.late.days_late == 0 and data.late.due.startswith("2026-12-03")
+
+
+def _record(days: int, penalty: float, before: float) -> LateRecord:
+    return LateRecord(submitted_at="2026-12-03T05:59:00+01:00", due="2026-12-01T23:59:00+01:00", source="manifest",
+                      days_late=days, penalty=penalty, score_before_penalty=before)
 
 
 def test_describe_is_one_sentence() -> None:
-    record = {"days_late": 2, "penalty": 0.2, "score_before_penalty": 8.0}
-    assert late.describe(record, 10) == "Submitted 2 days late: −20% (8 → 6.4 of 10)."
-    assert late.describe({**record, "days_late": 1, "penalty": 0.1}) == "Submitted 1 day late: −10% (8 → 7.2)."
-    assert late.describe({"days_late": 0}) == "Submitted on time."
+    assert late.describe(_record(2, 0.2, 8.0), 10) == "Submitted 2 days late: −20% (8 → 6.4 of 10)."
+    assert late.describe(_record(1, 0.1, 8.0)) == "Submitted 1 day late: −10% (8 → 7.2)."
+    assert late.describe(_record(0, 0.0, 8.0)) == "Submitted on time."
     assert late.describe(None) == ""
 
 
@@ -288,8 +301,8 @@ def test_grade_applies_penalties_and_reapplies_them_without_regrading(tmp_path: 
     _times(manifest, {"alice": "2026-12-01T23:00:00+01:00", "bob": "2026-12-03T10:00:00+01:00"})
     results, warnings, graded = grade(submitted_at=manifest)
     assert graded == ["alice", "bob"] and warnings == []
-    assert results["alice"].score == 10 and results["alice"].late["days_late"] == 0
-    assert results["bob"].score == 8 and results["bob"].late == {
+    assert results["alice"].score == 10 and results["alice"].late.days_late == 0
+    assert results["bob"].score == 8 and results["bob"].late.to_dict() == {
         "submitted_at": "2026-12-03T10:00:00+01:00", "due": "2026-12-01T23:59:00+01:00", "source": "manifest",
         "days_late": 2, "penalty": 0.2, "score_before_penalty": 10.0}
     stored = json.loads((out / "bob" / "result.json").read_text())
@@ -304,7 +317,8 @@ def test_grade_applies_penalties_and_reapplies_them_without_regrading(tmp_path: 
     assert "Submitted on time." in (out / "alice" / "report.html").read_text()
     index = (out / "index.html").read_text()
     assert "1 × late" in index and "2 d · −20%" in index
-    assert "Submitted 2 days late" in to_gradescope(stored)["output"] and to_gradescope(stored)["score"] == 8
+    exported = to_gradescope(Result.from_dict(stored))
+    assert "Submitted 2 days late" in exported["output"] and exported["score"] == 8
 
     # A corrected manifest: the penalty changes at once, nothing is graded again.
     _times(manifest, {"alice": "2026-12-01T23:00:00+01:00", "bob": "2026-12-02T10:00:00+01:00"})
@@ -317,8 +331,8 @@ def test_grade_applies_penalties_and_reapplies_them_without_regrading(tmp_path: 
     os.utime(subs[1] / "work.py", (DUE.timestamp() + 40 * 86400,) * 2)
     results, warnings, graded = grade(submitted_at=manifest)
     assert graded == [] and len(warnings) == 1 and "1 submission(s) not in" in warnings[0] and "(bob)" in warnings[0]
-    assert results["bob"].late["source"] == "mtime" and results["bob"].late["days_late"] == 40
-    assert results["bob"].score == 5 and results["bob"].late["note"] == "Not listed in times.csv"
+    assert results["bob"].late.source == "mtime" and results["bob"].late.days_late == 40
+    assert results["bob"].score == 5 and results["bob"].late.note == "Not listed in times.csv"
 
     # The same again leaves every file alone.
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("*/result.json")}

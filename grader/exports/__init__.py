@@ -1,8 +1,8 @@
 """Exports of results to other systems: Gradescope ``results.json`` and its autograder
 bundle, JUnit XML for CI, and a Markdown summary for GitHub Actions job pages.
 
-Each works on ``result.json`` data (plain dicts), so it can run on results
-graded earlier or elsewhere. Hidden checks export their status, points and
+Each works on a :class:`~grader.results.Result` (``load_result`` reads one from a
+``result.json``), so it can run on results graded earlier or elsewhere. Hidden checks export their status, points and
 message only (the engine already redacts their messages), never details.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from grader.results import CheckResult
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -23,8 +25,8 @@ def plain(text: Any, limit: int | None = None) -> str:
     return out
 
 
-def check_name(check: dict[str, Any]) -> str:
-    return str(check.get("title") or check.get("id") or "check")
+def check_name(check: CheckResult) -> str:
+    return check.title or check.id or "check"
 
 
 def score_text(value: float) -> str:

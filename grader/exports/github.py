@@ -16,7 +16,7 @@ from typing import Any
 
 from grader import late
 from grader.exports import check_name, plain, score_text
-from grader.results import result_flags
+from grader.results import Result
 
 ICON = {"passed": "✅", "failed": "❌", "partial": "🟡", "error": "💥", "timeout": "⏱️", "memory": "🧠", "skipped": "⏭️",
         "pending": "⏳"}
@@ -30,29 +30,28 @@ def md(text: Any, limit: int = 300) -> str:
     return re.sub(r"\s*\n\s*", " ", out).strip()
 
 
-def _result_section(result: dict[str, Any], *, heading: str = "###") -> list[str]:
-    checks = result.get("checks", [])
-    passed = sum(1 for c in checks if c.get("status") == "passed")
-    lines = [f"{heading} {md(result.get('assignment', ''))}: {md(result.get('submission', ''))} — "
-             f"{score_text(result.get('score', 0))} / {score_text(result.get('max_score', 0))}", "",
-             f"{passed} of {len(checks)} checks passed."
-             + ("" if not result_flags(result) else " Problems: " + ", ".join(result_flags(result)) + "."), ""]
-    if isinstance(result.get("late"), dict) and result["late"].get("days_late"):
-        lines += [md(late.describe(result["late"], float(result.get("max_score") or 0)), 300), ""]
-    if result.get("status") == "error":
-        lines += [f"**Could not be graded:** {md(result.get('message', ''), 500)}", ""]
+def _result_section(result: Result, *, heading: str = "###") -> list[str]:
+    checks = result.checks
+    passed = sum(1 for c in checks if c.status == "passed")
+    flags = result.flags
+    lines = [f"{heading} {md(result.assignment)}: {md(result.submission)} — "
+             f"{score_text(result.score)} / {score_text(result.max_score)}", "",
+             f"{passed} of {len(checks)} checks passed." + ("" if not flags else " Problems: " + ", ".join(flags) + "."), ""]
+    if result.late is not None and result.late.days_late:
+        lines += [md(late.describe(result.late, float(result.max_score)), 300), ""]
+    if result.status == "error":
+        lines += [f"**Could not be graded:** {md(result.message, 500)}", ""]
     if checks:
         lines += ["| | check | points | message |", "|---|---|---:|---|"]
         for check in checks:
-            hidden = " _(hidden)_" if check.get("visibility") != "public" else ""
-            lines.append(f"| {ICON.get(str(check.get('status')), '')} | {md(check_name(check), 120)}{hidden} | "
-                         f"{score_text(check.get('score', 0))} / {score_text(check.get('max_score', 0))} | "
-                         f"{md(check.get('message', ''))} |")
+            hidden = " _(hidden)_" if check.visibility != "public" else ""
+            lines.append(f"| {ICON.get(check.status, '')} | {md(check_name(check), 120)}{hidden} | "
+                         f"{score_text(check.score)} / {score_text(check.max_score)} | {md(check.message)} |")
         lines.append("")
     return lines
 
 
-def summary_markdown(results: Sequence[dict[str, Any]], *, title: str = "") -> str:
+def summary_markdown(results: Sequence[Result], *, title: str = "") -> str:
     """One section per result for a few submissions; a table of submissions for a batch."""
     lines: list[str] = []
     if title:
@@ -61,21 +60,20 @@ def summary_markdown(results: Sequence[dict[str, Any]], *, title: str = "") -> s
         for result in results:
             lines += _result_section(result)
     else:
-        scores = [float(r.get("score", 0)) for r in results]
+        scores = [float(r.score) for r in results]
         lines += [f"{len(results)} submissions, mean {sum(scores) / len(scores):.2f} / "
-                  f"{score_text(max(float(r.get('max_score', 0)) for r in results))}.", "",
+                  f"{score_text(max(float(r.max_score) for r in results))}.", "",
                   "| submission | score | passed | flags |", "|---|---:|---:|---|"]
-        for result in sorted(results, key=lambda r: str(r.get("submission", ""))):
-            checks = result.get("checks", [])
-            passed = sum(1 for c in checks if c.get("status") == "passed")
-            lines.append(f"| {md(result.get('submission', ''), 120)} | {score_text(result.get('score', 0))} / "
-                         f"{score_text(result.get('max_score', 0))} | {passed} / {len(checks)} | "
-                         f"{', '.join(result_flags(result))} |")
+        for result in sorted(results, key=lambda r: r.submission):
+            passed = sum(1 for c in result.checks if c.status == "passed")
+            lines.append(f"| {md(result.submission, 120)} | {score_text(result.score)} / "
+                         f"{score_text(result.max_score)} | {passed} / {len(result.checks)} | "
+                         f"{', '.join(result.flags)} |")
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def append_step_summary(results: Sequence[dict[str, Any]], *, title: str = "",
+def append_step_summary(results: Sequence[Result], *, title: str = "",
                         environ: dict[str, str] | None = None) -> Path | None:
     """Append the summary to ``$GITHUB_STEP_SUMMARY`` when it is set; returns the file written."""
     target = (environ if environ is not None else os.environ).get("GITHUB_STEP_SUMMARY")

@@ -29,7 +29,7 @@ import grader
 from grader import late
 from grader.exports import check_name, plain, score_text
 from grader.includes import SPEC_FILE, flatten
-from grader.results import result_flags, write_atomic
+from grader.results import CheckResult, Result, write_atomic
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
 MAX_TEST_OUTPUT = 8_000
@@ -38,13 +38,13 @@ FORMATS = ("text", "html", "simple_format", "md", "ansi")
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
-def _test_output(check: dict[str, Any]) -> str:
-    lines = [plain(check.get("message", ""))]
-    details = check.get("details") or {}
+def _test_output(check: CheckResult) -> str:
+    lines = [plain(check.message)]
+    details = check.details
     for key, label in (("prompt", "Question"), ("rubric", "Rubric")):
         if isinstance(details.get(key), str) and details[key].strip():
             lines.append(f"{label}: {plain(details[key])}")
-    if check.get("visibility") == "public":
+    if check.visibility == "public":
         if "expected_at_worst" in details and "got_at_worst" in details:
             where = details.get("worst_index")
             at = f" at [{', '.join(map(str, where))}]" if where else ""
@@ -56,8 +56,8 @@ def _test_output(check: dict[str, Any]) -> str:
             lines.append("\n" + plain(details["traceback"], 4000).rstrip())
     if isinstance(details.get("wrong"), list) and details["wrong"]:
         lines.append("Wrong: " + ", ".join(map(str, details["wrong"])))
-    if check.get("description"):
-        lines.append(f"\nWhat this check proves: {plain(check['description'])}")
+    if check.description:
+        lines.append(f"\nWhat this check proves: {plain(check.description)}")
     return plain("\n".join(lines), MAX_TEST_OUTPUT)
 
 
@@ -69,57 +69,62 @@ def _number(value: Any) -> float:
     return number if math.isfinite(number) else 0.0
 
 
-def to_gradescope(result: dict[str, Any], *, stdout_visibility: str = "hidden") -> dict[str, Any]:
+def to_gradescope(result: Result, *, stdout_visibility: str = "hidden") -> dict[str, Any]:
     """The Gradescope ``results.json`` object for one graded submission."""
     if stdout_visibility not in VISIBILITIES:
         raise ValueError(f"stdout_visibility must be one of {', '.join(VISIBILITIES)}")
-    tests = []
-    for check in result.get("checks", []):
-        test = {
-            "name": plain(check_name(check), 200),
-            "score": _number(check.get("score")),
-            "max_score": _number(check.get("max_score")),
-            "status": "passed" if check.get("status") == "passed" else "failed",
-            "output": _test_output(check),
-            "visibility": VISIBILITY.get(str(check.get("visibility")), "after_published"),
-        }
-        if check.get("status") == "pending":
-            del test["status"]
-        tests.append(test)
-    checks = result.get("checks", [])
-    passed = sum(1 for c in checks if c.get("status") == "passed")
-    summary = [f"{result.get('assignment', '')}: {score_text(_number(result.get('score')))} / "
-               f"{score_text(_number(result.get('max_score')))} points; {passed} of {len(checks)} checks passed."]
-    if isinstance(result.get("late"), dict) and result["late"].get("days_late"):
-        # score is already the penalised total; the tests' points add up to the score before the penalty
-        summary.append(late.describe(result["late"], _number(result.get("max_score"))))
-    pending = sum(1 for c in checks if c.get("status") == "pending")
-    if pending:
-        summary.append(f"{pending} check{'s' if pending != 1 else ''} await{'' if pending != 1 else 's'} grading by the "
-                       "instructor (0 points until then).")
-    hidden = sum(1 for c in checks if c.get("visibility") != "public")
-    if hidden:
-        summary.append(f"{hidden} hidden check{'s' if hidden != 1 else ''} ran on inputs only the grader knows; "
-                       "they are shown once grades are published.")
-    if result.get("status") == "error":
-        summary.append(f"Your submission could not be graded: {plain(result.get('message', ''))}")
-    flags = result_flags(result)
-    if flags:
-        summary.append("Problems: " + ", ".join(flags) + ".")
     return {
-        "score": _number(result.get("score")),
-        "execution_time": math.ceil(_number((result.get("timing") or {}).get("wall_s"))),
-        "output": plain("\n".join(summary), MAX_OUTPUT),
+        "score": _number(result.score),
+        "execution_time": math.ceil(_number(result.timing.get("wall_s"))),
+        "output": plain("\n".join(_summary(result)), MAX_OUTPUT),
         "output_format": "text",
         "test_output_format": "text",
         "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": stdout_visibility,
-        "tests": tests,
+        "tests": [_test(check) for check in result.checks],
     }
 
 
-def write_gradescope(result: dict[str, Any], path: Path, **options: Any) -> Path:
+def _test(check: CheckResult) -> dict[str, Any]:
+    test = {
+        "name": plain(check_name(check), 200),
+        "score": _number(check.score),
+        "max_score": _number(check.max_score),
+        "status": "passed" if check.status == "passed" else "failed",
+        "output": _test_output(check),
+        "visibility": VISIBILITY.get(check.visibility, "after_published"),
+    }
+    if check.status == "pending":
+        del test["status"]
+    return test
+
+
+def _summary(result: Result) -> list[str]:
+    """The lines of the submission's overall output."""
+    checks = result.checks
+    passed = sum(1 for c in checks if c.status == "passed")
+    summary = [f"{result.assignment}: {score_text(_number(result.score))} / "
+               f"{score_text(_number(result.max_score))} points; {passed} of {len(checks)} checks passed."]
+    if result.late is not None and result.late.days_late:
+        # score is already the penalised total; the tests' points add up to the score before the penalty
+        summary.append(late.describe(result.late, _number(result.max_score)))
+    pending = sum(1 for c in checks if c.status == "pending")
+    if pending:
+        summary.append(f"{pending} check{'s' if pending != 1 else ''} await{'' if pending != 1 else 's'} grading by the "
+                       "instructor (0 points until then).")
+    hidden = sum(1 for c in checks if c.visibility != "public")
+    if hidden:
+        summary.append(f"{hidden} hidden check{'s' if hidden != 1 else ''} ran on inputs only the grader knows; "
+                       "they are shown once grades are published.")
+    if result.status == "error":
+        summary.append(f"Your submission could not be graded: {plain(result.message)}")
+    if result.flags:
+        summary.append("Problems: " + ", ".join(result.flags) + ".")
+    return summary
+
+
+def write_gradescope(result: Result, path: Path, **options: Any) -> Path:
     text = json.dumps(to_gradescope(result, **options), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if str(path) == "-":
         print(text, end="")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.exports import check_name, plain, score_text
-from grader.results import write_atomic
+from grader.results import Result, write_atomic
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 FAILURE = ("failed", "partial")
@@ -44,37 +44,31 @@ def _case(suite: ET.Element, classname: str, name: str, status: str, message: st
         ET.SubElement(case, "skipped", {"message": _x(message, 1000)})
 
 
-def suite_for(result: dict[str, Any]) -> ET.Element:
+def suite_for(result: Result) -> ET.Element:
     """The ``<testsuite>`` of one result."""
-    assignment = str(result.get("assignment", ""))
-    submission = str(result.get("submission", ""))
-    checks = result.get("checks", [])
-    suite = ET.Element("testsuite", {"name": _x(f"{assignment} / {submission}", 300)})
-    classname = f"grader.{assignment}"
-    if result.get("status") == "error":
-        _case(suite, classname, "grading", "error", str(result.get("message", "could not be graded")),
-              str(result.get("message", "")), {})
-    for check in checks:
-        status = str(check.get("status", ""))
-        message = str(check.get("message", ""))
-        body = message
-        details = check.get("details") or {}
-        if check.get("visibility") == "public" and isinstance(details.get("traceback"), str):
-            body = f"{message}\n\n{details['traceback']}"
-        _case(suite, classname, f"{check.get('id', '')}: {check_name(check)}"
-              + (" [hidden]" if check.get("visibility") != "public" else ""), status, message, body,
-              {"score": score_text(float(check.get("score", 0))), "max_score": score_text(float(check.get("max_score", 0))),
-               "visibility": str(check.get("visibility", "")), "kind": str(check.get("kind", ""))})
+    suite = ET.Element("testsuite", {"name": _x(f"{result.assignment} / {result.submission}", 300)})
+    classname = f"grader.{result.assignment}"
+    if result.status == "error":
+        _case(suite, classname, "grading", "error", result.message, result.message, {})
+    for check in result.checks:
+        body = check.message
+        traceback = check.details.get("traceback")
+        if check.visibility == "public" and isinstance(traceback, str):
+            body = f"{check.message}\n\n{traceback}"
+        _case(suite, classname, f"{check.id}: {check_name(check)}" + (" [hidden]" if check.visibility != "public" else ""),
+              check.status, check.message, body,
+              {"score": score_text(float(check.score)), "max_score": score_text(float(check.max_score)),
+               "visibility": check.visibility, "kind": check.kind})
     cases = suite.findall("testcase")
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
     suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
     suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
-    suite.set("time", f"{float((result.get('timing') or {}).get('wall_s') or 0):.3f}")
+    suite.set("time", f"{float(result.timing.get('wall_s') or 0):.3f}")
     return suite
 
 
-def to_junit(results: Iterable[dict[str, Any]]) -> str:
+def to_junit(results: Iterable[Result]) -> str:
     """A JUnit XML document with one test suite per result."""
     root = ET.Element("testsuites", {"name": "grader"})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -89,6 +83,6 @@ def to_junit(results: Iterable[dict[str, Any]]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_junit(results: Iterable[dict[str, Any]], path: Path) -> Path:
+def write_junit(results: Iterable[Result], path: Path) -> Path:
     write_atomic(Path(path), to_junit(results))
     return path

@@ -34,7 +34,7 @@ import grader
 from grader import datasets
 from grader import late as late_policy
 from grader.report import plots
-from grader.results import result_flags
+from grader.results import LateRecord, Result
 from grader.summary import ClassSummary, Row, collect
 
 _ENV = jinja2.Environment(
@@ -197,8 +197,9 @@ def check_view(check: dict[str, Any], index: int) -> dict[str, Any]:
     manual = [(label, clip(str(details[key]), MAX_TEXT_CHARS)) for key, label in (("prompt", "Question"), ("rubric", "Rubric"))
               if isinstance(details.get(key), str) and details[key].strip()]
     override = ""
-    if isinstance(details.get("override"), dict):   # an instructor's score merged from an overrides file
-        original = details["override"].get("original") or {}
+    record = check.get("override") or details.get("override")   # minimal edit (result branch): override's own field
+    if isinstance(record, dict):   # an instructor's score merged from an overrides file
+        original = record.get("original") or {}
         override = "Graded by the instructor."
         if original.get("status") not in (None, "pending"):
             override += (f" The automatic check gave {_fmt_score(float(original.get('score') or 0))} / "
@@ -238,7 +239,7 @@ def render_result(result: dict[str, Any], *, show_hidden: bool = True, show_outp
     return _ENV.get_template("result.html.j2").render(
         result=result, checks=checks, score=score, max_score=max_score, pct=_pct(score, max_score),
         passed=counts.get("passed", 0), pending=pending, streams=[(n, t) for n, t in streams if t.strip()],
-        flags=result_flags(result), message=clip(str(result.get("message") or ""), MAX_TEXT_CHARS),
+        flags=Result.from_dict(result).flags, message=clip(str(result.get("message") or ""), MAX_TEXT_CHARS),
         csp=_CSP_BASE + "; script-src 'none'", sandbox=result.get("sandbox") or {}, timing=result.get("timing") or {},
         late=late, notes=[clip(str(n), MAX_TEXT_CHARS) for n in (result.get("notes") or [])[:20]],
     )
@@ -258,13 +259,15 @@ LATE_SOURCES = {"manifest": "from the submission list", "mtime": "by the files' 
 def late_view(data: Any, score: float, max_score: float, *, recompute: bool = False) -> dict[str, Any] | None:
     """What a page shows of a result's ``late`` object (None without one). ``recompute``
     applies the penalty to ``score`` as given (e.g. the public checks' points alone)."""
+    if isinstance(data, LateRecord):   # minimal edit (result branch): a summary row holds a LateRecord
+        data = data.to_dict()
     if not isinstance(data, dict):
         return None
     if recompute:
         data = {**data, "score_before_penalty": score}
         score = late_policy.apply_penalty(score, float(data.get("penalty") or 0.0))
     return {
-        "text": late_policy.describe(data, max_score), "days": int(data.get("days_late") or 0), "score": score,
+        "text": late_policy.describe(LateRecord.model_validate(data), max_score), "days": int(data.get("days_late") or 0), "score": score,
         "penalty_pct": round(float(data.get("penalty") or 0.0) * 100, 4),
         "submitted_at": _when(data.get("submitted_at")), "due": _when(data.get("due")),
         "source": LATE_SOURCES.get(str(data.get("source")), clip(str(data.get("source", "")), 80)),
@@ -276,7 +279,8 @@ def late_view(data: Any, score: float, max_score: float, *, recompute: bool = Fa
 def render_index(results: Iterable[dict[str, Any]] | ClassSummary, assignment: str) -> str:
     """The class summary: score histogram, per-check pass rates (hardest first), and a
     sortable table of submissions with links to their reports and flags."""
-    collected = results if isinstance(results, ClassSummary) else collect(results)
+    collected = results if isinstance(results, ClassSummary) else collect(
+        r if isinstance(r, Result) else Result.from_dict(r) for r in results)   # minimal edit (result branch)
     return "".join(index_chunks(collected, assignment, index_digest(collected, assignment)))
 
 

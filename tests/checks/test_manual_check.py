@@ -21,6 +21,7 @@ from grader.errors import GraderError, SpecError
 from grader.executors import LocalExecutor
 from grader.exports.gradescope import to_gradescope
 from grader.exports.junit import to_junit
+from grader.results import Result
 
 SPEC = """\
 name: written
@@ -120,7 +121,8 @@ def test_overrides_csv_are_merged_and_the_total_recomputed(course) -> None:
     alice, bob = results["alice"], results["bob"]
     explain = _check(alice, "explain")
     assert (explain.status, explain.score, explain.message) == ("passed", 2.0, "Clear reason, good example.")
-    assert explain.details["override"] == {"points": 2.0, "comment": "Clear reason, good example.", "from": "scores.csv:2",
+    assert "override" not in explain.details and explain.override is not None
+    assert explain.override.to_dict() == {"points": 2.0, "comment": "Clear reason, good example.", "from": "scores.csv:2",
                                            "original": {"status": "pending", "score": 0.0,
                                                         "message": "Awaiting instructor grading."}}
     assert explain.details["prompt"].startswith("State why")
@@ -129,8 +131,9 @@ def test_overrides_csv_are_merged_and_the_total_recomputed(course) -> None:
     assert (bob_explain.status, bob_explain.score, bob_explain.message) == ("partial", 0.5, overrides.GRADED_BY_INSTRUCTOR)
     # a regrade of an automatic check keeps what the grader concluded
     assert (bob_work.status, bob_work.score, bob_work.message) == ("partial", 0.25, "Right idea: regraded by hand.")
-    assert bob_work.details["override"]["original"]["status"] == "failed"
-    assert bob_work.details["override"]["original"]["score"] == 0.0
+    assert bob_work.override is not None
+    assert bob_work.override.original.status == "failed"
+    assert bob_work.override.original.score == 0.0
     assert bob.score == 0.75
     rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
     assert (rows["alice"]["score"], rows["alice"]["explain"], rows["bob"]["score"]) == ("3.0", "2.0", "0.75")
@@ -182,7 +185,7 @@ def test_changed_overrides_apply_to_reused_results_without_regrading(course) -> 
     results, _ = _grade(assignment, subs, tmp_path, executor=changed, overrides=path)
     assert changed.graded == [] and results["alice"].score == 3.0
     assert _check(results["alice"], "explain").message == "Now complete."
-    assert _check(results["alice"], "explain").details["override"]["original"]["status"] == "pending"
+    assert _check(results["alice"], "explain").override.original.status == "pending"
 
     stamp = (tmp_path / "out" / "alice" / "result.json").stat().st_mtime_ns
     same = CountingExecutor()
@@ -291,7 +294,7 @@ def test_reports_show_an_instructors_score(course) -> None:
 
 def test_junit_skips_a_pending_check_with_its_message(course) -> None:
     data = _result_dicts(course)["alice"]
-    root = ET.fromstring(to_junit([data]))
+    root = ET.fromstring(to_junit([Result.from_dict(data)]))
     case = next(c for c in root.iter("testcase") if c.get("name").startswith("explain:"))
     assert [e.tag for e in case if e.tag != "properties"] == ["skipped"]
     assert case.find("skipped").get("message") == "Awaiting instructor grading."
@@ -300,7 +303,7 @@ def test_junit_skips_a_pending_check_with_its_message(course) -> None:
 
 def test_gradescope_gives_a_pending_check_no_status(course) -> None:
     data = _result_dicts(course)["alice"]
-    exported = to_gradescope(data)
+    exported = to_gradescope(Result.from_dict(data))
     jsonschema.Draft202012Validator(RESULTS_SCHEMA).validate(exported)
     test = next(t for t in exported["tests"] if t["name"] == "Why doubling?")
     assert "status" not in test and (test["score"], test["max_score"]) == (0.0, 2.0)
@@ -309,16 +312,25 @@ def test_gradescope_gives_a_pending_check_no_status(course) -> None:
 
 
 def test_apply_is_idempotent_reverts_and_keeps_a_late_penalty_in_step(tmp_path: Path) -> None:
-    data = {"submission": "alice", "score": 0.8, "max_score": 3.0,
-            "late": {"days_late": 2, "penalty": 0.2, "score_before_penalty": 1.0},
-            "checks": [{"id": "work", "status": "passed", "score": 1.0, "max_score": 1.0, "message": "ok", "details": {}},
-                       {"id": "explain", "status": "pending", "score": 0.0, "max_score": 2.0,
-                        "message": "Awaiting instructor grading.", "details": {"prompt": "Why?"}}]}
+    data = Result.from_dict({
+        "assignment": "written", "submission": "alice", "status": "graded", "score": 0.8, "max_score": 3.0,
+        "late": {"submitted_at": "2026-12-03T10:00:00+01:00", "due": "2026-12-01T23:59:00+01:00", "source": "manifest",
+                 "days_late": 2, "penalty": 0.2, "score_before_penalty": 1.0},
+        "checks": [{"id": "work", "kind": "compare", "visibility": "public", "status": "passed", "score": 1.0,
+                    "max_score": 1.0, "message": "ok", "details": {}},
+                   {"id": "explain", "kind": "manual", "visibility": "public", "status": "pending", "score": 0.0,
+                    "max_score": 2.0, "message": "Awaiting instructor grading.", "details": {"prompt": "Why?"}}]})
     loaded = overrides.Overrides(tmp_path / "s.csv", {("alice", "explain"): overrides.Override("alice", "explain", 2.0, "", 2)})
-    assert overrides.apply(data, loaded)
-    assert data["late"]["score_before_penalty"] == 3.0 and data["score"] == 2.4       # 3 less 20 %
-    assert not overrides.apply(data, loaded)                                           # the same again: no change
-    assert overrides.apply(data, None)                                                 # no overrides: undone
-    assert data["checks"][1] == {"id": "explain", "status": "pending", "score": 0.0, "max_score": 2.0,
-                                 "message": "Awaiting instructor grading.", "details": {"prompt": "Why?"}}
-    assert data["late"]["score_before_penalty"] == 1.0 and data["score"] == 0.8
+    merged = overrides.apply(data, loaded)
+    assert merged != data and data.score == 0.8 and data.checks[1].override is None  # a new result; the given one is kept
+    assert merged.late is not None
+    assert merged.late.score_before_penalty == 3.0 and merged.score == 2.4           # 3 less 20 %
+    assert overrides.apply(merged, loaded) == merged                                 # the same again: no change
+    undone = overrides.apply(merged, None)                                           # no overrides: undone
+    assert undone != merged
+    assert undone.to_dict()["checks"][1] == {
+        "id": "explain", "kind": "manual", "visibility": "public", "status": "pending", "score": 0.0, "max_score": 2.0,
+        "message": "Awaiting instructor grading.", "title": "", "description": "", "details": {"prompt": "Why?"}}
+    assert undone.late is not None
+    assert undone.late.score_before_penalty == 1.0 and undone.score == 0.8
+    assert undone == data

@@ -25,7 +25,7 @@ def cases(xml: str) -> dict[str, ET.Element]:
 
 def test_junit_has_one_testcase_per_check_and_failures_carry_the_message() -> None:
     data = full_result()
-    xml = to_junit([data])
+    xml = to_junit([as_result(data)])
     root = ET.fromstring(xml)
     assert root.tag == "testsuites"
     suite = root.find("testsuite")
@@ -51,7 +51,7 @@ def test_junit_has_one_testcase_per_check_and_failures_carry_the_message() -> No
 def test_junit_survives_hostile_text_and_control_characters() -> None:
     data = hostile_result()
     data["checks"][0]["message"] = f"bad \x00\x1b[31m\x07 {HOSTILE} \ud800"
-    xml = to_junit([data])
+    xml = to_junit([as_result(data)])
     root = ET.fromstring(xml)            # well-formed despite NUL, escapes and a lone surrogate
     failure = root.find("testsuite/testcase/failure")
     assert failure.get("message") == f"bad  {HOSTILE} "
@@ -60,7 +60,7 @@ def test_junit_survives_hostile_text_and_control_characters() -> None:
 
 
 def test_junit_for_an_ungraded_submission_is_one_error() -> None:
-    root = ET.fromstring(to_junit([result("eve", [], status="error", message="bp.py is missing")]))
+    root = ET.fromstring(to_junit([as_result(result("eve", [], status="error", message="bp.py is missing"))]))
     case = root.find("testsuite/testcase")
     assert case.get("name") == "grading" and case.find("error").get("message") == "bp.py is missing"
     assert root.get("errors") == "1"
@@ -71,18 +71,18 @@ def test_markdown_escapes_everything_a_submission_wrote() -> None:
     assert "<" not in text and ">" not in text.replace("&gt;", "")
     assert "![" not in text and "](" not in text and "**" not in text and "`c`" not in text
     assert "\n" not in text
-    summary = summary_markdown([hostile_result()])
+    summary = summary_markdown([as_result(hostile_result())])
     for line in summary.splitlines():
         if line.startswith("| ") and not line.startswith("| |"):
             assert len(re.findall(r"(?<!\\)\|", line)) == 5, line   # 4 cells: no pipe from a message splits a row
 
 
 def test_markdown_summary_lists_each_check_or_each_submission() -> None:
-    one = summary_markdown([full_result()], title="grader check mlp-scratch")
+    one = summary_markdown([as_result(full_result())], title="grader check mlp-scratch")
     assert one.startswith("## grader check mlp\\-scratch\n") or one.startswith("## grader check mlp-scratch\n")
     assert "### mlp-scratch: alice — 5 / 13" in one
     assert one.count("\n| ") == 1 + len(full_result()["checks"])   # header row + one row per check
-    batch = summary_markdown([full_result(f"s{i}") for i in range(5)])
+    batch = summary_markdown([as_result(full_result(f"s{i}")) for i in range(5)])
     assert "5 submissions, mean 5.00 / 13." in batch and len(re.findall(r"^\| s\d \|", batch, re.M)) == 5
 
 
@@ -95,8 +95,8 @@ def canned(monkeypatch: pytest.MonkeyPatch) -> dict:
 
     def iter_grade(assignment, submissions, out, **options):
         for data in graded:
-            api.write_submission_dict(data, out)
-            yield data
+            api.write_submission(as_result(data), out)
+            yield as_result(data)
 
     monkeypatch.setattr(api, "check", lambda *a, **k: as_result(public))
     monkeypatch.setattr(api, "iter_grade", iter_grade)

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from report.samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, full_result, hostile_result, result
+from report.samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, as_result, full_result, hostile_result, result
 
 from grader.cli import main
 from grader.exports.gradescope import build_bundle, to_gradescope
@@ -42,7 +42,7 @@ def test_the_schema_is_valid_and_strict() -> None:
                                   result("eve", [], status="error", message="bp.py is missing")],
                          ids=["full", "hostile", "ungraded"])
 def test_export_follows_the_documented_format(data: dict) -> None:
-    exported = to_gradescope(data)
+    exported = to_gradescope(as_result(data))
     VALIDATOR.validate(exported)
     assert json.loads(json.dumps(exported, allow_nan=False)) == exported
     assert list(exported)[:6] == ["score", "execution_time", "output", "output_format", "test_output_format",
@@ -56,7 +56,7 @@ def test_export_follows_the_documented_format(data: dict) -> None:
 
 def test_tests_map_status_points_and_visibility() -> None:
     data = full_result()
-    tests = to_gradescope(data)["tests"]
+    tests = to_gradescope(as_result(data))["tests"]
     for c, t in zip(data["checks"], tests):
         assert t["name"] == c["title"]
         assert (t["score"], t["max_score"]) == (c["score"], c["max_score"])
@@ -72,16 +72,16 @@ def test_tests_map_status_points_and_visibility() -> None:
 
 def test_hidden_tests_carry_the_message_only() -> None:
     data = hostile_result()
-    hidden = to_gradescope(data)["tests"][1]
+    hidden = to_gradescope(as_result(data))["tests"][1]
     assert hidden["visibility"] == "after_published"
     for leak in (f"{HIDDEN_EXPECTED:.3g}", f"{HIDDEN_INPUT:.3g}", "x = ", "reference"):
         assert leak not in hidden["output"].replace("like the reference", "")
     data["checks"][1]["visibility"] = "public"    # the same check made public does show them
-    assert f"{HIDDEN_EXPECTED}" in to_gradescope(data)["tests"][1]["output"]
+    assert f"{HIDDEN_EXPECTED}" in to_gradescope(as_result(data))["tests"][1]["output"]
 
 
 def test_text_is_plain_text() -> None:
-    exported = to_gradescope(hostile_result())
+    exported = to_gradescope(as_result(hostile_result()))
     assert all("\x1b" not in t["output"] and "\x00" not in t["output"] for t in exported["tests"])
     assert HOSTILE in exported["tests"][0]["output"]    # declared "text": Gradescope shows it, does not render it
 

@@ -21,10 +21,13 @@ HIDDEN_INPUT = 0.3141592653
 
 def check(id: str, status: str, score: float, max_score: float, message: str, *, kind: str = "compare",
           visibility: str = "public", details: dict[str, Any] | None = None, title: str = "",
-          description: str = "") -> dict[str, Any]:
-    return {"id": id, "kind": kind, "visibility": visibility, "status": status, "score": score,
+          description: str = "", signal: str | None = None) -> dict[str, Any]:
+    data = {"id": id, "kind": kind, "visibility": visibility, "status": status, "score": score,
             "max_score": max_score, "message": message, "title": title or id.replace("-", " ").capitalize(),
             "description": description or f"Proves that {id} behaves like the reference.", "details": details or {}}
+    if signal is not None:     # the signal the child crashed with, as the engine records it
+        data["signal"] = signal
+    return data
 
 
 def result(submission: str = "alice", checks: list[dict[str, Any]] | None = None, *, status: str = "graded",
