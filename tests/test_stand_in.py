@@ -138,9 +138,12 @@ def test_results_that_used_the_stand_in_or_found_no_data_are_graded_again(tmp_pa
     assignment = api.load_assignment(ROOT / "assignments" / "mlp")
     submission = ROOT / "submissions" / "mlp" / "correct"
     key = "k"
-    base = {"cache_key": key, "status": "graded", "submission_hash": read(submission, assignment.spec.files).hash}
+    base = {"cache_key": key, "status": "graded", "submission_hash": read(submission, assignment.spec.files).hash,
+            "assignment": "mlp", "submission": "correct", "score": 1.0, "max_score": 1.0}
     for dataset, reused in (({"name": "fashion-mnist", "stand_in": False}, True), ({"name": "digits", "stand_in": True}, False),
                             ({"name": "fashion-mnist", "missing": "Fashion-MNIST is not in /x."}, False)):
         path = tmp_path / "result.json"
-        path.write_text(json.dumps({**base, "checks": [{"id": "t", "kind": "train", "details": {"dataset": dataset}}]}))
+        train = {"id": "t", "kind": "train", "visibility": "public", "status": "passed", "score": 1.0, "max_score": 1.0,
+                 "message": "", "details": {"dataset": dataset}}
+        path.write_text(json.dumps({**base, "checks": [train]}))
         assert (api._current_result(path, key, submission, assignment) is not None) == reused
