@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.checks.base import CheckKind, CheckSpec, Outcome, Task
+from grader.checks.base import CheckKind, CheckSpec, KindBase, Outcome, Task, Verdict
 from grader.checks.compare import Compare
 from grader.checks.experiment import Experiment
 from grader.checks.gradient import Gradient
@@ -14,4 +14,4 @@ from grader.checks.train import Train
 
 CHECKS: dict[str, CheckKind] = {kind.name: kind for kind in (Compare(), Gradient(), Source(), Property(), Experiment(), Train(), Manual(), Output())}
 
-__all__ = ["CHECKS", "CheckKind", "CheckSpec", "Outcome", "Task"]
+__all__ = ["CHECKS", "CheckKind", "CheckSpec", "KindBase", "Outcome", "Task", "Verdict"]

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grader import compare as cmp
 from grader.checks import expr as ex
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 from grader.values import ArrayValue, OpaqueValue, ScalarValue
 
 KINDS = ("finite", "diverges", "range", "sums_to", "shape", "dtype", "monotonic", "close_to",
@@ -116,7 +116,7 @@ class PropertySpec(CheckSpec):
 
 
 @dataclass
-class Verdict:
+class Finding:
     """How one property fared on one case."""
 
     ok: bool
@@ -180,28 +180,28 @@ def _first(mask: np.ndarray) -> tuple[int, ...]:
 
 
 def check_one(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | None, default_label: str,
-              reveal: bool, tol: tuple[float, float]) -> Verdict:
+              reveal: bool, tol: tuple[float, float]) -> Finding:
     """Evaluate one property on one case's environment."""
     label = item.label or item.of or default_label
     try:
         verdict = _judge(item, env, ref_env, label, reveal, tol)
     except ex.ExprError as exc:
-        verdict = Verdict(False, f"{label}: could not evaluate ({exc})")
+        verdict = Finding(False, f"{label}: could not evaluate ({exc})")
     except Exception as exc:  # noqa: BLE001 - the student's value may not fit the property at all
-        verdict = Verdict(False, f"{label} could not be checked: {type(exc).__name__}: {exc}")
+        verdict = Finding(False, f"{label} could not be checked: {type(exc).__name__}: {exc}")
     if not verdict.ok and item.message:
-        verdict = Verdict(False, ex.render(item.message, env))
+        verdict = Finding(False, ex.render(item.message, env))
     if not verdict.ok and item.reason:
-        verdict = Verdict(False, f"{verdict.message.rstrip('.')} — {item.reason.strip()}")
+        verdict = Finding(False, f"{verdict.message.rstrip('.')} — {item.reason.strip()}")
     return verdict
 
 
 def _judge(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | None, label: str, reveal: bool,
-           tol: tuple[float, float]) -> Verdict:
+           tol: tuple[float, float]) -> Finding:
     kind = item.kind
     if kind == "expr":
         ok = bool(np.all(ex.evaluate(item.expr or "", env)))
-        return Verdict(ok, ex.render(item.message or "", env) if not ok else f"{item.label or item.expr} holds")
+        return Finding(ok, ex.render(item.message or "", env) if not ok else f"{item.label or item.expr} holds")
     raw = ex.evaluate(item.of or "out", env)
     value = lambda text: ex.evaluate(text, env) if isinstance(text, str) else text  # noqa: E731
     rtol = item.rtol if item.rtol is not None else tol[0]
@@ -210,33 +210,33 @@ def _judge(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | No
     if kind == "shape":
         want = tuple(int(n) for n in value(item.shape))
         got = np.shape(raw) if not isinstance(raw, OpaqueValue) else None
-        return Verdict(got == want, f"{label} has shape {want}" if got == want else
+        return Finding(got == want, f"{label} has shape {want}" if got == want else
                        f"{label} should have shape {want}, but has shape {got}")
     if kind == "dtype":
         got = str(np.asarray(raw).dtype) if not isinstance(raw, OpaqueValue) else raw.origin
-        return Verdict(got == item.dtype, f"{label} has dtype {got}" if got == item.dtype else
+        return Finding(got == item.dtype, f"{label} has dtype {got}" if got == item.dtype else
                        f"{label} should have dtype {item.dtype}, but has {got}")
     x = _num(raw, label)
     if kind == "finite":
         bad = ~np.isfinite(x)
         if not bad.any():
-            return Verdict(True, f"{label} is finite")
+            return Finding(True, f"{label} is finite")
         idx = _first(bad)
         what = "NaN" if np.isnan(x[idx]) else "inf"
-        return Verdict(False, f"{label} has {what}{' at ' + _at(idx) if idx else ''} "
+        return Finding(False, f"{label} has {what}{' at ' + _at(idx) if idx else ''} "
                               f"({int(bad.sum())} of {x.size} values are not finite)")
     if kind == "diverges":
         blown = ~np.isfinite(x) | (np.abs(np.nan_to_num(x)) > item.above)
         largest = float(np.max(np.abs(x))) if x.size else 0.0
-        return Verdict(bool(blown.any()), f"{label} should blow up (reach inf, NaN or |value| > {item.above:g}), "
+        return Finding(bool(blown.any()), f"{label} should blow up (reach inf, NaN or |value| > {item.above:g}), "
                                           f"but stays finite (largest |value| {largest:.3g})")
     if kind == "range":
         lo, hi = (float(value(v)) for v in item.range or ())
         bad = ~((x >= lo - atol) & (x <= hi + atol))
         if not bad.any():
-            return Verdict(True, f"{label} lies in [{lo:g}, {hi:g}]")
+            return Finding(True, f"{label} lies in [{lo:g}, {hi:g}]")
         idx = _first(bad)
-        return Verdict(False, f"{label} should lie in [{lo:g}, {hi:g}], but {int(bad.sum())} of {x.size} values do not "
+        return Finding(False, f"{label} should lie in [{lo:g}, {hi:g}], but {int(bad.sum())} of {x.size} values do not "
                               f"(e.g. {ex.show(x[idx])}{' at ' + _at(idx) if idx else ''})")
     if kind == "sums_to":
         target = float(value(item.sums_to))
@@ -245,10 +245,10 @@ def _judge(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | No
         err = np.abs(sums - target)
         bad = ~(err <= atol + rtol * abs(target))
         if not bad.any():
-            return Verdict(True, f"{label} sums to {target:g}")
+            return Finding(True, f"{label} sums to {target:g}")
         idx = _first(bad)
         where = f" (index {_at(idx)} along the other axes)" if idx else ""
-        return Verdict(False, f"{label} should sum to {target:g} along axis {axis}, but sums to "
+        return Finding(False, f"{label} should sum to {target:g} along axis {axis}, but sums to "
                               f"{ex.show(sums[idx])}{where}; {int(bad.sum())} of {sums.size} sums are off")
     if kind == "monotonic":
         return _monotonic(item, x, label)
@@ -260,10 +260,10 @@ def _judge(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | No
         t = _num(value(getattr(item, kind)), target_text)
         bad = ~(x < t) if kind == "less_than" else ~(x > t)
         if not np.any(bad):
-            return Verdict(True, f"{label} is {'below' if kind == 'less_than' else 'above'} {target_text}")
+            return Finding(True, f"{label} is {'below' if kind == 'less_than' else 'above'} {target_text}")
         word = "below" if kind == "less_than" else "above"
         shown = f" ({ex.show(t)})" if reveal and isinstance(getattr(item, kind), str) else ""
-        return Verdict(False, f"{label} should be {word} {target_text}{shown}, but is {ex.show(x)}")
+        return Finding(False, f"{label} should be {word} {target_text}{shown}, but is {ex.show(x)}")
     if kind in ("close_to", "not_close_to", "like_reference"):
         if kind == "like_reference":
             if ref_env is None:
@@ -278,16 +278,16 @@ def _judge(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | No
         worst = float(np.nanmax(np.where(np.isnan(err), np.inf, err))) if err.size else 0.0
         if kind == "not_close_to":
             if np.any(bad):
-                return Verdict(True, f"{label} differs from {target_text}")
-            return Verdict(False, f"{label} should differ from {target_text}, but agrees with it "
+                return Finding(True, f"{label} differs from {target_text}")
+            return Finding(False, f"{label} should differ from {target_text}, but agrees with it "
                                   f"{_within(atol, rtol)} everywhere")
         if not np.any(bad):
-            return Verdict(True, f"{label} matches {target_text}")
+            return Finding(True, f"{label} matches {target_text}")
         idx = _first(np.broadcast_to(bad, np.broadcast_shapes(x.shape, target.shape)))
         detail = f"got {ex.show(np.broadcast_to(x, bad.shape)[idx])}"
         if reveal:
             detail += f", expected {ex.show(np.broadcast_to(target, bad.shape)[idx])}"
-        return Verdict(False, f"{label} should match {target_text} {_within(atol, rtol)}, but "
+        return Finding(False, f"{label} should match {target_text} {_within(atol, rtol)}, but "
                               f"{int(np.sum(bad))} of {bad.size} values do not ({detail}"
                               f"{' at ' + _at(idx) if idx else ''}; max abs err {worst:.3g})")
     raise ex.ExprError(f"unknown property kind {kind!r}")
@@ -303,22 +303,22 @@ def _within(atol: float, rtol: float) -> str:
     return f"within {atol:.3g} + {rtol:.3g}·|target|"
 
 
-def _monotonic(item: PropertyItem, x: np.ndarray, label: str) -> Verdict:
+def _monotonic(item: PropertyItem, x: np.ndarray, label: str) -> Finding:
     seq = x.reshape(-1) if item.axis is None else x
     steps = np.diff(seq, axis=-1 if item.axis is None else item.axis)
     rule = {"increasing": steps > 0, "decreasing": steps < 0,
             "nonincreasing": steps <= 0, "nondecreasing": steps >= 0}[item.monotonic or ""]
     if np.all(rule):
-        return Verdict(True, f"{label} is {item.monotonic}")
+        return Finding(True, f"{label} is {item.monotonic}")
     idx = _first(~rule)
     i = idx[-1] if idx else 0
     word = "falls" if steps[idx] < 0 else ("rises" if steps[idx] > 0 else "stays level")
     a, b = (seq[i], seq[i + 1]) if seq.ndim == 1 else (None, None)
     shown = f" from {ex.show(a)} to {ex.show(b)}" if a is not None else ""
-    return Verdict(False, f"{label} should be {item.monotonic}, but {word}{shown} at step {i + 1}")
+    return Finding(False, f"{label} should be {item.monotonic}, but {word}{shown} at step {i + 1}")
 
 
-def _along(item: PropertyItem, x: np.ndarray, label: str, atol: float) -> Verdict:
+def _along(item: PropertyItem, x: np.ndarray, label: str, atol: float) -> Finding:
     axis = item.same_along if item.same_along is not None else item.differ_along
     assert axis is not None
     n = x.shape[axis] if x.ndim else 0
@@ -327,20 +327,20 @@ def _along(item: PropertyItem, x: np.ndarray, label: str, atol: float) -> Verdic
         diffs = [float(np.max(np.abs(s - slices[0]))) if s.size else 0.0 for s in slices[1:]]
         bad = [j + 1 for j, d in enumerate(diffs) if not d <= atol]
         if not bad:
-            return Verdict(True, f"{label} is identical along axis {axis}")
-        return Verdict(False, f"{label} should be identical along axis {axis}, but slice {bad[0]} differs from slice 0 "
+            return Finding(True, f"{label} is identical along axis {axis}")
+        return Finding(False, f"{label} should be identical along axis {axis}, but slice {bad[0]} differs from slice 0 "
                               f"by up to {diffs[bad[0] - 1]:.3g} ({len(bad)} of {n - 1} slices differ)")
     pairs = [(j, k, float(np.max(np.abs(slices[j] - slices[k])))) for j in range(n) for k in range(j + 1, n)]
     same = [(j, k, d) for j, k, d in pairs if not d > atol]
     if n >= 2 and not same:
-        return Verdict(True, f"{label} differs along axis {axis}")
+        return Finding(True, f"{label} differs along axis {axis}")
     j, k, d = same[0] if same else (0, 0, 0.0)
-    return Verdict(False, f"{label} should differ along axis {axis}, but slices {j} and {k} agree within {atol:.3g} "
+    return Finding(False, f"{label} should differ along axis {axis}, but slices {j} and {k} agree within {atol:.3g} "
                           f"(max difference {d:.3g})" if n >= 2 else f"{label} has fewer than 2 slices along axis {axis}")
 
 
 def judge_cases(properties: list[PropertyItem], envs: list[tuple[dict[str, Any], dict[str, Any] | None]],
-                default_label: str, reveal: bool, tol: tuple[float, float], unit: str = "case") -> Outcome:
+                default_label: str, reveal: bool, tol: tuple[float, float], unit: str = "case") -> Verdict:
     """Score ``properties`` over every case: each property must hold on all of them."""
     failures: list[tuple[int, int, str]] = []      # (property, case, message)
     passes: list[str] = []
@@ -361,15 +361,15 @@ def judge_cases(properties: list[PropertyItem], envs: list[tuple[dict[str, Any],
     count = len(properties)
     many = f" on {len(envs)} {unit}s" if len(envs) > 1 else ""
     if not failures:
-        return Outcome.passed(f"All {count} properties hold{many}: " + "; ".join(passes) + "." if count > 1
+        return Verdict.passed(f"All {count} properties hold{many}: " + "; ".join(passes) + "." if count > 1
                               else f"{passes[0]}{many}.", properties=report)
     fraction = (count - len(failures)) / count
     head = f"{len(failures)} of {count} properties fail: " if count > 1 else ""
     text = head + "; ".join(m for _, _, m in failures) + "."
-    return Outcome("partial" if fraction > 0 else "failed", fraction, text, {"properties": report})
+    return Verdict("partial" if fraction > 0 else "failed", fraction, text, {"properties": report})
 
 
-class Property:
+class Property(KindBase):
     """Proves the student's function satisfies stated invariants (e.g. finite values, rows summing
     to 1, a range, the input's shape, a monotone curve) on every generated input, judged from the
     values it returned; each property earns an equal share of the points and has its own message."""
@@ -377,10 +377,13 @@ class Property:
     name: ClassVar[str] = "property"
     Spec: ClassVar[type[CheckSpec]] = PropertySpec
 
+    def input_uses(self, spec: PropertySpec) -> list[InputUse]:
+        return [InputUse(spec.call, spec.inputs)]
+
     def tasks(self, spec: PropertySpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.call, f"{spec.id}/{case}") for case in range(cases)]
 
-    def judge(self, spec: PropertySpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: PropertySpec, ctx: JudgeContext) -> Verdict:
         envs = []
         for index, (got, want) in enumerate(zip(ctx.got, ctx.expected)):
             inputs = input_values(ctx.inputs[index]) if index < len(ctx.inputs) else {}
