@@ -22,8 +22,8 @@ from grader.assignment import (
     Assignment,
     CheckSpec,
     InputSet,
-    Layer,
     LateSpec,
+    Layer,
     RootSpec,
     SandboxSpec,
     ToleranceSpec,
@@ -32,8 +32,21 @@ from grader.assignment import (
 from grader.checks import CHECKS
 from grader.errors import SpecError
 
-__all__ = ["ALL_LAYERS", "Assignment", "CheckSpec", "InputSet", "Layer", "LateSpec", "RootSpec", "SandboxSpec",
-           "ToleranceSpec", "check_inputs", "find", "load", "missing_requirements"]
+__all__ = [
+    "ALL_LAYERS",
+    "Assignment",
+    "CheckSpec",
+    "InputSet",
+    "LateSpec",
+    "Layer",
+    "RootSpec",
+    "SandboxSpec",
+    "ToleranceSpec",
+    "check_inputs",
+    "find",
+    "load",
+    "missing_requirements",
+]
 
 SPEC_FILE = "assignment.yaml"
 EXPECTED_FILE, EXPECTED_ARRAYS = "expected.json", "expected.npz"   # a student bundle's precomputed answers

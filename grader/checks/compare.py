@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from grader import compare as cmp
+from grader import tolerance as tol
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 
 
@@ -22,11 +23,9 @@ class CompareSpec(CheckSpec):
 
 
 def tolerance(spec: CompareSpec, ctx: JudgeContext) -> cmp.Tolerance:
-    return cmp.Tolerance(
-        rtol=spec.rtol if spec.rtol is not None else ctx.default_rtol,
-        atol=spec.atol if spec.atol is not None else ctx.default_atol,
-        strict_type=spec.strict_type, strict_dtype=spec.strict_dtype,
-    )
+    """The check's and the assignment's tolerances; the dtype default fills the rest at comparison."""
+    rtol, atol = tol.overlay(*tol.check_layers(spec.rtol, spec.atol, ctx.default_rtol, ctx.default_atol))
+    return cmp.Tolerance(rtol=rtol, atol=atol, strict_type=spec.strict_type, strict_dtype=spec.strict_dtype)
 
 
 def compare_named(got: Any, expected: Any, names: list[str] | None, tol: cmp.Tolerance, root: str) -> cmp.Mismatch | None:

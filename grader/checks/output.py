@@ -58,6 +58,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, field_validator
 
+from grader import tolerance as tol
 from grader.assignment import Assignment
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Task, Verdict
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
@@ -65,8 +66,6 @@ from grader.errors import SpecError
 from grader.inputs import InputValue
 from grader.values import ArrayValue, ScalarValue
 
-DEFAULT_RTOL = 1e-5
-DEFAULT_ATOL = 0.0
 MAX_EXPECTED = 5000          # numbers the reference may print (narrow with labels / patterns beyond)
 MAX_LISTED = 50              # numbers kept in the details
 
@@ -165,8 +164,8 @@ class Output(KindBase):
             return Verdict("error", 0.0, f"the reference prints {len(expected)} numbers; narrow them down with labels "
                                          f"or patterns (at most {MAX_EXPECTED})")
         printed = extract(got["text"], spec.labels, spec.patterns)
-        rtol = spec.rtol if spec.rtol is not None else ctx.default_rtol if ctx.default_rtol is not None else DEFAULT_RTOL
-        atol = spec.atol if spec.atol is not None else ctx.default_atol if ctx.default_atol is not None else DEFAULT_ATOL
+        rtol, atol = tol.resolve(*tol.check_layers(spec.rtol, spec.atol, ctx.default_rtol, ctx.default_atol),
+                                 default=tol.PRINTED)
         result = match(expected, printed, rtol, atol, spec.rounding)
         public = spec.visibility == "public"
         want_lines = want["text"].splitlines()
