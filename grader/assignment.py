@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 from grader import inputs, late
 
 Layer = Literal["lifecycle", "resources", "network", "filesystem", "uid", "seccomp"]
-ALL_LAYERS: tuple[str, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
+ALL_LAYERS: tuple[Layer, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
 Visibility = Literal["public", "hidden"]
 
 

@@ -73,7 +73,7 @@ class Gradient(KindBase):
         e = want.array.astype(np.float64).reshape(-1)
         label = {i: names[i] if i < len(names) else f"[{i}]" for i in flat_bad}
         rel = {label[i]: float(abs(g[i] - e[i]) / abs(e[i])) if e[i] != 0 else None for i in flat_bad}
-        worst_i = max(flat_bad, key=lambda i: float("inf") if rel[label[i]] is None else rel[label[i]])
+        worst_i = max(flat_bad, key=lambda i: _or_inf(rel[label[i]]))
         worst = label[worst_i]
         hidden = spec.visibility == "hidden"
         worst_text = (f"rel err {rel[worst]:.2g}" if rel[worst] is not None
@@ -90,3 +90,8 @@ class Gradient(KindBase):
                    + (f"; the gradients for {', '.join(right)} are right" if right else "") + case_label(ctx, index) + ".")
         return Verdict.failed(message, step="values", case=index, wrong=wrong, rel_err=rel,
                               max_abs_err=problem.details.get("max_abs_err"), max_rel_err=problem.details.get("max_rel_err"))
+
+
+def _or_inf(value: float | None) -> float:
+    """A relative error for ranking: undefined (the true value is 0) ranks worst."""
+    return float("inf") if value is None else value

@@ -60,7 +60,7 @@ from pydantic import Field, field_validator
 
 from grader import tolerance as tol
 from grader.assignment import Assignment
-from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Task, Verdict
+from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
 from grader.errors import SpecError
 from grader.inputs import InputValue
@@ -183,7 +183,7 @@ class Output(KindBase):
         if got["error"] and public and got["traceback"]:
             details["traceback"] = got["traceback"]
         fraction = result.count / len(expected)
-        status = "passed" if result.count == len(expected) else "partial" if result.count else "failed"
+        status: Status = "passed" if result.count == len(expected) else "partial" if result.count else "failed"
         if status != "passed" and got["error"] and got["memory"]:
             status = "memory"  # stopped by the memory limit before printing everything
         return Verdict(status, fraction, message, details)

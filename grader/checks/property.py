@@ -28,6 +28,7 @@ check's points and has its own message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -99,7 +100,7 @@ def input_values(case: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def judge_cases(properties: list[PropertyItem], envs: list[tuple[dict[str, Any], dict[str, Any] | None]],
+def judge_cases(properties: list[PropertyItem], envs: Sequence[tuple[dict[str, Any], dict[str, Any] | None]],
                 default_label: str, reveal: bool, tol: tuple[float, float], unit: str = "case") -> Verdict:
     """Score ``properties`` over every case: each property must hold on all of them."""
     failures: list[tuple[int, int, str]] = []      # (property, case, message)

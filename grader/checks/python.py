@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
+from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Status, Task, Verdict
 from grader.checks.property import input_values, plain
 
 JUDGE_PATTERN = r"^hidden/[A-Za-z_][A-Za-z0-9_/]*\.py:[A-Za-z_][A-Za-z0-9_]*$"
@@ -89,7 +89,7 @@ class Python(KindBase):
             return Verdict("error", 0.0, f"The check {spec.id} has no cases to judge.")
         fraction = sum(f for f, _ in scored) / len(scored)
         worst = min(range(len(scored)), key=lambda i: scored[i][0])
-        status = "passed" if fraction >= 1 else "partial" if fraction > 0 else "failed"
+        status: Status = "passed" if fraction >= 1 else "partial" if fraction > 0 else "failed"
         if not public:
             return Verdict(status, fraction, f"The judge awarded {fraction:.0%} of the points.")
         where = f" (case {worst + 1} of {len(scored)})" if len(scored) > 1 and fraction < 1 else ""
@@ -102,7 +102,7 @@ class Python(KindBase):
         inputs = input_values(ctx.inputs[index]) if index < len(ctx.inputs) else {}
         try:
             returned = function(got, expected, inputs)
-        except Exception as exc:  # noqa: BLE001 - instructor code: any failure is the assignment's
+        except Exception as exc:
             raise JudgeFailed(f"raised {type(exc).__name__}: {exc}") from exc
         score, message = _unpack(returned)
         if spec.score == "points":
@@ -153,7 +153,7 @@ def load_judge(judge: str, root: Path | None) -> Callable[..., Any]:
     function = getattr(module, name, None)
     if not callable(function):
         raise JudgeFailed(f"cannot be found: {file} defines no function {name}")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _import(path: Path, module_name: str) -> ModuleType:
@@ -163,6 +163,6 @@ def _import(path: Path, module_name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - instructor code that does not import
+    except Exception as exc:
         raise JudgeFailed(f"could not be imported ({type(exc).__name__}: {exc})") from exc
     return module

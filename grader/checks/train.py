@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from grader import calls, datasets
 from grader import inputs as inp
 from grader.assignment import Assignment
-from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Task, Verdict
+from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.values import ArrayValue, ScalarValue
 
 TRAIN_NAMES = {"X", "y"}
@@ -172,7 +172,7 @@ class Train(KindBase):
                    "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
                    "train_seconds": [round(r["train_seconds"], 3) for r in runs], "dataset": data}
         message = _stand_in_note(data) + _message(spec, accuracy, credit, runs)
-        status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
+        status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
         return Verdict(status, credit, message, details)
 
 
