@@ -60,6 +60,7 @@ from pydantic import Field, field_validator
 
 from grader import tolerance as tol
 from grader.assignment import Assignment
+from grader.checks.advice import advice
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
 from grader.errors import SpecError
@@ -273,8 +274,6 @@ def _message(expected: list[Number], printed: list[Number], result: Match, want_
 
 
 def _stopped(error: str, traceback: str | None) -> str:
-    from grader.verdicts import advice  # verdicts imports the check registry
-
     where = ""
     if traceback and traceback.strip():
         lines = traceback.strip().splitlines()
