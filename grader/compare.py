@@ -3,7 +3,7 @@
 Each step stops at the first problem and says what was expected and what came
 back, in words a student can act on. Values are compared with
 ``|got - expected| <= atol + rtol * |expected|``; tolerances come from the spec
-or from per-dtype defaults (those of ``torch.testing``).
+or from the per-dtype defaults of :mod:`grader.tolerance`.
 """
 
 from __future__ import annotations
@@ -13,19 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from grader import tolerance
 from grader.values import ArrayValue, OpaqueValue, ScalarValue, type_name
-
-DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {  # dtype -> (rtol, atol)
-    "float16": (1e-3, 1e-5),
-    "bfloat16": (1.6e-2, 1e-5),
-    "float32": (1.3e-6, 1e-5),
-    "float64": (1e-7, 1e-7),
-    "complex64": (1.3e-6, 1e-5),
-    "complex128": (1e-7, 1e-7),
-}
-
-
-_DEFAULTS_BY_DTYPE = {np.dtype(name): value for name, value in DEFAULT_TOLERANCES.items() if name != "bfloat16"}
 
 
 @dataclass(frozen=True)
@@ -37,12 +26,7 @@ class Tolerance:
 
     def resolve(self, got: np.dtype, expected: np.dtype) -> tuple[float, float]:
         """Spec tolerances win; otherwise the looser default of the two dtypes."""
-        if self.rtol is not None and self.atol is not None:
-            return self.rtol, self.atol
-        defaults = [_DEFAULTS_BY_DTYPE.get(d, (0.0, 0.0)) for d in (got, expected)]
-        rtol = self.rtol if self.rtol is not None else max(d[0] for d in defaults)
-        atol = self.atol if self.atol is not None else max(d[1] for d in defaults)
-        return rtol, atol
+        return tolerance.resolve((self.rtol, self.atol), default=tolerance.for_dtypes(got, expected))
 
 
 @dataclass

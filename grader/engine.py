@@ -30,7 +30,7 @@ import numpy as np
 import grader
 from grader import datasets, jobs, script_data, wire
 from grader.checks import CHECKS
-from grader.checks.base import Evaluation, JudgeContext, Outcome, Task
+from grader.checks.base import Evaluation, Harness, JudgeContext, Outcome, Task
 from grader.checks.gradient import GradientSpec, oracle_module
 from grader.errors import GraderError
 from grader.inputs import draw_set
@@ -239,17 +239,18 @@ class Engine:
             secret = self.secret if check.visibility == "hidden" else "public"
             seed = derive_seed(secret, assignment.spec.seed, check.id)
             kind = CHECKS[check.kind]
-            if hasattr(kind, "draw"):  # kinds with their own cases (e.g. one per configuration)
-                cases = kind.draw(check, assignment, seed)
-            else:
+            own_cases = kind.draw(check, assignment, seed)  # kinds with their own cases (e.g. one per configuration)
+            if own_cases is None:
                 input_set = check_inputs(assignment, check)
-                cases = draw_set(input_set.values, seed, input_set.cases)
+                own_cases = draw_set(input_set.values, seed, input_set.cases)
+            cases = own_cases
             case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
-            if hasattr(kind, "harness"):  # e.g. train: datasets and a prediction step around the call
-                harness[check.id] = kind.harness(check, assignment)
-                if self.stand_in and hasattr(kind, "stand_in"):   # the demo: a missing dataset's offline stand-in
+            around = kind.harness(check, assignment)  # e.g. train: datasets and a prediction step around the call
+            if around is not None:
+                if self.stand_in:   # the demo: a missing dataset's offline stand-in
                     with self._data_lock:
-                        harness[check.id] = kind.stand_in(check, harness[check.id], self.workdir / "stand-in")
+                        around = kind.stand_in(check, around, self.workdir / "stand-in")
+                harness[check.id] = around.wire()
             check_tasks = CHECKS[check.kind].tasks(check, len(cases))
             if check.visibility == "public":
                 hidden_from += len(check_tasks)
@@ -585,7 +586,7 @@ class Engine:
                 named = {k: v for k, v in submission.files.items() if k in assignment.spec.files}
                 ctx = JudgeContext(got, expected, prepared.case_inputs.get(check.id, []), named,
                                    assignment.spec.tolerance.rtol, assignment.spec.tolerance.atol,
-                                   prepared.harness.get(check.id))
+                                   _harness(prepared.harness.get(check.id)), assignment)
                 try:
                     verdict = CHECKS[check.kind].judge(check, ctx)
                 except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
@@ -599,3 +600,7 @@ class Engine:
             ))
         return results
 
+
+def _harness(wire: dict[str, Any] | None) -> Harness | None:
+    """The typed harness from the form it travels in (None: the check has none)."""
+    return None if wire is None else Harness.model_validate(wire)

@@ -184,16 +184,16 @@ def _merge_checks(base: yamlpos.PositionedYaml, over: yamlpos.PositionedYaml, po
         else:
             plan.append(("new", -1, j))
     out: list[Any] = []
-    for how, i, j in plan:
+    for how, base_i, over_j in plan:
         dst = ("checks", len(out))
         if how == "removed":
             continue
-        if how == "base":
-            out.append(_copy(base, ("checks", i), dst, positions))
+        if how == "base" or over_j is None:
+            out.append(_copy(base, ("checks", base_i), dst, positions))
         elif how == "merged":
-            out.append(_merge_mapping(base, over, ("checks", i), ("checks", j), dst, positions, depth=1))
+            out.append(_merge_mapping(base, over, ("checks", base_i), ("checks", over_j), dst, positions, depth=1))
         else:
-            out.append(_copy(over, ("checks", j), dst, positions))
+            out.append(_copy(over, ("checks", over_j), dst, positions))
     return out
 
 

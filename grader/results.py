@@ -19,13 +19,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from grader.assignment import Visibility
+
 SCHEMA = "grader.result/1"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 Status = Literal["passed", "failed", "partial", "error", "timeout", "memory", "skipped", "pending"]
 # pending: a ``manual`` check the instructor has not graded yet (0 points until then).
-Visibility = Literal["public", "hidden"]
 ResultStatus = Literal["graded", "error"]   # error: the submission could not be graded at all
 Flag = Literal["ungraded", "crash", "timeout", "memory", "error"]
 FLAG_ORDER: tuple[Flag, ...] = ("ungraded", "crash", "timeout", "memory", "error")

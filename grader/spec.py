@@ -10,127 +10,46 @@ from __future__ import annotations
 import difflib
 import hashlib
 import typing
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ValidationError
 
-from grader import calls, includes, inputs, times, yamlpos
+from grader import calls, includes, inputs, yamlpos
+from grader.assignment import (
+    ALL_LAYERS,
+    Assignment,
+    CheckSpec,
+    InputSet,
+    LateSpec,
+    Layer,
+    RootSpec,
+    SandboxSpec,
+    ToleranceSpec,
+    check_inputs,
+)
 from grader.checks import CHECKS
-from grader.checks.base import CheckSpec
 from grader.errors import SpecError
+
+__all__ = [
+    "ALL_LAYERS",
+    "Assignment",
+    "CheckSpec",
+    "InputSet",
+    "LateSpec",
+    "Layer",
+    "RootSpec",
+    "SandboxSpec",
+    "ToleranceSpec",
+    "check_inputs",
+    "find",
+    "load",
+    "missing_requirements",
+]
 
 SPEC_FILE = "assignment.yaml"
 EXPECTED_FILE, EXPECTED_ARRAYS = "expected.json", "expected.npz"   # a student bundle's precomputed answers
-Layer = Literal["lifecycle", "resources", "network", "filesystem", "uid", "seccomp"]
-ALL_LAYERS: tuple[str, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
-
-
-class SandboxSpec(BaseModel):
-    """Limits for every run of a submission (each check gets ``timeout_s``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    timeout_s: float = Field(default=10.0, gt=0, le=3600)
-    import_timeout_s: float = Field(default=10.0, gt=0, le=3600)
-    memory_mb: int = Field(default=2048, ge=64, le=1 << 20)
-    max_output_kb: int = Field(default=1024, ge=1)
-    max_file_mb: int = Field(default=64, ge=1)
-    max_processes: int = Field(default=32, ge=1)
-    disk_mb: int = Field(default=256, ge=1, description="size of the writable box (a private tmpfs where available)")
-    max_files: int = Field(default=4096, ge=16, description="files and folders the box may hold")
-    shm_mb: int = Field(default=256, ge=1, description="size of the private /dev/shm (multiprocessing, DataLoader workers)")
-    threads: int = Field(default=1, ge=1, le=256, description=(
-        "torch threads in each child; fixed by the spec, never by --jobs, since float sums and so a trained "
-        "model's accuracy depend on it (the default --jobs is the usable cores divided by it)"))
-    require: list[Layer] = Field(default_factory=lambda: list(ALL_LAYERS))
-    preload: list[str] = Field(default_factory=lambda: ["numpy", "torch"])
-
-
-class ToleranceSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    rtol: float | None = Field(default=None, ge=0)
-    atol: float | None = Field(default=None, ge=0)
-
-
-class LateSpec(BaseModel):
-    """Late penalties (see :mod:`grader.late`): ``per_day`` of the earned score per started day
-    after ``due``, nothing within ``grace_minutes``, never more than ``max_penalty`` in all."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    due: datetime = Field(description="ISO 8601 date and time with a UTC offset or Z")
-    per_day: float = Field(ge=0, le=1, description="fraction of the earned score deducted per started day late")
-    grace_minutes: float = Field(default=0.0, ge=0, le=7 * 24 * 60, description="lateness forgiven after due")
-    max_penalty: float = Field(default=1.0, ge=0, le=1, description="cap on the total deduction (1 = may reach zero)")
-
-    @field_validator("due", mode="before")
-    @classmethod
-    def _aware(cls, value: Any) -> datetime:
-        try:
-            return times.parse_time(value, "the due date")
-        except ValueError as exc:
-            raise PydanticCustomError("late_due", "{reason}", {"reason": str(exc)}) from None
-
-
-class RootSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    include: str | None = Field(default=None, description="another spec this one builds on (see grader.includes)")
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    title: str
-    description: str | None = None
-    files: list[str] = Field(min_length=1)
-    seed: int = 0
-    sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
-    tolerance: ToleranceSpec = Field(default_factory=ToleranceSpec)
-    inputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    checks: list[dict[str, Any]] = Field(min_length=1)
-    late: LateSpec | None = None
-    import_errors: Literal["fail", "continue"] = Field(
-        default="fail", description="when the submission raises while imported: every check fails (fail), or the checks "
-                                    "run on what it had defined by then (continue: script-style work)")
-    requires: dict[str, str] = Field(default_factory=dict, description="modules the code needs -> how to install them")
-
-
-@dataclass(frozen=True)
-class InputSet:
-    name: str
-    cases: int
-    values: dict[str, Any]          # name -> literal or generator model
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """A loaded, validated assignment folder."""
-
-    root: Path
-    spec: RootSpec
-    checks: tuple[CheckSpec, ...]
-    input_sets: dict[str, InputSet]
-    spec_hash: str
-    expected: Path | None = None    # a student bundle: the reference's public answers, precomputed
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def reference_dir(self) -> Path:
-        return self.root / "reference"
-
-    @property
-    def starter_dir(self) -> Path:
-        return self.root / "starter"
-
-    @property
-    def modules(self) -> list[str]:
-        return [Path(f).stem for f in self.spec.files if f.endswith(".py")]
-
-    @property
-    def max_score(self) -> float:
-        return float(sum(c.points for c in self.checks))
 
 
 def _where(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath) -> str:
@@ -296,44 +215,32 @@ def _raise_validation_check(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, 
 
 def _validate_check_refs(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, check: CheckSpec, raw: dict[str, Any],
                          root: RootSpec, input_sets: dict[str, InputSet]) -> None:
-    call = getattr(check, "call", None)
-    if call is None:
-        return
-    try:
-        tree = calls.parse(call)
-    except calls.CallSyntaxError as exc:
-        raise SpecError(f"{_where(doc, (*path, 'call'))}: {exc}") from None
-    input_ref = getattr(check, "inputs", None)
+    """Every call the check's kind evaluates parses, and uses only inputs its set defines."""
+    for use in CHECKS[check.kind].input_uses(check):
+        try:
+            tree = calls.parse(use.call)
+        except calls.CallSyntaxError as exc:
+            raise SpecError(f"{_where(doc, (*path, use.key))}: {exc}") from None
+        available = _available_inputs(doc, path, use.inputs, input_sets)
+        used, _ = calls.names(tree)
+        missing = sorted(used - available)
+        if missing:
+            raise SpecError(f"{_where(doc, (*path, use.key))}: {', '.join(missing)} not among the check's inputs "
+                            f"({', '.join(sorted(available)) or 'none'})")
+
+
+def _available_inputs(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, input_ref: str | dict[str, Any] | None,
+                      input_sets: dict[str, InputSet]) -> set[str]:
+    """The input names a named or inline set defines (none without a set)."""
     if isinstance(input_ref, str):
         if input_ref not in input_sets:
             guess = difflib.get_close_matches(input_ref, list(input_sets), n=1)
             hint = f"; did you mean {guess[0]!r}?" if guess else f"; defined sets: {', '.join(input_sets) or 'none'}"
             raise SpecError(f"{_where(doc, (*path, 'inputs'))}: no input set {input_ref!r} under inputs{hint}")
-        available = set(input_sets[input_ref].values)
-    elif isinstance(input_ref, dict):
-        available = set(k for k in input_ref if k != "cases")
-    else:
-        available = set()
-    used, _ = calls.names(tree)
-    missing = sorted(used - available)
-    if missing:
-        raise SpecError(f"{_where(doc, (*path, 'call'))}: {', '.join(missing)} not among the check's inputs "
-                        f"({', '.join(sorted(available)) or 'none'})")
-
-
-def check_inputs(assignment: Assignment, check: CheckSpec) -> InputSet:
-    """The input set a check draws from (named, inline, or empty)."""
-    ref = getattr(check, "inputs", None)
-    if isinstance(ref, str):
-        return assignment.input_sets[ref]
-    if isinstance(ref, dict):
-        return _parse_inline(ref, check.id)
-    return InputSet(check.id, 1, {})
-
-
-def _parse_inline(raw: dict[str, Any], check_id: str) -> InputSet:
-    values = {k: inputs.parse_value(v) for k, v in raw.items() if k != "cases"}
-    return InputSet(check_id, int(raw.get("cases", 1)), values)
+        return set(input_sets[input_ref].values)
+    if isinstance(input_ref, dict):
+        return {k for k in input_ref if k != "cases"}
+    return set()
 
 
 def _late_lines(doc: yamlpos.PositionedYaml) -> range:

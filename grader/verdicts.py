@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from grader.checks import CHECKS
+from grader.checks.advice import GPU_ADVICE, advice
 from grader.checks.base import CheckSpec, Evaluation
 from grader.spec import Assignment
 
@@ -53,23 +54,6 @@ def failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
         return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}", signal=str(sig))
     return Evaluation(False, status="error",
                       error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
-
-
-_ASKS_FOR_GPU = re.compile(r"Torch not compiled with CUDA enabled|no NVIDIA driver|No CUDA GPUs are available|"
-                           r"CUDA driver initialization failed|deserialize object on a CUDA device|"
-                           r"CUDA driver version is insufficient|cudaGetDeviceCount|invalid device ordinal", re.IGNORECASE)
-GPU_ADVICE = ("your code asks for the GPU (cuda:0) but grading runs on CPU; "
-              "use `device = 'cuda' if torch.cuda.is_available() else 'cpu'`")
-INPUT_ADVICE = "it called input(), but the grader gives no keyboard input (input() gets end-of-file)"
-
-
-def advice(error: str) -> str | None:
-    """What to do about an error any check may meet: input() at EOF, a hard-coded GPU."""
-    if error.startswith("EOFError"):
-        return INPUT_ADVICE
-    if _ASKS_FOR_GPU.search(error):
-        return GPU_ADVICE
-    return None
 
 
 def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory_mb: int) -> str:

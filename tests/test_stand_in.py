@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from grader import api, datasets
-from grader.checks.base import Evaluation, JudgeContext
+from grader.checks.base import Evaluation, Harness, JudgeContext
 from grader.checks.train import Train, TrainSpec
 from grader.submission import read
 from grader.values import ArrayValue, ScalarValue
@@ -37,7 +37,7 @@ def no_data(monkeypatch, tmp_path):
 
 
 def judge(harness, correct_fraction: float):
-    labels = datasets.test_labels(harness["root"], harness["dataset"])
+    labels = datasets.test_labels(harness.root, harness.dataset)
     predictions = labels.copy()
     wrong = round((1 - correct_fraction) * len(labels))
     predictions[:wrong] = (predictions[:wrong] + 1) % 10
@@ -97,13 +97,13 @@ def test_the_worker_holds_28x28_uint8_images_and_no_test_labels(tmp_path) -> Non
 @needs_sklearn
 def test_a_check_without_its_data_trains_on_the_stand_in_only_when_asked_and_says_so(no_data, tmp_path) -> None:
     missing = Train().harness(SPEC)
-    assert missing["skip"] and "dataset" not in missing
+    assert missing.wire()["skip"] and "dataset" not in missing.wire()
     verdict = Train().judge(SPEC, JudgeContext([Evaluation(True)], [Evaluation(True)], [{}], {}, None, None, missing))
     assert verdict.status == "error" and f"Fashion-MNIST is not in {no_data}" in verdict.message
     assert verdict.details["dataset"]["missing"] and "stand" not in verdict.message  # never silently swapped
 
     harness = Train().stand_in(SPEC, missing, tmp_path / "scratch")
-    assert harness["dataset"] == datasets.DIGITS and not harness.get("skip")
+    assert harness.dataset == datasets.DIGITS and not harness.skip
     full = judge(harness, 0.9)
     assert (full.status, full.score_fraction) == ("passed", 1.0)          # the spec's own tiers
     assert full.message.startswith("DEMO STAND-IN, NOT A GRADE: trained and tested on scikit-learn's handwritten "
@@ -123,14 +123,14 @@ def test_a_check_without_its_data_trains_on_the_stand_in_only_when_asked_and_say
 def test_without_scikit_learn_the_demo_says_what_to_install(no_data, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     missing = Train().harness(SPEC)
-    harness = Train().stand_in(SPEC, missing, tmp_path)
+    harness = Train().stand_in(SPEC, missing, tmp_path).wire()   # what the child reads
     assert harness["skip"] and "dataset" not in harness
     assert "could not be used either" in harness["missing"] and "pip install 'grader[demo]'" in harness["missing"]
     assert str(no_data) in harness["missing"]
 
 
 def test_data_that_is_present_is_never_replaced(monkeypatch, tmp_path) -> None:
-    present = {"dataset": "fashion-mnist", "root": "/data", "data": {"name": "fashion-mnist"}}
+    present = Harness(dataset="fashion-mnist", root="/data", data={"name": "fashion-mnist"})
     assert Train().stand_in(SPEC, present, tmp_path) is present
 
 

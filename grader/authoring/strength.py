@@ -127,7 +127,7 @@ def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: i
         mutants = sorted(random.Random(seed).sample(mutants, limit), key=lambda m: (m.file, m.index, m.variant))
     reviewed = reviewed_equivalents(assignment)
     from grader.checks import CHECKS
-    held = {c.id for c in assignment.checks if c.visibility == "hidden" or getattr(CHECKS[c.kind], "held_out", False)}
+    held = {c.id for c in assignment.checks if c.visibility == "hidden" or CHECKS[c.kind].held_out}
     done = [0]
 
     def grade(mutant: Mutant) -> Verdict | None:

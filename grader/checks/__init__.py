@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from grader.checks.base import CheckKind, CheckSpec, Outcome, Task
+from grader.checks.base import CheckKind, CheckSpec, KindBase, Outcome, Task, Verdict
 from grader.checks.compare import Compare
 from grader.checks.experiment import Experiment
 from grader.checks.gradient import Gradient
 from grader.checks.manual import Manual
 from grader.checks.output import Output
 from grader.checks.property import Property
+from grader.checks.python import Python
 from grader.checks.source import Source
 from grader.checks.train import Train
 
-CHECKS: dict[str, CheckKind] = {kind.name: kind for kind in (Compare(), Gradient(), Source(), Property(), Experiment(), Train(), Manual(), Output())}
+CHECKS: dict[str, CheckKind] = {kind.name: kind for kind in (Compare(), Gradient(), Source(), Property(), Experiment(), Train(), Manual(), Output(),
+                                                        Python())}
 
-__all__ = ["CHECKS", "CheckKind", "CheckSpec", "Outcome", "Task"]
+__all__ = ["CHECKS", "CheckKind", "CheckSpec", "KindBase", "Outcome", "Task", "Verdict"]

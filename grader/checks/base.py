@@ -1,29 +1,20 @@
-"""What every check kind shares: its spec fields, its outcome, and its Protocol."""
+"""The check-kind contract: what every kind provides (:class:`CheckKind`), the defaults it
+inherits (:class:`KindBase`), and the plain data passed between a kind and the engine."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-Status = Literal["passed", "failed", "partial", "error", "timeout", "memory", "skipped", "pending"]
-# pending: a ``manual`` check the instructor has not graded yet (0 points until then).
-Visibility = Literal["public", "hidden"]
+from grader.assignment import Assignment, CheckSpec, Visibility
+from grader.inputs import InputValue
+from grader.results import Status
 
-
-class CheckSpec(BaseModel):
-    """Fields every check has, whatever its kind."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)
-    kind: str
-    title: str | None = None
-    description: str | None = Field(default=None, description="what the check proves; shown in reports")
-    visibility: Visibility = "public"
-    points: float = Field(default=1.0, ge=0)
-    timeout_s: float | None = Field(default=None, gt=0, le=3600)
+__all__ = ["CheckKind", "CheckSpec", "Evaluation", "Harness", "InputUse", "JudgeContext", "KindBase", "Outcome",
+           "Status", "Task", "Verdict", "Visibility"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +34,7 @@ class Task:
 
 
 @dataclass
-class Outcome:
+class Verdict:
     """What a check concluded. The engine adds id, kind, visibility and points."""
 
     status: Status
@@ -52,33 +43,59 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def passed(cls, message: str, **details: Any) -> Outcome:
+    def passed(cls, message: str, **details: Any) -> Verdict:
         return cls("passed", 1.0, message, dict(details))
 
     @classmethod
-    def failed(cls, message: str, **details: Any) -> Outcome:
+    def failed(cls, message: str, **details: Any) -> Verdict:
         return cls("failed", 0.0, message, dict(details))
 
 
-class CheckKind(Protocol):
-    """One kind of check. Implementations live in ``grader/checks/<kind>.py``."""
+# Deprecated: the old name of Verdict, kept while the engine (another branch) still imports it.
+Outcome = Verdict
 
-    name: ClassVar[str]
-    Spec: ClassVar[type[CheckSpec]]
 
-    def tasks(self, spec: Any, cases: int) -> list[Task]:
-        """What to evaluate in the sandbox, for student and reference alike."""
-        ...
+class Harness(BaseModel):
+    """What the sandboxed child runs around (or instead of) a task's call.
 
-    def judge(self, spec: Any, ctx: JudgeContext) -> Outcome:
-        """Turn the evaluations (already validated plain data) into an outcome."""
-        ...
+    Two shapes exist: training (``dataset``, ``root``, ``train``, ``predict``, ``device``;
+    or ``skip`` with ``missing`` when the data is not on disk) and a script run as
+    ``__main__`` (``script``, ``args``, ``max_chars``). :meth:`wire` is the JSON object the
+    child reads under a task's ``harness`` key: unset fields are left out, so the shape
+    is exactly the dict the kinds built before this model existed.
+    """
 
-    # Optional: ``draw(spec, assignment, seed) -> list[dict[str, InputValue]]`` gives a kind
-    # its own input cases (one per configuration, say) instead of the spec's ``inputs`` set.
-    # Optional: ``held_out = True`` when the answer a check wants is never shown to students,
-    # even for a public check (``train``: accuracy against labels no submission sees), so it
-    # cannot be hard-coded; ``grader strength`` counts such a check with the hidden ones.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    skip: bool | None = None               # run nothing: the data is missing
+    missing: str | None = None             # why, in one sentence
+    dataset: str | None = None
+    root: str | None = None
+    train: str | None = None
+    predict: str | None = None
+    device: str | None = None
+    script: str | None = None
+    args: list[str] | None = None
+    max_chars: int | None = None
+    skip_reference: bool | None = None     # the reference's run does not need it (the grader holds the answer)
+    data: dict[str, Any] | None = None     # the dataset's description, recorded in the verdict
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object for the child's job file (unset fields left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+@dataclass(frozen=True)
+class InputUse:
+    """A call expression a check evaluates against an input set (its name, an inline set, or none).
+
+    The spec loader checks every name the call uses is among the set's inputs and
+    reports a problem at ``key`` in the check's YAML.
+    """
+
+    call: str
+    inputs: str | dict[str, Any] | None
+    key: str = "call"
 
 
 @dataclass
@@ -103,6 +120,92 @@ class JudgeContext:
     expected: list[Evaluation]
     inputs: list[dict[str, Any]]
     files: dict[str, bytes]
-    default_rtol: float | None
+    default_rtol: float | None        # the spec's ``tolerance:`` section
     default_atol: float | None
-    harness: dict[str, Any] | None = None   # what the child ran around the call (train: which dataset), if any
+    harness: Harness | None = None    # what the child ran around the call (train: which dataset), if any
+    assignment: Assignment | None = None   # for kinds that read the assignment's own files (python: hidden/)
+
+
+class CheckKind(Protocol):
+    """One kind of check; every member is required (:class:`KindBase` gives the defaults).
+
+    Implementations live in ``grader/checks/<kind>.py`` and are registered in
+    ``grader.checks.CHECKS``.
+    """
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[CheckSpec]]
+    held_out: ClassVar[bool]
+
+    def tasks(self, spec: Any, cases: int) -> list[Task]:
+        """What to evaluate in the sandbox, for student and reference alike."""
+        ...
+
+    def judge(self, spec: Any, ctx: JudgeContext) -> Verdict:
+        """Turn the evaluations (already validated plain data) into a verdict."""
+        ...
+
+    def draw(self, spec: Any, assignment: Assignment, seed: int) -> list[dict[str, InputValue]] | None:
+        """The check's own input cases, or None to draw from the spec's ``inputs``."""
+        ...
+
+    def harness(self, spec: Any, assignment: Assignment) -> Harness | None:
+        """What the child runs around the call for every task of this check, or None."""
+        ...
+
+    def stand_in(self, spec: Any, harness: Harness, folder: Path) -> Harness:
+        """``grader demo`` only: the harness to use when the real one's data is missing."""
+        ...
+
+    def input_uses(self, spec: Any) -> list[InputUse]:
+        """The calls this check evaluates against input sets (validated at spec load)."""
+        ...
+
+    def detail_rows(self, details: dict[str, Any]) -> list[tuple[str, str]]:
+        """A verdict's details as (label, text) rows for reports."""
+        ...
+
+
+class KindBase:
+    """The defaults of :class:`CheckKind`: every kind inherits them and overrides what it needs."""
+
+    name: ClassVar[str]
+    Spec: ClassVar[type[CheckSpec]]
+    held_out: ClassVar[bool] = False
+    # True when the answer a check wants is never shown to students, even for a public check
+    # (``train``: accuracy against labels no submission sees), so it cannot be hard-coded;
+    # ``grader strength`` counts such a check with the hidden ones.
+
+    def tasks(self, spec: Any, cases: int) -> list[Task]:
+        return []
+
+    def judge(self, spec: Any, ctx: JudgeContext) -> Verdict:
+        raise NotImplementedError(f"the {self.name} kind does not judge")
+
+    def draw(self, spec: Any, assignment: Assignment, seed: int) -> list[dict[str, InputValue]] | None:
+        return None
+
+    def harness(self, spec: Any, assignment: Assignment) -> Harness | None:
+        return None
+
+    def stand_in(self, spec: Any, harness: Harness, folder: Path) -> Harness:
+        return harness
+
+    def input_uses(self, spec: Any) -> list[InputUse]:
+        return []
+
+    def detail_rows(self, details: dict[str, Any]) -> list[tuple[str, str]]:
+        """Every detail as a row: the key with underscores as spaces, the value as short text."""
+        return [(key.replace("_", " "), _text(value)) for key, value in details.items()]
+
+
+def _text(value: Any, limit: int = 200) -> str:
+    if isinstance(value, float):
+        text = f"{value:.4g}"
+    elif isinstance(value, (list, tuple)):
+        text = ", ".join(_text(v, limit) for v in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}: {_text(v, limit)}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

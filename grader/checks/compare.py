@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from grader import compare as cmp
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader import tolerance as tol
+from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 
 
 class CompareSpec(CheckSpec):
@@ -22,11 +23,9 @@ class CompareSpec(CheckSpec):
 
 
 def tolerance(spec: CompareSpec, ctx: JudgeContext) -> cmp.Tolerance:
-    return cmp.Tolerance(
-        rtol=spec.rtol if spec.rtol is not None else ctx.default_rtol,
-        atol=spec.atol if spec.atol is not None else ctx.default_atol,
-        strict_type=spec.strict_type, strict_dtype=spec.strict_dtype,
-    )
+    """The check's and the assignment's tolerances; the dtype default fills the rest at comparison."""
+    rtol, atol = tol.overlay(*tol.check_layers(spec.rtol, spec.atol, ctx.default_rtol, ctx.default_atol))
+    return cmp.Tolerance(rtol=rtol, atol=atol, strict_type=spec.strict_type, strict_dtype=spec.strict_dtype)
 
 
 def compare_named(got: Any, expected: Any, names: list[str] | None, tol: cmp.Tolerance, root: str) -> cmp.Mismatch | None:
@@ -57,23 +56,26 @@ def redacted(problem: cmp.Mismatch) -> str:
     return problem.message
 
 
-class Compare:
+class Compare(KindBase):
     """Proves the student's function returns what the reference returns on the same inputs:
     same type, shape and dtype, finite where the reference is, and values within tolerance."""
 
     name: ClassVar[str] = "compare"
     Spec: ClassVar[type[CheckSpec]] = CompareSpec
 
+    def input_uses(self, spec: CompareSpec) -> list[InputUse]:
+        return [InputUse(spec.call, spec.inputs)]
+
     def tasks(self, spec: CompareSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.call, f"{spec.id}/{case}") for case in range(cases)]
 
-    def judge(self, spec: CompareSpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: CompareSpec, ctx: JudgeContext) -> Verdict:
         tol = tolerance(spec, ctx)
         for index, (got, want) in enumerate(zip(ctx.got, ctx.expected)):
             problem = compare_named(got.value, want.value, spec.names, tol, spec.call)
             if problem:
                 text = problem.message if spec.visibility == "public" else redacted(problem)
-                return Outcome.failed(text + case_label(ctx, index), step=problem.step, path=problem.path,
+                return Verdict.failed(text + case_label(ctx, index), step=problem.step, path=problem.path,
                                       case=index, **problem.details)
         cases = f" on {len(ctx.got)} cases" if len(ctx.got) > 1 else ""
-        return Outcome.passed(f"{spec.call} matches the reference{cases}.")
+        return Verdict.passed(f"{spec.call} matches the reference{cases}.")

@@ -33,8 +33,9 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from grader import inputs as inp
+from grader.assignment import Assignment, check_inputs
 from grader.checks import expr as ex
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 from grader.checks.property import PropertyItem, input_values, judge_cases, parts, tolerances
 
 RESERVED = {"ref", "out"}
@@ -76,7 +77,7 @@ class ExperimentSpec(CheckSpec):
         return names
 
 
-class Experiment:
+class Experiment(KindBase):
     """Proves the student's code behaves as the theory predicts across configurations (e.g. a
     tiny step size barely moves the loss, a huge one diverges, dead or symmetric units stay so,
     one setting beats another): it runs every configuration and judges the stated properties
@@ -85,14 +86,15 @@ class Experiment:
     name: ClassVar[str] = "experiment"
     Spec: ClassVar[type[CheckSpec]] = ExperimentSpec
 
-    def draw(self, spec: ExperimentSpec, assignment: Any, seed: int) -> list[dict[str, inp.InputValue]]:
+    def input_uses(self, spec: ExperimentSpec) -> list[InputUse]:
+        return [InputUse(spec.call, spec.inputs)]
+
+    def draw(self, spec: ExperimentSpec, assignment: Assignment, seed: int) -> list[dict[str, inp.InputValue]]:
         """One case per configuration (times the base set's cases), configurations in spec order.
 
         Every configuration of one repetition shares the same draw of the base set, so
         configurations differ only in what they override.
         """
-        from grader.spec import check_inputs  # grader.spec imports the check registry
-
         base = check_inputs(assignment, spec)
         repeats = inp.draw_set(base.values, seed, base.cases)
         parsed = {name: {k: inp.parse_value(v) for k, v in overrides.items()} for name, overrides in spec.configs.items()}
@@ -106,7 +108,7 @@ class Experiment:
     def tasks(self, spec: ExperimentSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.call, f"{spec.id}/{case}") for case in range(cases)]
 
-    def judge(self, spec: ExperimentSpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: ExperimentSpec, ctx: JudgeContext) -> Verdict:
         configs = list(spec.configs)
         per = len(configs)
         envs = []

@@ -146,61 +146,95 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     tree = _CACHE.get(text)
     if tree is None:
         tree = _CACHE[text] = parse(text)
-
-    def ev(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id in env:
-                return env[node.id]
-            if node.id in ("pi", "inf", "nan"):
-                return {"pi": math.pi, "inf": math.inf, "nan": math.nan}[node.id]
-            raise ExprError(f"unknown name {node.id!r} (known: {', '.join(sorted(env))})")
-        if isinstance(node, ast.Attribute):
-            owner = ev(node.value)
-            if not isinstance(owner, Namespace):
-                raise ExprError(f"{ast.unparse(node.value)} has no attributes (only namespaces such as ref do)")
-            return owner.get(node.attr)
-        if isinstance(node, ast.Subscript):
-            return _index(ev(node.value), ev(node.slice))
-        if isinstance(node, ast.Slice):
-            return slice(*(None if p is None else int(ev(p)) for p in (node.lower, node.upper, node.step)))
-        if isinstance(node, (ast.Tuple, ast.List)):
-            items = [ev(e) for e in node.elts]
-            return tuple(items) if isinstance(node, ast.Tuple) else items
-        if isinstance(node, ast.UnaryOp):
-            value = ev(node.operand)
-            if isinstance(node.op, ast.Not):
-                return not bool(np.all(value))
-            if isinstance(node.op, ast.Invert):
-                return np.logical_not(value)
-            return np.negative(value) if isinstance(node.op, ast.USub) else value
-        if isinstance(node, ast.BinOp):
-            return _BINARY[type(node.op)](_operand(ev(node.left)), _operand(ev(node.right)))
-        if isinstance(node, ast.BoolOp):
-            if isinstance(node.op, ast.And):
-                return all(bool(np.all(ev(v))) for v in node.values)
-            return any(bool(np.all(ev(v))) for v in node.values)
-        if isinstance(node, ast.Compare):
-            left, result = _operand(ev(node.left)), True
-            for op, comparator in zip(node.ops, node.comparators):
-                right = _operand(ev(comparator))
-                result = np.logical_and(result, _COMPARE[type(op)](left, right))
-                left = right
-            return result
-        if isinstance(node, ast.IfExp):
-            return ev(node.body) if bool(np.all(ev(node.test))) else ev(node.orelse)
-        if isinstance(node, ast.Call):
-            func = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
-            args = [_operand(ev(a)) for a in node.args]
-            kwargs = {k.arg: _operand(ev(k.value)) for k in node.keywords if k.arg is not None}
-            return func(*args, **kwargs)
-        raise ExprError(f"unexpected {type(node).__name__}")
-
     with np.errstate(all="ignore"):
-        return ev(tree)
+        return _Evaluator(env).ev(tree)
+
+
+_CONSTANTS = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
+
+
+class _Evaluator:
+    """Walks a parsed (already validated) expression: one method per kind of node."""
+
+    def __init__(self, env: Mapping[str, Any]) -> None:
+        self.env = env
+
+    def ev(self, node: ast.AST) -> Any:
+        method = _VISIT.get(type(node))
+        if method is None:
+            raise ExprError(f"unexpected {type(node).__name__}")
+        return method(self, node)
+
+    def expression(self, node: ast.Expression) -> Any:
+        return self.ev(node.body)
+
+    def constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def name(self, node: ast.Name) -> Any:
+        if node.id in self.env:
+            return self.env[node.id]
+        if node.id in _CONSTANTS:
+            return _CONSTANTS[node.id]
+        raise ExprError(f"unknown name {node.id!r} (known: {', '.join(sorted(self.env))})")
+
+    def attribute(self, node: ast.Attribute) -> Any:
+        owner = self.ev(node.value)
+        if not isinstance(owner, Namespace):
+            raise ExprError(f"{ast.unparse(node.value)} has no attributes (only namespaces such as ref do)")
+        return owner.get(node.attr)
+
+    def subscript(self, node: ast.Subscript) -> Any:
+        return _index(self.ev(node.value), self.ev(node.slice))
+
+    def slice(self, node: ast.Slice) -> slice:
+        return slice(*(None if p is None else int(self.ev(p)) for p in (node.lower, node.upper, node.step)))
+
+    def sequence(self, node: ast.Tuple | ast.List) -> Any:
+        items = [self.ev(e) for e in node.elts]
+        return tuple(items) if isinstance(node, ast.Tuple) else items
+
+    def unary(self, node: ast.UnaryOp) -> Any:
+        value = self.ev(node.operand)
+        if isinstance(node.op, ast.Not):
+            return not bool(np.all(value))
+        if isinstance(node.op, ast.Invert):
+            return np.logical_not(value)
+        return np.negative(value) if isinstance(node.op, ast.USub) else value
+
+    def binary(self, node: ast.BinOp) -> Any:
+        return _BINARY[type(node.op)](_operand(self.ev(node.left)), _operand(self.ev(node.right)))
+
+    def boolean(self, node: ast.BoolOp) -> bool:
+        if isinstance(node.op, ast.And):
+            return all(bool(np.all(self.ev(v))) for v in node.values)
+        return any(bool(np.all(self.ev(v))) for v in node.values)
+
+    def compare(self, node: ast.Compare) -> Any:
+        left, result = _operand(self.ev(node.left)), True
+        for op, comparator in zip(node.ops, node.comparators):
+            right = _operand(self.ev(comparator))
+            result = np.logical_and(result, _COMPARE[type(op)](left, right))
+            left = right
+        return result
+
+    def if_else(self, node: ast.IfExp) -> Any:
+        return self.ev(node.body) if bool(np.all(self.ev(node.test))) else self.ev(node.orelse)
+
+    def call(self, node: ast.Call) -> Any:
+        func = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+        args = [_operand(self.ev(a)) for a in node.args]
+        kwargs = {k.arg: _operand(self.ev(k.value)) for k in node.keywords if k.arg is not None}
+        return func(*args, **kwargs)
+
+
+_VISIT: dict[type, Callable[[_Evaluator, Any], Any]] = {
+    ast.Expression: _Evaluator.expression, ast.Constant: _Evaluator.constant, ast.Name: _Evaluator.name,
+    ast.Attribute: _Evaluator.attribute, ast.Subscript: _Evaluator.subscript, ast.Slice: _Evaluator.slice,
+    ast.Tuple: _Evaluator.sequence, ast.List: _Evaluator.sequence, ast.UnaryOp: _Evaluator.unary,
+    ast.BinOp: _Evaluator.binary, ast.BoolOp: _Evaluator.boolean, ast.Compare: _Evaluator.compare,
+    ast.IfExp: _Evaluator.if_else, ast.Call: _Evaluator.call,
+}
 
 
 def _operand(value: Any) -> Any:

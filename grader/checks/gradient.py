@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import compare as cmp
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 from grader.checks.compare import CompareSpec, case_label, redacted, tolerance
 
 
@@ -34,12 +34,15 @@ def oracle_module(function: str) -> tuple[str, str, str]:
     return file, f"grader_hidden_{stem}", func
 
 
-class Gradient:
+class Gradient(KindBase):
     """Proves every partial derivative the student computed by hand equals the true gradient
     (torch autograd of the instructor's loss), naming each wrong parameter and its error."""
 
     name: ClassVar[str] = "gradient"
     Spec: ClassVar[type[CheckSpec]] = GradientSpec
+
+    def input_uses(self, spec: GradientSpec) -> list[InputUse]:
+        return [InputUse(spec.call, spec.inputs)]
 
     def tasks(self, spec: GradientSpec, cases: int) -> list[Task]:
         oracle = None
@@ -48,7 +51,7 @@ class Gradient:
             oracle = {"module": module, "function": func, "args": spec.autograd.args, "wrt": [spec.autograd.wrt]}
         return [Task(spec.id, case, spec.call, f"{spec.id}/{case}", oracle) for case in range(cases)]
 
-    def judge(self, spec: GradientSpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: GradientSpec, ctx: JudgeContext) -> Verdict:
         tol = tolerance(spec, ctx)
         for index, (got, want) in enumerate(zip(ctx.got, ctx.expected)):
             problem = cmp.compare(got.value, want.value, tol, f"∂{spec.of}/∂{spec.autograd.wrt if spec.autograd else 'params'}")
@@ -56,13 +59,13 @@ class Gradient:
                 continue
             if problem.step != "values" or not spec.names:
                 text = problem.message if spec.visibility == "public" else redacted(problem)
-                return Outcome.failed(text + case_label(ctx, index), step=problem.step, case=index, **problem.details)
+                return Verdict.failed(text + case_label(ctx, index), step=problem.step, case=index, **problem.details)
             return self._name_wrong(spec, problem, got.value, want.value, index, ctx)
         cases = f" on {len(ctx.got)} cases" if len(ctx.got) > 1 else ""
-        return Outcome.passed(f"All partial derivatives of {spec.of} match autograd{cases}.")
+        return Verdict.passed(f"All partial derivatives of {spec.of} match autograd{cases}.")
 
     def _name_wrong(self, spec: GradientSpec, problem: cmp.Mismatch, got: Any, want: Any, index: int,
-                    ctx: JudgeContext) -> Outcome:
+                    ctx: JudgeContext) -> Verdict:
         names = list(spec.names or [])
         flat_bad = sorted({int(np.ravel_multi_index(i, want.array.shape)) if i else 0 for i in problem.bad_indices})
         wrong = [names[i] if i < len(names) else f"[{i}]" for i in flat_bad]
@@ -70,7 +73,7 @@ class Gradient:
         e = want.array.astype(np.float64).reshape(-1)
         label = {i: names[i] if i < len(names) else f"[{i}]" for i in flat_bad}
         rel = {label[i]: float(abs(g[i] - e[i]) / abs(e[i])) if e[i] != 0 else None for i in flat_bad}
-        worst_i = max(flat_bad, key=lambda i: float("inf") if rel[label[i]] is None else rel[label[i]])
+        worst_i = max(flat_bad, key=lambda i: _or_inf(rel[label[i]]))
         worst = label[worst_i]
         hidden = spec.visibility == "hidden"
         worst_text = (f"rel err {rel[worst]:.2g}" if rel[worst] is not None
@@ -85,5 +88,10 @@ class Gradient:
         partials = ", ".join(f"∂{spec.of}/∂{n}" for n in wrong)
         message = (f"Wrong gradient: {partials} (worst {worst}: {worst_text}){hint}"
                    + (f"; the gradients for {', '.join(right)} are right" if right else "") + case_label(ctx, index) + ".")
-        return Outcome.failed(message, step="values", case=index, wrong=wrong, rel_err=rel,
+        return Verdict.failed(message, step="values", case=index, wrong=wrong, rel_err=rel,
                               max_abs_err=problem.details.get("max_abs_err"), max_rel_err=problem.details.get("max_rel_err"))
+
+
+def _or_inf(value: float | None) -> float:
+    """A relative error for ranking: undefined (the true value is 0) ranks worst."""
+    return float("inf") if value is None else value

@@ -58,13 +58,15 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, field_validator
 
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader import tolerance as tol
+from grader.assignment import Assignment
+from grader.checks.advice import advice
+from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
 from grader.errors import SpecError
+from grader.inputs import InputValue
 from grader.values import ArrayValue, ScalarValue
 
-DEFAULT_RTOL = 1e-5
-DEFAULT_ATOL = 0.0
 MAX_EXPECTED = 5000          # numbers the reference may print (narrow with labels / patterns beyond)
 MAX_LISTED = 50              # numbers kept in the details
 
@@ -113,7 +115,7 @@ class OutputSpec(CheckSpec):
 
 # -------------------------------------------------------------------- check
 
-class Output:
+class Output(KindBase):
     """Proves the script prints the numbers the reference prints, in order and within the printed
     precision: it runs the file as __main__ in the sandbox and finds every number of the reference's
     output in the student's output (other prints in between are allowed). It proves nothing about
@@ -122,7 +124,7 @@ class Output:
     name: ClassVar[str] = "output"
     Spec: ClassVar[type[CheckSpec]] = OutputSpec
 
-    def draw(self, spec: OutputSpec, assignment: Any, seed: int) -> list[dict[str, Any]]:
+    def draw(self, spec: OutputSpec, assignment: Assignment, seed: int) -> list[dict[str, InputValue]]:
         """One case with no inputs (the script takes none); checks the file against the spec."""
         script = self.script(spec, assignment)
         if script not in assignment.spec.files:
@@ -131,7 +133,7 @@ class Output:
         return [{}]
 
     @staticmethod
-    def script(spec: OutputSpec, assignment: Any) -> str:
+    def script(spec: OutputSpec, assignment: Assignment) -> str:
         if spec.file:
             return spec.file
         py = [f for f in assignment.spec.files if f.endswith(".py")]
@@ -139,32 +141,32 @@ class Output:
             raise SpecError(f"{assignment.root / 'assignment.yaml'}: check {spec.id!r}: the assignment has no .py file to run")
         return py[0]
 
-    def harness(self, spec: OutputSpec, assignment: Any = None) -> dict[str, Any]:
+    def harness(self, spec: OutputSpec, assignment: Assignment | None = None) -> Harness:
         """What the child runs instead of a call: the script, as __main__, with stdout captured."""
         cap = assignment.spec.sandbox.max_output_kb << 10 if assignment is not None else 1 << 20
         script = self.script(spec, assignment) if assignment is not None else spec.file
-        return {"script": script, "args": list(spec.args), "max_chars": cap}
+        return Harness(script=script, args=list(spec.args), max_chars=cap)
 
     def tasks(self, spec: OutputSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, "", f"{spec.id}/{case}") for case in range(cases)]
 
-    def judge(self, spec: OutputSpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: OutputSpec, ctx: JudgeContext) -> Verdict:
         want = run_value(ctx.expected[0].value)
         got = run_value(ctx.got[0].value)
         if want is None or got is None:
-            return Outcome("error", 0.0, "the grader could not read what the script printed")
+            return Verdict("error", 0.0, "the grader could not read what the script printed")
         if want["error"]:
-            return Outcome("error", 0.0, f"the reference script failed ({want['error']}); fix the reference or the spec")
+            return Verdict("error", 0.0, f"the reference script failed ({want['error']}); fix the reference or the spec")
         expected = extract(want["text"], spec.labels, spec.patterns)
         if not expected:
-            return Outcome("error", 0.0, "the reference's output has no numbers to look for"
+            return Verdict("error", 0.0, "the reference's output has no numbers to look for"
                                          + (" (check the labels / patterns)" if spec.labels or spec.patterns else ""))
         if len(expected) > MAX_EXPECTED:
-            return Outcome("error", 0.0, f"the reference prints {len(expected)} numbers; narrow them down with labels "
+            return Verdict("error", 0.0, f"the reference prints {len(expected)} numbers; narrow them down with labels "
                                          f"or patterns (at most {MAX_EXPECTED})")
         printed = extract(got["text"], spec.labels, spec.patterns)
-        rtol = spec.rtol if spec.rtol is not None else ctx.default_rtol if ctx.default_rtol is not None else DEFAULT_RTOL
-        atol = spec.atol if spec.atol is not None else ctx.default_atol if ctx.default_atol is not None else DEFAULT_ATOL
+        rtol, atol = tol.resolve(*tol.check_layers(spec.rtol, spec.atol, ctx.default_rtol, ctx.default_atol),
+                                 default=tol.PRINTED)
         result = match(expected, printed, rtol, atol, spec.rounding)
         public = spec.visibility == "public"
         want_lines = want["text"].splitlines()
@@ -182,10 +184,10 @@ class Output:
         if got["error"] and public and got["traceback"]:
             details["traceback"] = got["traceback"]
         fraction = result.count / len(expected)
-        status = "passed" if result.count == len(expected) else "partial" if result.count else "failed"
+        status: Status = "passed" if result.count == len(expected) else "partial" if result.count else "failed"
         if status != "passed" and got["error"] and got["memory"]:
             status = "memory"  # stopped by the memory limit before printing everything
-        return Outcome(status, fraction, message, details)
+        return Verdict(status, fraction, message, details)
 
 
 def run_value(value: Any) -> dict[str, Any] | None:
@@ -272,8 +274,6 @@ def _message(expected: list[Number], printed: list[Number], result: Match, want_
 
 
 def _stopped(error: str, traceback: str | None) -> str:
-    from grader.verdicts import advice  # verdicts imports the check registry
-
     where = ""
     if traceback and traceback.strip():
         lines = traceback.strip().splitlines()

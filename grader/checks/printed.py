@@ -125,7 +125,8 @@ def extract(text: str, labels: list[str] | None = None, patterns: list[str] | No
     found: dict[int, Number] = {}
     for label in labels or []:
         for match in _label_regex(label).finditer(text):
-            at = _AFTER_LABEL.match(text, match.end()).end()
+            after = _AFTER_LABEL.match(text, match.end())   # always matches: the pattern may be empty
+            at = after.end() if after else match.end()
             named = _CALLABLE_REPR.match(text, at)
             opener = named.end() if named else at
             if opener < len(text) and text[opener] in _OPEN:

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Task, Verdict
 
 MAX_SOURCE_BYTES = 2 << 20
 
@@ -115,7 +115,7 @@ def _placeholder(stmt: ast.stmt) -> bool:
     return False
 
 
-class Source:
+class Source(KindBase):
     """Proves the submission's code does not use forbidden constructs (imports, calls,
     attributes), by reading its source, so the rule holds whatever the code does when run.
     Code not written yet (a function still raising NotImplementedError) earns nothing."""
@@ -126,30 +126,30 @@ class Source:
     def tasks(self, spec: SourceSpec, cases: int) -> list[Task]:
         return []
 
-    def judge(self, spec: SourceSpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: SourceSpec, ctx: JudgeContext) -> Verdict:
         wanted = spec.files or [f for f in ctx.files if f.endswith(".py")]
         found: list[str] = []
         todo: list[str] = []
         for filename in wanted:
             raw = ctx.files.get(filename)
             if raw is None:
-                return Outcome("error", 0.0, f"{filename} is missing from the submission.")
+                return Verdict("error", 0.0, f"{filename} is missing from the submission.")
             if len(raw) > MAX_SOURCE_BYTES:
-                return Outcome("error", 0.0, f"{filename} is larger than 2 MiB; it cannot be inspected.")
+                return Verdict("error", 0.0, f"{filename} is larger than 2 MiB; it cannot be inspected.")
             text = raw.decode("utf-8-sig", errors="replace")
             try:
                 tree = ast.parse(text, filename=filename)
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-                return Outcome("error", 0.0, f"{filename} cannot be parsed: {exc}")
+                return Verdict("error", 0.0, f"{filename} cannot be parsed: {exc}")
             # Walking the tree is most of a batch's judging time: skip what the text already rules out.
             found += violations(tree, spec, filename) if could_violate(text, spec) else []
             todo += unfinished(tree, spec) if could_be_unfinished(text) else []
         if found:
             shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             reason = f" {spec.reason}" if spec.reason else ""
-            return Outcome.failed(f"Forbidden code found: {shown}.{reason}", violations=found)
+            return Verdict.failed(f"Forbidden code found: {shown}.{reason}", violations=found)
         if todo:
             shown = ", ".join(todo[:5]) + (f" and {len(todo) - 5} more" if len(todo) > 5 else "")
-            return Outcome.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "
+            return Verdict.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "
                                   "rule earns its points once the code it applies to exists.", unfinished=todo)
-        return Outcome.passed("No forbidden imports, calls or attributes.")
+        return Verdict.passed("No forbidden imports, calls or attributes.")

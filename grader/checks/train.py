@@ -36,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grader import calls, datasets
 from grader import inputs as inp
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.assignment import Assignment
+from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.values import ArrayValue, ScalarValue
 
 TRAIN_NAMES = {"X", "y"}
@@ -93,7 +94,7 @@ class TrainSpec(CheckSpec):
         return self
 
 
-class Train:
+class Train(KindBase):
     """Proves the student's training code learns: trained in the sandbox on the training set from
     the grader's seed within the time and memory budget, the model's predictions on held-out test
     images (whose labels never enter the sandbox) reach the accuracy of the tier it is credited."""
@@ -102,13 +103,13 @@ class Train:
     Spec: ClassVar[type[CheckSpec]] = TrainSpec
     held_out: ClassVar[bool] = True    # scored on test labels no submission ever sees
 
-    def draw(self, spec: TrainSpec, assignment: Any, seed: int) -> list[dict[str, inp.InputValue]]:
+    def draw(self, spec: TrainSpec, assignment: Assignment | None, seed: int) -> list[dict[str, inp.InputValue]]:
         """One case per run (every run gets the same inputs and its own seed)."""
         rng = np.random.default_rng(seed)
         case = {name: inp.draw(inp.parse_value(raw), rng) for name, raw in spec.inputs.items()}
         return [dict(case) for _ in range(spec.runs)]
 
-    def harness(self, spec: TrainSpec, assignment: Any = None) -> dict[str, Any]:
+    def harness(self, spec: TrainSpec, assignment: Assignment | None = None) -> Harness:
         """What the child runs around the call (the engine hands it to every run of this check).
 
         Without the data nothing runs: the judge then reports, in one sentence, where the
@@ -119,49 +120,49 @@ class Train:
         except datasets.DataMissing as exc:
             data = {"name": spec.dataset, "title": datasets.TITLES[spec.dataset], "missing": str(exc),
                     "looked_in": str(exc.folder) if exc.folder else None}
-            return {"skip": True, "missing": str(exc), "skip_reference": True, "data": data}
-        return {"dataset": spec.dataset, "root": str(root), "train": spec.train, "predict": spec.predict,
-                "device": spec.device, "skip_reference": True, "data": datasets.describe_located(spec.dataset, root)}
+            return Harness(skip=True, missing=str(exc), skip_reference=True, data=data)
+        return Harness(dataset=spec.dataset, root=str(root), train=spec.train, predict=spec.predict,
+                       device=spec.device, skip_reference=True, data=datasets.describe_located(spec.dataset, root))
 
-    def stand_in(self, spec: TrainSpec, harness: dict[str, Any], folder: Path) -> dict[str, Any]:
+    def stand_in(self, spec: TrainSpec, harness: Harness, folder: Path) -> Harness:
         """For ``grader demo`` only: when the spec's dataset is missing, train on the offline stand-in.
 
         ``harness`` is what :meth:`harness` gave; with the data present it is returned as
         it is. ``folder`` is the engine's own scratch folder for the stand-in's files.
         """
-        if not harness.get("missing"):
+        if not harness.missing:
             return harness
-        looked = harness.get("data", {}).get("looked_in")
-        reason = f"{datasets.TITLES[spec.dataset]} is not in {looked}" if looked else harness["missing"]
+        looked = (harness.data or {}).get("looked_in")
+        reason = f"{datasets.TITLES[spec.dataset]} is not in {looked}" if looked else harness.missing
         try:
             root, data = datasets.stand_in(spec.dataset, folder, reason)
         except datasets.DataMissing as exc:
-            return {**harness, "missing": f"{harness['missing'].rstrip('.')}; and the demo's offline stand-in could "
-                                          f"not be used either: {exc}",
-                    "data": {**harness["data"], "stand_in_error": str(exc)}}
-        return {"dataset": data["name"], "root": str(root), "train": spec.train, "predict": spec.predict,
-                "device": spec.device, "skip_reference": True, "data": data}
+            return harness.model_copy(update={
+                "missing": f"{harness.missing.rstrip('.')}; and the demo's offline stand-in could not be used either: {exc}",
+                "data": {**(harness.data or {}), "stand_in_error": str(exc)}})
+        return Harness(dataset=data["name"], root=str(root), train=spec.train, predict=spec.predict,
+                       device=spec.device, skip_reference=True, data=data)
 
     def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.train, f"{spec.id}/{case}") for case in range(cases)]
 
-    def judge(self, spec: TrainSpec, ctx: JudgeContext) -> Outcome:
+    def judge(self, spec: TrainSpec, ctx: JudgeContext) -> Verdict:
         harness = ctx.harness if ctx.harness is not None else self.harness(spec)  # the engine's: what the child trained on
-        data = dict(harness.get("data") or {"name": spec.dataset, "title": datasets.TITLES[spec.dataset]})
-        if harness.get("missing"):
-            data["missing"] = harness["missing"]
-            return Outcome("error", 0.0, f"This check could not run: {harness['missing']}", {"dataset": data})
+        data = dict(harness.data or {"name": spec.dataset, "title": datasets.TITLES[spec.dataset]})
+        if harness.missing or harness.root is None or harness.dataset is None:
+            data["missing"] = harness.missing or "the grader did not say where the data is"
+            return Verdict("error", 0.0, f"This check could not run: {data['missing']}", {"dataset": data})
         try:
-            labels = datasets.test_labels(harness["root"], harness["dataset"])
+            labels = datasets.test_labels(harness.root, harness.dataset)
         except datasets.DataMissing as exc:
             data["missing"] = str(exc)
-            return Outcome("error", 0.0, f"This check could not run: {exc}", {"dataset": data})
+            return Verdict("error", 0.0, f"This check could not run: {exc}", {"dataset": data})
         runs = []
         for index, got in enumerate(ctx.got):
             run, problem = _run(got.value, len(labels))
             if problem:
                 where = f" (run {index + 1} of {len(ctx.got)})" if len(ctx.got) > 1 else ""
-                return Outcome.failed(_stand_in_note(data) + f"{spec.predict} {problem}{where}.", dataset=data)
+                return Verdict.failed(_stand_in_note(data) + f"{spec.predict} {problem}{where}.", dataset=data)
             run["accuracy"] = float(np.mean(run.pop("predictions") == labels))
             runs.append(run)
         accuracy = float(np.mean([r["accuracy"] for r in runs]))
@@ -171,8 +172,8 @@ class Train:
                    "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
                    "train_seconds": [round(r["train_seconds"], 3) for r in runs], "dataset": data}
         message = _stand_in_note(data) + _message(spec, accuracy, credit, runs)
-        status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
-        return Outcome(status, credit, message, details)
+        status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
+        return Verdict(status, credit, message, details)
 
 
 def _run(value: Any, count: int) -> tuple[dict[str, Any], str | None]:

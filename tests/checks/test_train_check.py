@@ -110,7 +110,7 @@ def test_malformed_predictions_fail_with_a_reason() -> None:
 def test_without_data_nothing_trains_and_the_check_says_where_it_looked(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("GRADER_DATA", str(tmp_path))
     monkeypatch.delenv("GRADER_DOWNLOAD", raising=False)
-    harness = Train().harness(spec())
+    harness = Train().harness(spec()).wire()   # what the child reads
     assert harness["skip"] and "dataset" not in harness  # the worker loads nothing, the child trains nothing
     verdict = judge(spec(), Evaluation(True, value=None))
     assert verdict.status == "error" and verdict.score_fraction == 0
