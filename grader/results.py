@@ -1,4 +1,12 @@
-"""Results: what the grader concluded about one submission (``result.json``)."""
+"""Results: what the grader concluded about one submission (``result.json``), as one typed model.
+
+Everything downstream of judging (policies, reports, exports, the service) takes a
+:class:`Result`, never a dict. ``result.json`` is ``Result.to_json()``; reading one back
+is ``Result.from_json`` (unknown fields are ignored, so results written by newer
+graders still load). The score is computed in one place, :func:`total`, from the
+checks' points and the late penalty; policies (``grader.overrides``, ``grader.late``)
+return new results and never compute a score of their own.
+"""
 
 from __future__ import annotations
 
@@ -6,72 +14,127 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA = "grader.result/1"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+Status = Literal["passed", "failed", "partial", "error", "timeout", "memory", "skipped", "pending"]
+# pending: a ``manual`` check the instructor has not graded yet (0 points until then).
+Visibility = Literal["public", "hidden"]
+ResultStatus = Literal["graded", "error"]   # error: the submission could not be graded at all
+Flag = Literal["ungraded", "crash", "timeout", "memory", "error"]
+FLAG_ORDER: tuple[Flag, ...] = ("ungraded", "crash", "timeout", "memory", "error")
 
-@dataclass
-class CheckResult:
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+
+class Original(_Model):
+    """What the grader concluded for a check before an instructor's override."""
+
+    status: Status
+    score: float
+    message: str
+
+
+class OverrideRecord(_Model):
+    """An instructor's score for one check, merged from an overrides file (see :mod:`grader.overrides`)."""
+
+    points: float
+    comment: str = ""
+    source: str = Field(default="", alias="from")    # "scores.csv:3": where the override was written
+    original: Original
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class CheckResult(_Model):
+    """One check's verdict. ``details`` hold kind-specific plain data (numbers, names), already
+    redacted for hidden checks (see :mod:`grader.redaction`)."""
+
     id: str
     kind: str
-    visibility: str
-    status: str
+    visibility: Visibility
+    status: Status
     score: float
     max_score: float
     message: str
     title: str = ""
     description: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+    signal: str | None = None          # the fatal signal that ended the child (SIGSEGV...), when one did
+    override: OverrideRecord | None = None
 
 
-@dataclass
-class Result:
+class LateRecord(_Model):
+    """How late a submission was and what that cost (see :mod:`grader.late`)."""
+
+    submitted_at: str
+    due: str
+    source: Literal["manifest", "mtime"]
+    days_late: int
+    penalty: float                     # a fraction of the raw score
+    score_before_penalty: float
+    note: str | None = None
+
+
+class Result(_Model):
+    """What the grader concluded about one submission."""
+
+    schema_: str = Field(default=SCHEMA, alias="schema")
     assignment: str
     submission: str
-    status: str                    # "graded", or "error" when it could not be graded at all
+    status: ResultStatus
     score: float
     max_score: float
     checks: list[CheckResult]
-    sandbox: dict[str, Any]
-    timing: dict[str, float]
-    grader_version: str
-    spec_hash: str
-    submission_hash: str
+    sandbox: dict[str, Any] = Field(default_factory=dict)
+    timing: dict[str, float] = Field(default_factory=dict)
+    grader_version: str = ""
+    spec_hash: str = ""
+    submission_hash: str = ""
     message: str = ""
-    output: dict[str, str] = field(default_factory=dict)
-    schema: str = SCHEMA
-
+    output: dict[str, str] = Field(default_factory=dict)
     cache_key: str = ""
-    secret_id: str = ""            # fingerprint of the course secret that drew the hidden inputs
-    # When the spec has a late policy: submitted_at, due, source ("manifest" | "mtime"), days_late,
-    # penalty (a fraction), score_before_penalty; ``score`` is then the penalised total.
-    late: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)   # what reading the submission changed (e.g. a GBK source re-encoded)
+    secret_id: str = ""                # fingerprint of the course secret that drew the hidden inputs
+    late: LateRecord | None = None     # set when the spec has a late policy; ``score`` is then penalised
+    notes: list[str] = Field(default_factory=list)   # what reading the submission changed (a GBK source re-encoded)
 
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    # ------------------------------------------------------------ (de)serialise
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
-        """Rebuild a result from its ``result.json`` data (unknown fields are ignored)."""
-        names = set(cls.__dataclass_fields__)
-        check_names = set(CheckResult.__dataclass_fields__)
-        fields = {k: v for k, v in data.items() if k in names}
-        fields["checks"] = [CheckResult(**{k: v for k, v in c.items() if k in check_names}) for c in data.get("checks", [])]
-        return cls(**fields)
+        """A result from ``result.json`` data (unknown fields are ignored)."""
+        return cls.model_validate(data)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Result:
+        return cls.model_validate_json(text)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """``result.json``'s data: ``schema`` first; ``late``, ``notes`` and empty overrides only when set."""
+        data = self.model_dump(by_alias=True, mode="json")
         if data.get("late") is None:
-            data.pop("late", None)     # no late policy: no key (result.json only grows fields that mean something)
+            data.pop("late", None)
         if not data.get("notes"):
             data.pop("notes", None)
-        ordered = {"schema": data.pop("schema")}
-        ordered.update(data)
-        return ordered
+        for check in data["checks"]:
+            for key in ("signal", "override"):
+                if check.get(key) is None:
+                    check.pop(key, None)
+        return data
 
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    # ------------------------------------------------------------------ reading
     @property
     def passed(self) -> bool:
         """Graded, and every check passed (or is skipped, or a manual check awaiting the instructor)."""
@@ -82,12 +145,42 @@ class Result:
         """Points of manual checks the instructor has not graded yet (they count 0 in ``score``)."""
         return round(sum(c.max_score for c in self.checks if c.status == "pending"), 4)
 
+    @property
+    def raw_score(self) -> float:
+        """The checks' points before any late penalty."""
+        return checks_total(self.checks)
+
+    @property
+    def flags(self) -> list[Flag]:
+        """What went wrong beyond wrong answers: ``ungraded`` (the submission could not be graded
+        at all), ``crash`` (a segfault or other fatal signal), ``timeout``, ``memory`` (killed for
+        memory) and ``error`` (an exception or import error), in that order."""
+        found: set[Flag] = set()
+        if self.status == "error":
+            found.add("ungraded")
+        for check in self.checks:
+            if check.status in ("timeout", "memory"):
+                found.add(check.status)
+            elif check.status == "error":
+                found.add("crash" if check.signal else "error")
+        return [f for f in FLAG_ORDER if f in found]
+
     def public_only(self) -> Result:
         """The same result with hidden checks removed (a student's self-check)."""
         checks = [c for c in self.checks if c.visibility == "public"]
-        return Result(**{**self.__dict__, "checks": checks,
-                         "score": round(sum(c.score for c in checks), 4),
-                         "max_score": round(sum(c.max_score for c in checks), 4)})
+        return self.model_copy(update={"checks": checks, "score": checks_total(checks),
+                                       "max_score": round(sum(c.max_score for c in checks), 4)})
+
+
+def checks_total(checks: Iterable[CheckResult]) -> float:
+    """The points the checks earned (overrides included), before any late penalty."""
+    return round(sum(c.score for c in checks), 4)
+
+
+def total(checks: Iterable[CheckResult], late: LateRecord | None = None) -> float:
+    """The one score computation: the checks' points, less the late penalty's fraction of them."""
+    raw = checks_total(checks)
+    return raw if late is None else round(raw * (1.0 - late.penalty), 4)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -115,33 +208,6 @@ def write_atomic_chunks(path: Path, chunks: Iterable[str]) -> None:
         raise
 
 
-def load_result(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-FLAG_ORDER = ("ungraded", "crash", "timeout", "memory", "error")
-
-
-def result_flags(result: dict[str, Any]) -> list[str]:
-    """What went wrong beyond wrong answers: ``ungraded`` (the submission could not be graded
-    at all), ``crash`` (a segfault or other fatal signal), ``timeout``, ``memory`` (killed for
-    memory) and ``error`` (an exception or import error), in that order."""
-    found = set()
-    if result.get("status") == "error":
-        found.add("ungraded")
-    for check in result.get("checks", []):
-        status = check.get("status")
-        if status in ("timeout", "memory"):
-            found.add(status)
-        elif status == "error":
-            found.add("crash" if "crashed with" in str(check.get("message", "")) else "error")
-    return [f for f in FLAG_ORDER if f in found]
-
-
-def write_gradebook(results: Iterable[dict[str, Any]], path: Path) -> None:
-    """One row per submission: id, score, max_score, status, one column per check, flags
-    (late columns when the spec has a late policy); see :func:`grader.summary.write_gradebook`."""
-    from grader import summary  # which builds on this module
-
-    summary.write_gradebook(summary.collect(results), path)
+def load_result(path: Path) -> Result:
+    """``result.json`` at ``path`` as a :class:`Result` (OSError, or ValueError for bad content)."""
+    return Result.from_json(path.read_bytes())
