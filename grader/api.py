@@ -276,7 +276,7 @@ def write_submission_dict(data: dict[str, Any], out: Path) -> None:
         raise GraderError(f"refusing to write results for a submission id that is not a plain folder name: {name!r}")
     folder = out / name
     write_atomic(folder / "result.json", json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-    write_atomic(folder / "report.html", report.render_result(data))
+    write_atomic(folder / "report.html", report.render_result(Result.from_dict(data)))
 
 
 def write_summary(out: Path, assignment: str) -> None:

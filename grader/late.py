@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from grader.errors import GraderError
 
 if TYPE_CHECKING:
+    from grader.results import LateRecord
     from grader.spec import LateSpec
 
 DAY = timedelta(days=1)
@@ -199,15 +200,13 @@ def apply_to_result(data: dict[str, Any], policy: LateSpec | None, stamp: Stamp 
     return (data.get("score"), data.get("late")) != before
 
 
-def describe(late: dict[str, Any] | None, max_score: float | None = None) -> str:
-    """One sentence for people: "Submitted 2 days late: −20% (8 → 6.4 of 10)." ("" without late data)."""
-    if not isinstance(late, dict):
+def describe(late: LateRecord | None, max_score: float | None = None) -> str:
+    """One sentence for people: "Submitted 2 days late: −20% (8 → 6.4 of 10)." ("" without a record)."""
+    if late is None:
         return ""
-    days = int(late.get("days_late") or 0)
-    if days <= 0:
+    if late.days_late <= 0:
         return "Submitted on time."
-    before = float(late.get("score_before_penalty") or 0.0)
-    penalty = float(late.get("penalty") or 0.0)
+    before = float(late.score_before_penalty)
     of = f" of {max_score:g}" if max_score is not None else ""
-    return (f"Submitted {days} day{'s' if days != 1 else ''} late: −{round(penalty * 100, 4):g}% "
-            f"({before:g} → {apply_penalty(before, penalty):g}{of}).")
+    return (f"Submitted {late.days_late} day{'s' if late.days_late != 1 else ''} late: −{round(late.penalty * 100, 4):g}% "
+            f"({before:g} → {apply_penalty(before, late.penalty):g}{of}).")

@@ -18,7 +18,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from grader.results import load_result, result_flags, write_atomic_chunks
+from grader.results import CheckResult, Flag, LateRecord, Result, load_result, write_atomic_chunks
 
 Cell = tuple[str, str, Any]        # (check id, status, score) of one check of one submission
 
@@ -40,13 +40,13 @@ class Row(NamedTuple):
     max_score: Any
     status: str
     message: str                   # the result's own message (the class summary clips it)
-    late: dict[str, Any] | None    # the result's ``late`` object, when it has one
-    flags: tuple[str, ...]
+    late: LateRecord | None        # the result's ``late`` record, when it has one
+    flags: tuple[Flag, ...]
     cells: tuple[Cell, ...]        # in the result's own check order
 
     @property
     def days_late(self) -> int:
-        return int(self.late.get("days_late") or 0) if self.late is not None else 0
+        return self.late.days_late if self.late is not None else 0
 
 
 @dataclass
@@ -67,29 +67,27 @@ class ClassSummary:
         """Whether any result has late data (the spec has a late policy)."""
         return any(row.late is not None for row in self.rows)
 
-    def add(self, result: dict[str, Any]) -> None:
-        """Reduce one ``result.json`` dict to its row; the dict itself is not kept."""
-        cells = tuple(self._cell(check) for check in result.get("checks", []))
-        late = result.get("late")
-        self.rows.append(Row(str(result.get("submission", "")), result.get("score", 0), result.get("max_score", 0),
-                             self._share(str(result.get("status", ""))), str(result.get("message") or ""),
-                             late if isinstance(late, dict) else None, tuple(result_flags(result)), cells))
+    def add(self, result: Result) -> None:
+        """Reduce one result to its row; the result itself is not kept."""
+        cells = tuple(self._cell(check) for check in result.checks)
+        self.rows.append(Row(result.submission, result.score, result.max_score, self._share(result.status),
+                             result.message, result.late, tuple(result.flags), cells))
 
     def finish(self) -> None:
         """Sort the rows by submission, as both files list them, once every result is added."""
         self.rows.sort(key=attrgetter("submission"))
         self._shared.clear()
 
-    def _cell(self, check: dict[str, Any]) -> Cell:
+    def _cell(self, check: CheckResult) -> Cell:
         """Count one check's status, note the check if it is new, and return its cell."""
-        check_id = self._share(str(check["id"]))
-        status = self._share(str(check.get("status", "")))
+        check_id = self._share(check.id)
+        status = self._share(check.status)
         if check_id not in self.checks:
-            self.checks[check_id] = CheckInfo(str(check.get("title") or check_id), self._share(str(check.get("kind", ""))),
-                                              self._share(str(check.get("visibility", ""))), check.get("max_score", 0))
+            self.checks[check_id] = CheckInfo(check.title or check_id, self._share(check.kind),
+                                              self._share(check.visibility), check.max_score)
             self.statuses[check_id] = Counter()
         self.statuses[check_id][status] += 1
-        score = check.get("score", 0)
+        score = check.score
         # One object for equal cells, keyed by the score's repr so that 1, 1.0 and -0.0 stay as the result wrote them.
         return self._shared.setdefault((check_id, status, repr(score)), (check_id, status, score))
 
@@ -98,7 +96,7 @@ class ClassSummary:
         return self._shared.setdefault(value, value)
 
 
-def collect(results: Iterable[dict[str, Any]]) -> ClassSummary:
+def collect(results: Iterable[Result]) -> ClassSummary:
     """The class summary of ``results`` (any iterable, consumed once), rows sorted by submission."""
     summary = ClassSummary()
     for result in results:
@@ -107,15 +105,15 @@ def collect(results: Iterable[dict[str, Any]]) -> ClassSummary:
     return summary
 
 
-def read_results(out: Path, assignment: str) -> Iterator[dict[str, Any]]:
+def read_results(out: Path, assignment: str) -> Iterator[Result]:
     """Every readable ``out/*/result.json`` of ``assignment``, one at a time, in path order."""
     for path in sorted(out.glob("*/result.json")):
         try:
-            data = load_result(path)
+            result = load_result(path)
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get("assignment") == assignment:
-            yield data
+        if result.assignment == assignment:
+            yield result
 
 
 # ------------------------------------------------------------------ the gradebook
@@ -129,11 +127,10 @@ def csv_text(value: Any) -> Any:
     return value
 
 
-def _late_cells(late: dict[str, Any] | None) -> list[Any]:
+def _late_cells(late: LateRecord | None) -> list[Any]:
     if late is None:
         return ["" for _ in LATE_COLUMNS]
-    return [late.get("days_late", ""), late.get("penalty", ""), late.get("score_before_penalty", ""),
-            late.get("submitted_at", "")]
+    return [late.days_late, late.penalty, late.score_before_penalty, late.submitted_at]
 
 
 def gradebook_records(summary: ClassSummary) -> Iterator[list[Any]]:
