@@ -156,7 +156,7 @@ def csv_lines(records: Iterable[list[Any]]) -> Iterator[str]:
         buffer.truncate()
 
 
-def write_gradebook(summary: ClassSummary, path: Path) -> None:
+def write_gradebook(results: ClassSummary | Iterable[Result], path: Path) -> None:
     """One row per submission: id, score, max_score, status, one column per check, flags.
 
     When the spec has a late policy (any result has ``late`` data), ``score`` is the
@@ -164,4 +164,5 @@ def write_gradebook(summary: ClassSummary, path: Path) -> None:
     deducted), ``score_before_penalty`` and ``submitted_at`` follow ``status``.
     Written line by line into the atomically replaced file.
     """
+    summary = results if isinstance(results, ClassSummary) else collect(results)
     write_atomic_chunks(path, csv_lines(gradebook_records(summary)))

@@ -35,7 +35,8 @@ from pydantic import Field, field_validator
 from grader import inputs as inp
 from grader.checks import expr as ex
 from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
-from grader.checks.property import PropertyItem, input_values, judge_cases, parts, tolerances
+from grader.checks.display import DetailRow
+from grader.checks.property import Property, PropertyItem, input_values, judge_cases, parts, tolerances
 
 RESERVED = {"ref", "out"}
 
@@ -130,3 +131,7 @@ class Experiment:
             envs.append((env, ref_env))
         return judge_cases(spec.properties, envs, spec.call, spec.visibility == "public", tolerances(spec, ctx),
                            unit="repetition")
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The properties as ``property`` shows them (the report draws the ``curves`` and ``bars``)."""
+        return Property().detail_rows(details)

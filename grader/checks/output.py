@@ -59,6 +59,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.display import DetailRow, plain_rows
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
 from grader.errors import SpecError
 from grader.values import ArrayValue, ScalarValue
@@ -186,6 +187,11 @@ class Output:
         if status != "passed" and got["error"] and got["memory"]:
             status = "memory"  # stopped by the memory limit before printing everything
         return Outcome(status, fraction, message, details)
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The plain details as they are: how many numbers were found, the numbers expected and printed,
+        those not found, the tolerance."""
+        return plain_rows(details)
 
 
 def run_value(value: Any) -> dict[str, Any] | None:

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from grader import compare as cmp
 from grader.checks import expr as ex
 from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.display import DetailRow, clip, plain_rows
 from grader.values import ArrayValue, OpaqueValue, ScalarValue
 
 KINDS = ("finite", "diverges", "range", "sums_to", "shape", "dtype", "monotonic", "close_to",
@@ -388,6 +389,14 @@ class Property:
             env = {**inputs, **parts(got.value, spec.names), "ref": ex.Namespace(ref, "ref")}
             envs.append((env, {**inputs, **ref}))
         return judge_cases(spec.properties, envs, spec.call, spec.visibility == "public", tolerances(spec, ctx))
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """One checklist row per property (the first 50), holding or failing; then any other plain detail."""
+        items = details["properties"] if isinstance(details.get("properties"), list) else []
+        rows = [DetailRow("", clip(str(item.get("message") or item.get("property") or ""), 600), "checklist",
+                          css="ok" if item["passed"] else "bad")
+                for item in items[:50] if isinstance(item, dict) and "passed" in item]
+        return rows + plain_rows(details, {"properties"})
 
 
 def tolerances(spec: Any, ctx: JudgeContext) -> tuple[float, float]:

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from grader import calls, datasets
 from grader import inputs as inp
 from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.display import MAX_TEXT_CHARS, DetailRow, clip, plain_rows
 from grader.values import ArrayValue, ScalarValue
 
 TRAIN_NAMES = {"X", "y"}
@@ -173,6 +174,16 @@ class Train:
         message = _stand_in_note(data) + _message(spec, accuracy, credit, runs)
         status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
         return Outcome(status, credit, message, details)
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """What the check trained and tested on (an alert when it was the demo's stand-in); then its plain
+        figures (accuracy, tier, credit, losses, device, seconds) as they are."""
+        data = details.get("dataset")
+        rows = []
+        if isinstance(data, dict) and data:
+            rows.append(DetailRow("Dataset", clip(datasets.describe(data), MAX_TEXT_CHARS), "dataset",
+                                  css="alert" if data.get("stand_in") else "proves"))
+        return rows + plain_rows(details, {"dataset"})
 
 
 def _run(value: Any, count: int) -> tuple[dict[str, Any], str | None]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from grader.results import Result
+
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror=alert(1)>'
 HOSTILE = f"{XSS_SCRIPT}{XSS_IMG}"
@@ -21,10 +23,13 @@ HIDDEN_INPUT = 0.3141592653
 
 def check(id: str, status: str, score: float, max_score: float, message: str, *, kind: str = "compare",
           visibility: str = "public", details: dict[str, Any] | None = None, title: str = "",
-          description: str = "") -> dict[str, Any]:
-    return {"id": id, "kind": kind, "visibility": visibility, "status": status, "score": score,
+          description: str = "", signal: str | None = None) -> dict[str, Any]:
+    data = {"id": id, "kind": kind, "visibility": visibility, "status": status, "score": score,
             "max_score": max_score, "message": message, "title": title or id.replace("-", " ").capitalize(),
             "description": description or f"Proves that {id} behaves like the reference.", "details": details or {}}
+    if signal is not None:     # the signal the child crashed with, as the engine records it
+        data["signal"] = signal
+    return data
 
 
 def result(submission: str = "alice", checks: list[dict[str, Any]] | None = None, *, status: str = "graded",
@@ -107,8 +112,6 @@ def hostile_result(submission: str = HOSTILE) -> dict[str, Any]:
     ], stdout=f"{XSS_SCRIPT}\n{XSS_IMG}\n\x1b[31mred\x1b[0m\x00", stderr=f"{XSS_IMG}\n")
 
 
-def as_result(data: dict[str, Any]):
-    """The :class:`grader.results.Result` a result dict came from (for the API and CLI layers)."""
-    from grader.results import Result
-
+def as_result(data: dict[str, Any]) -> Result:
+    """The :class:`grader.results.Result` a result dict stands for (the report, the API and the CLI take results)."""
     return Result.from_dict(data)

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from grader import api, report
-from grader.results import result_flags, write_gradebook
+from grader.summary import write_gradebook
 
 from .html_tree import Node, parse
 from .samples import HOSTILE, XSS_SCRIPT, as_result, check, result
@@ -18,9 +18,9 @@ from .samples import HOSTILE, XSS_SCRIPT, as_result, check, result
 
 def cohort() -> list[dict]:
     """Five students over three checks; 'fwd' is failed by most, 'src' by none."""
-    def student(name: str, fwd: str, grad: str, message: str = "") -> dict:
+    def student(name: str, fwd: str, grad: str, message: str = "", signal: str | None = None) -> dict:
         return result(name, [
-            check("fwd", fwd, 2 if fwd == "passed" else 0, 2, message or f"fwd {fwd}", title="Forward pass"),
+            check("fwd", fwd, 2 if fwd == "passed" else 0, 2, message or f"fwd {fwd}", title="Forward pass", signal=signal),
             check("grad", grad, 3 if grad == "passed" else 0, 3, f"grad {grad}", kind="gradient", visibility="hidden"),
             check("src", "passed", 1, 1, "no autograd", kind="source"),
         ], assignment="bp")
@@ -29,7 +29,7 @@ def cohort() -> list[dict]:
         student("ann", "passed", "passed"),
         student("ben", "failed", "passed"),
         student("cat", "timeout", "memory"),
-        student("dan", "error", "error", message="crashed with a segmentation fault"),
+        student("dan", "error", "error", message="crashed with a segmentation fault", signal="SIGSEGV"),
         student(HOSTILE, "failed", "error"),
         result("eve", [], status="error", message="bp.py is missing", assignment="bp"),
     ]
@@ -37,11 +37,11 @@ def cohort() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def page() -> Node:
-    return parse(report.render_index(cohort(), "bp"))
+    return parse(report.render_index(map(as_result, cohort()), "bp"))
 
 
 def test_flags_name_timeouts_memory_kills_crashes_and_errors() -> None:
-    flags = {r["submission"]: result_flags(r) for r in cohort()}
+    flags = {r["submission"]: as_result(r).flags for r in cohort()}
     assert flags == {"ann": [], "ben": [], "cat": ["timeout", "memory"], "dan": ["crash", "error"],
                      HOSTILE: ["error"], "eve": ["ungraded"]}
 
@@ -105,7 +105,7 @@ def test_hostile_ids_stay_text_in_the_summary(page: Node) -> None:
 
 def test_gradebook_has_one_row_per_submission_and_quotes_formula_ids(tmp_path: Path) -> None:
     data = cohort() + [result("=HYPERLINK(\"http://x\")", [check("fwd", "passed", 2, 2, "ok")], assignment="bp")]
-    write_gradebook(data, tmp_path / "gradebook.csv")
+    write_gradebook(map(as_result, data), tmp_path / "gradebook.csv")
     rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
     assert rows[0] == ["submission", "score", "max_score", "status", "fwd", "grad", "src", "flags"]
     by_id = {r[0]: r for r in rows[1:]}

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from grader import api, report, summary
-from grader.results import write_atomic_chunks, write_gradebook
+from grader.results import write_atomic_chunks
+from grader.summary import write_gradebook
 
-from .samples import HOSTILE, check, full_result, result
+from .samples import HOSTILE, as_result, check, full_result, result
 
 
 def late(days: int, before: float) -> dict[str, Any]:
@@ -72,16 +73,16 @@ def test_write_summary_from_disk_equals_the_in_memory_renderers(tmp_path: Path) 
     (tmp_path / "out" / "broken").mkdir()
     (tmp_path / "out" / "broken" / "result.json").write_bytes(b"{\xff not json")
     api.write_summary(tmp_path / "out", "bp")
-    write_gradebook(results, tmp_path / "gradebook.csv")
+    write_gradebook(map(as_result, results), tmp_path / "gradebook.csv")
     assert (tmp_path / "out" / "gradebook.csv").read_bytes() == (tmp_path / "gradebook.csv").read_bytes()
-    assert (tmp_path / "out" / "index.html").read_text(encoding="utf-8") == report.render_index(results, "bp")
+    assert (tmp_path / "out" / "index.html").read_text(encoding="utf-8") == report.render_index(map(as_result, results), "bp")
 
 
 def test_streamed_index_equals_one_render_of_the_template() -> None:
-    collected = summary.collect(cohort())
+    collected = summary.collect(map(as_result, cohort()))
     chunks = list(report.index_chunks(collected, "bp", report.index_digest(collected, "bp")))
     assert len(chunks) > 50                     # the page comes in pieces, not as one string
-    assert "".join(chunks) == report.render_index(cohort(), "bp")
+    assert "".join(chunks) == report.render_index(map(as_result, cohort()), "bp")
 
 
 def test_index_rows_are_built_as_the_page_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,13 +96,13 @@ def test_index_rows_are_built_as_the_page_is_written(tmp_path: Path, monkeypatch
             seen.append(len(built))
             yield chunk
 
-    write_atomic_chunks(tmp_path / "index.html", watch(report.index_chunks(summary.collect(cohort()), "bp")))
+    write_atomic_chunks(tmp_path / "index.html", watch(report.index_chunks(summary.collect(map(as_result, cohort())), "bp")))
     assert seen[0] == 0 and seen[-1] == len(cohort())     # no row view before the page starts; all by its end
     assert len(set(seen)) > len(cohort())                 # and one at a time in between
 
 
 def test_rows_keep_only_what_the_summary_shows() -> None:
-    collected = summary.collect([full_result("b"), full_result("a")])
+    collected = summary.collect([as_result(full_result("b")), as_result(full_result("a"))])
     assert [row.submission for row in collected.rows] == ["a", "b"]
     row = collected.rows[0]
     assert set(row._fields) == {"submission", "score", "max_score", "status", "message", "late", "flags", "cells"}
