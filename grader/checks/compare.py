@@ -81,31 +81,33 @@ class Compare:
 
     def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
         """A mismatch (see :class:`grader.compare.Mismatch`) in rows: expected against got (type, length,
-        shape, dtype, the worst value), what was compared, how many values are wrong and by how much,
-        where, the tolerance, missing keys; then any other plain detail as it is."""
+        shape, dtype, the worst value), then what was compared, how many values are wrong and by how much,
+        where, the tolerance and missing keys; then any other plain detail as it is."""
+        where, step = details.get("worst_index"), details.get("step")
+        value = "value" + (f" at {fmt_index(where)}" if where else "")
         rows = [DetailRow(label, fmt_value(details.get(f"got_{key}", "—")), "compare",
                           expected=fmt_value(details.get(f"expected_{key}", "—")))
-                for key, label in (("type", "type"), ("len", "length"), ("shape", "shape"), ("dtype", "dtype"))
-                if f"expected_{key}" in details or f"got_{key}" in details]
-        where = details.get("worst_index")
-        if "expected_at_worst" in details or "got_at_worst" in details:
-            rows.append(DetailRow("value" + (f" at {fmt_index(where)}" if where else ""),
-                                  fmt_value(details.get("got_at_worst", "—")), "compare",
-                                  expected=fmt_value(details.get("expected_at_worst", "—"))))
-        step, errors = details.get("step"), {"max abs error": details.get("max_abs_err"),
-                                             "max rel error": details.get("max_rel_err")}
-        stats = [("compared", str(details["path"]) if details.get("path") else None),
-                 ("values wrong", f"{details['mismatched']} of {details['size']}"
-                  if "mismatched" in details and "size" in details else None),
-                 ("NaN or inf values", str(details["nonfinite"]) if "nonfinite" in details else None),
-                 *((label, fmt_error(value) if value is not None else None) for label, value in errors.items()),
-                 ("worst index", fmt_index(where) if where is not None and step == "values" else None),
-                 ("first NaN or inf at", fmt_index(where) if where and step == "finite" else None),
-                 ("allowed", f"|got − expected| ≤ {fmt_error(details['atol'])} + {fmt_error(details['rtol'])}·|expected|"
-                  if "rtol" in details and "atol" in details else None),
-                 ("missing keys", ", ".join(map(str, details["missing"])) if details.get("missing") else None)]
-        rows += [DetailRow(label, text, "stat") for label, text in stats if text is not None]
-        known = {"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol",
-                 "atol", "got_at_worst", "expected_at_worst", "nonfinite", "missing",
-                 *(f"{side}_{key}" for side in ("expected", "got") for key in ("type", "len", "shape", "dtype"))}
-        return rows + plain_rows(details, known)
+                for key, label in (("type", "type"), ("len", "length"), ("shape", "shape"), ("dtype", "dtype"),
+                                   ("at_worst", value)) if f"expected_{key}" in details or f"got_{key}" in details]
+        stats: list[tuple[str, str]] = []
+        if details.get("path"):
+            stats.append(("compared", str(details["path"])))
+        if "mismatched" in details and "size" in details:
+            stats.append(("values wrong", f"{details['mismatched']} of {details['size']}"))
+        if "nonfinite" in details:
+            stats.append(("NaN or inf values", str(details["nonfinite"])))
+        for key, label in (("max_abs_err", "max abs error"), ("max_rel_err", "max rel error")):
+            if details.get(key) is not None:
+                stats.append((label, fmt_error(details[key])))
+        if where is not None and step == "values":
+            stats.append(("worst index", fmt_index(where)))
+        if where and step == "finite":
+            stats.append(("first NaN or inf at", fmt_index(where)))
+        if "rtol" in details and "atol" in details:
+            stats.append(("allowed", f"|got − expected| ≤ {fmt_error(details['atol'])} + {fmt_error(details['rtol'])}·|expected|"))
+        if details.get("missing"):
+            stats.append(("missing keys", ", ".join(map(str, details["missing"]))))
+        known = {"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol", "atol",
+                 "nonfinite", "missing", *(f"{side}_{key}" for side in ("expected", "got")
+                                            for key in ("type", "len", "shape", "dtype", "at_worst"))}
+        return rows + [DetailRow(label, text, "stat") for label, text in stats] + plain_rows(details, known)

@@ -73,8 +73,8 @@ def fmt_error(value: Any) -> str:
 
 
 def fmt_index(index: Any) -> str:
-    """An array index as ``[1, 2]``."""
-    return "[" + ", ".join(map(str, index)) + "]"
+    """An array index as ``[1, 2]`` (a lone number as ``[1]``)."""
+    return "[" + ", ".join(map(str, index if isinstance(index, (list, tuple)) else [index])) + "]"
 
 
 def _plain(value: Any) -> bool:
