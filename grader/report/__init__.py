@@ -60,8 +60,8 @@ STATUS_LABELS = {
     "timeout": "timed out", "memory": "out of memory", "skipped": "skipped",
     "pending": "awaiting instructor grading",
 }
-FLAG_LABELS: dict[Flag, str] = {"ungraded": "not graded", "crash": "crashed", "timeout": "timeout", "memory": "memory kill",
-               "error": "error"}
+FLAG_LABELS: dict[Flag, str] = {"ungraded": "not graded", "crash": "crashed", "timeout": "timeout",
+                                "memory": "memory kill", "error": "error"}
 
 MAX_OUTPUT_CHARS = 8_000      # per stream; the head and the tail are kept
 MAX_TRACEBACK_CHARS = 4_000
