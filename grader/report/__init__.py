@@ -27,6 +27,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -43,9 +44,10 @@ from grader.report import plots
 from grader.results import CheckResult, Flag, LateRecord, Result, total
 from grader.summary import ClassSummary, Row, collect
 
-__all__ = ["FLAG_LABELS", "MAX_OUTPUT_CHARS", "MAX_TEXT_CHARS", "MAX_TRACEBACK_CHARS", "STATUS_LABELS", "DetailRow",
-           "check_view", "clip", "detail_rows", "fmt_error", "fmt_value", "href", "index_chunks", "index_digest",
-           "index_is_current", "late_view", "override_note", "render_index", "render_result", "visible_details"]
+__all__ = ["FLAG_LABELS", "MAX_OUTPUT_CHARS", "MAX_TEXT_CHARS", "MAX_TRACEBACK_CHARS", "STATUS_LABELS", "CheckView",
+           "DetailRow", "LateView", "check_view", "clip", "detail_rows", "fmt_error", "fmt_value", "href", "index_chunks",
+           "index_digest", "index_is_current", "late_view", "override_note", "render_index", "render_result",
+           "visible_details"]
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("grader.report", "templates"),
@@ -102,6 +104,42 @@ _ENV.globals["href"] = href
 
 
 # --------------------------------------------------------- one submission
+@dataclass(frozen=True)
+class CheckView:
+    """What a page shows of one check (see :func:`check_view`); text already clipped, escaped by the page."""
+
+    id: str
+    anchor: str                       # the section's HTML id, unique on the page
+    title: str
+    kind: str
+    visibility: str
+    hidden: bool
+    status: str
+    score: float
+    max_score: float
+    message: str
+    description: str
+    override: str                     # what an instructor's score merged into the check did ("" without one)
+    rows: dict[str, list[DetailRow]]  # the kind's rows by section (see grader.checks.display.Section)
+    charts: list[plots.Chart]
+    missing_chart: bool               # a chart could not be drawn; the page says so
+    traceback: str
+
+
+@dataclass(frozen=True)
+class LateView:
+    """What a page shows of a late record (see :func:`late_view`)."""
+
+    text: str                         # one sentence: days late, the penalty, the score before and after
+    days: int
+    score: float                      # the score shown with it
+    penalty_pct: float
+    submitted_at: str
+    due: str
+    source: str                       # where the submission time came from, in words
+    note: str
+
+
 def visible_details(check: CheckResult) -> dict[str, Any]:
     """The details a page may use: all of a public check's; of a hidden check's, only the allow-listed."""
     if check.visibility == "public":
@@ -152,7 +190,7 @@ def override_note(check: CheckResult) -> str:
             f"{_fmt_score(check.max_score)} ({STATUS_LABELS[original.status]}).")
 
 
-def check_view(check: CheckResult, index: int) -> dict[str, Any]:
+def check_view(check: CheckResult, index: int) -> CheckView:
     """What the report shows of one check: the generic parts here, its details as its kind's rows
     (see :func:`detail_rows`), its charts and traceback; hidden checks only with allow-listed details."""
     hidden = check.visibility != "public"
@@ -160,14 +198,14 @@ def check_view(check: CheckResult, index: int) -> dict[str, Any]:
     key = f"{index}-{re.sub(r'[^A-Za-z0-9_-]', '_', check.id)[:40]}"
     charts, missing_chart = _charts(details, key, hidden)
     traceback = details.get("traceback")
-    return {
-        "id": check.id, "anchor": "check-" + key, "title": check.title or check.id, "kind": check.kind,
-        "visibility": check.visibility, "hidden": hidden, "status": check.status, "score": check.score,
-        "max_score": check.max_score, "message": clip(check.message, MAX_TEXT_CHARS),
-        "description": clip(check.description, MAX_TEXT_CHARS), "override": override_note(check),
-        "rows": _row_sections(check, details), "charts": charts, "missing_chart": missing_chart,
-        "traceback": clip(traceback, MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
-    }
+    return CheckView(
+        id=check.id, anchor="check-" + key, title=check.title or check.id, kind=check.kind,
+        visibility=check.visibility, hidden=hidden, status=check.status, score=check.score,
+        max_score=check.max_score, message=clip(check.message, MAX_TEXT_CHARS),
+        description=clip(check.description, MAX_TEXT_CHARS), override=override_note(check),
+        rows=_row_sections(check, details), charts=charts, missing_chart=missing_chart,
+        traceback=clip(traceback, MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
+    )
 
 
 def _footer(result: Result) -> dict[str, Any]:
@@ -213,15 +251,15 @@ def _when(value: str) -> str:
 LATE_SOURCES = {"manifest": "from the submission list", "mtime": "by the files' modification time"}
 
 
-def late_view(late: LateRecord | None, score: float, max_score: float) -> dict[str, Any] | None:
+def late_view(late: LateRecord | None, score: float, max_score: float) -> LateView | None:
     """What a page shows of a late record (None without one); ``score`` is the score shown with it."""
     if late is None:
         return None
-    return {
-        "text": late_policy.describe(late, max_score), "days": late.days_late, "score": score,
-        "penalty_pct": round(late.penalty * 100, 4), "submitted_at": _when(late.submitted_at), "due": _when(late.due),
-        "source": LATE_SOURCES[late.source], "note": clip(late.note or "", 300),
-    }
+    return LateView(
+        text=late_policy.describe(late, max_score), days=late.days_late, score=score,
+        penalty_pct=round(late.penalty * 100, 4), submitted_at=_when(late.submitted_at), due=_when(late.due),
+        source=LATE_SOURCES[late.source], note=clip(late.note or "", 300),
+    )
 
 
 # --------------------------------------------------------------- the class
