@@ -293,7 +293,7 @@ def write_submission(result: Result, out: Path) -> None:
         raise GraderError(f"refusing to write results for a submission id that is not a plain folder name: {name!r}")
     folder = out / name
     write_atomic(folder / "result.json", result.to_json())
-    write_atomic(folder / "report.html", report.render_result(result.to_dict()))   # report takes a dict until it takes a Result
+    write_atomic(folder / "report.html", report.render_result(result))
 
 
 def write_summary(out: Path, assignment: str) -> None:

@@ -59,7 +59,7 @@ def test_output_of_hidden_checks_is_kept_apart_from_what_students_see(graded) ->
     first = f"{hidden_x[0]:.3f}".rstrip("0")[:6]
     assert first not in result.output["stdout"] + result.output.get("stderr", "")
     assert first in result.output["hidden_stdout"]
-    html = report.render_result(result.to_dict())
+    html = report.render_result(result)
     assert first not in html
 
 
@@ -168,7 +168,7 @@ def test_nothing_written_after_the_handshake_reaches_the_student(tmp_path: Path)
     by_id = {c.id: c for c in result.checks}
     assert by_id["public"].status == "passed" and by_id["zz-hidden"].status == "passed"
     assert all(f"{hidden_x[0]:.3f}"[:6] not in c.message for c in result.checks)
-    assert f"{hidden_x[0]:.3f}"[:6] not in report.render_result(result.to_dict())
+    assert f"{hidden_x[0]:.3f}"[:6] not in report.render_result(result)
 
 
 EARLY_HANDSHAKE = """\

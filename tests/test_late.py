@@ -380,5 +380,6 @@ def test_a_public_only_page_penalises_the_public_points() -> None:
                         "max_score": 2.0, "message": "ok"},
                        {"id": "h", "kind": "compare", "visibility": "hidden", "status": "passed", "score": 6.0,
                         "max_score": 8.0, "message": "ok"}]}
-    assert "Submitted 1 day late: −50% (8 → 4 of 10)." in report.render_result(data)
-    assert "Submitted 1 day late: −50% (2 → 1 of 2)." in report.render_result(data, show_hidden=False)
+    result = Result.from_dict(data)
+    assert "Submitted 1 day late: −50% (8 → 4 of 10)." in report.render_result(result)
+    assert "Submitted 1 day late: −50% (2 → 1 of 2)." in report.render_result(result, show_hidden=False)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from grader.assignment import Assignment, CheckSpec, Visibility
+from grader.checks.display import DetailRow, plain_rows
 from grader.inputs import InputValue
 from grader.results import Status
 
@@ -161,8 +162,8 @@ class CheckKind(Protocol):
         """The calls this check evaluates against input sets (validated at spec load)."""
         ...
 
-    def detail_rows(self, details: dict[str, Any]) -> list[tuple[str, str]]:
-        """A verdict's details as (label, text) rows for reports."""
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """A verdict's details as rows for reports (see :mod:`grader.checks.display`)."""
         ...
 
 
@@ -194,18 +195,6 @@ class KindBase:
     def input_uses(self, spec: Any) -> list[InputUse]:
         return []
 
-    def detail_rows(self, details: dict[str, Any]) -> list[tuple[str, str]]:
-        """Every detail as a row: the key with underscores as spaces, the value as short text."""
-        return [(key.replace("_", " "), _text(value)) for key, value in details.items()]
-
-
-def _text(value: Any, limit: int = 200) -> str:
-    if isinstance(value, float):
-        text = f"{value:.4g}"
-    elif isinstance(value, (list, tuple)):
-        text = ", ".join(_text(v, limit) for v in value)
-    elif isinstance(value, dict):
-        text = ", ".join(f"{k}: {_text(v, limit)}" for k, v in value.items())
-    else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """Every plain detail as a row, as it is."""
+        return plain_rows(details)

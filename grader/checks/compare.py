@@ -9,6 +9,7 @@ from pydantic import Field
 from grader import compare as cmp
 from grader import tolerance as tol
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
+from grader.checks.display import DetailRow, fmt_error, fmt_index, fmt_value, plain_rows
 
 
 class CompareSpec(CheckSpec):
@@ -79,3 +80,36 @@ class Compare(KindBase):
                                       case=index, **problem.details)
         cases = f" on {len(ctx.got)} cases" if len(ctx.got) > 1 else ""
         return Verdict.passed(f"{spec.call} matches the reference{cases}.")
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """A mismatch (see :class:`grader.compare.Mismatch`) in rows: expected against got (type, length,
+        shape, dtype, the worst value), then what was compared, how many values are wrong and by how much,
+        where, the tolerance and missing keys; then any other plain detail as it is."""
+        where, step = details.get("worst_index"), details.get("step")
+        value = "value" + (f" at {fmt_index(where)}" if where else "")
+        rows = [DetailRow(label, fmt_value(details.get(f"got_{key}", "—")), "compare",
+                          expected=fmt_value(details.get(f"expected_{key}", "—")))
+                for key, label in (("type", "type"), ("len", "length"), ("shape", "shape"), ("dtype", "dtype"),
+                                   ("at_worst", value)) if f"expected_{key}" in details or f"got_{key}" in details]
+        stats: list[tuple[str, str]] = []
+        if details.get("path"):
+            stats.append(("compared", str(details["path"])))
+        if "mismatched" in details and "size" in details:
+            stats.append(("values wrong", f"{details['mismatched']} of {details['size']}"))
+        if "nonfinite" in details:
+            stats.append(("NaN or inf values", str(details["nonfinite"])))
+        for key, label in (("max_abs_err", "max abs error"), ("max_rel_err", "max rel error")):
+            if details.get(key) is not None:
+                stats.append((label, fmt_error(details[key])))
+        if where is not None and step == "values":
+            stats.append(("worst index", fmt_index(where)))
+        if where and step == "finite":
+            stats.append(("first NaN or inf at", fmt_index(where)))
+        if "rtol" in details and "atol" in details:
+            stats.append(("allowed", f"|got − expected| ≤ {fmt_error(details['atol'])} + {fmt_error(details['rtol'])}·|expected|"))
+        if details.get("missing"):
+            stats.append(("missing keys", ", ".join(map(str, details["missing"]))))
+        known = {"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol", "atol",
+                 "nonfinite", "missing", *(f"{side}_{key}" for side in ("expected", "got")
+                                            for key in ("type", "len", "shape", "dtype", "at_worst"))}
+        return rows + [DetailRow(label, text, "stat") for label, text in stats] + plain_rows(details, known)

@@ -36,7 +36,8 @@ from grader import inputs as inp
 from grader.assignment import Assignment, check_inputs
 from grader.checks import expr as ex
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
-from grader.checks.property import PropertyItem, input_values, judge_cases, parts, tolerances
+from grader.checks.display import DetailRow
+from grader.checks.property import Property, PropertyItem, input_values, judge_cases, parts, tolerances
 
 RESERVED = {"ref", "out"}
 
@@ -132,3 +133,7 @@ class Experiment(KindBase):
             envs.append((env, ref_env))
         return judge_cases(spec.properties, envs, spec.call, spec.visibility == "public", tolerances(spec, ctx),
                            unit="repetition")
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The properties as ``property`` shows them (the report draws the ``curves`` and ``bars``)."""
+        return Property().detail_rows(details)

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader import compare as cmp
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
-from grader.checks.compare import CompareSpec, case_label, redacted, tolerance
+from grader.checks.compare import Compare, CompareSpec, case_label, redacted, tolerance
+from grader.checks.display import DetailRow, clip, fmt_error
 
 
 class Autograd(BaseModel):
@@ -91,6 +92,14 @@ class Gradient(KindBase):
         return Verdict.failed(message, step="values", case=index, wrong=wrong, rel_err=rel,
                               max_abs_err=problem.details.get("max_abs_err"), max_rel_err=problem.details.get("max_rel_err"))
 
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The wrong parameters, largest relative error first, then the mismatch as ``compare`` shows it."""
+        rows = Compare().detail_rows({key: value for key, value in details.items() if key not in ("wrong", "rel_err")})
+        if isinstance(details.get("wrong"), list):
+            rel = details["rel_err"] if isinstance(details.get("rel_err"), dict) else {}
+            ordered = sorted(details["wrong"], key=lambda n: -(rel.get(n) or 0) if isinstance(rel.get(n), (int, float)) else 0)
+            rows += [DetailRow(clip(str(name), 200), fmt_error(rel[name]) if name in rel else "", "wrong") for name in ordered]
+        return rows
 
 def _or_inf(value: float | None) -> float:
     """A relative error for ranking: undefined (the true value is 0) ranks worst."""

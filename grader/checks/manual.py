@@ -7,11 +7,12 @@ merges the instructor's score and comment into the result.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from grader.checks.base import CheckSpec, JudgeContext, KindBase, Task, Verdict
+from grader.checks.display import MAX_TEXT_CHARS, DetailRow, clip, plain_rows
 
 PENDING_MESSAGE = "Awaiting instructor grading."
 
@@ -37,3 +38,10 @@ class Manual(KindBase):
         if spec.rubric:
             details["rubric"] = spec.rubric.strip()
         return Verdict("pending", 0.0, PENDING_MESSAGE, details)
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The question and the rubric the instructor grades by; then any other plain detail."""
+        rows = [DetailRow(label, clip(details[key], MAX_TEXT_CHARS), "question")
+                for key, label in (("prompt", "Question"), ("rubric", "Rubric"))
+                if isinstance(details.get(key), str) and details[key].strip()]
+        return rows + plain_rows(details, {"prompt", "rubric"})

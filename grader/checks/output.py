@@ -62,6 +62,7 @@ from grader import tolerance as tol
 from grader.assignment import Assignment
 from grader.checks.advice import advice
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
+from grader.checks.display import DetailRow, plain_rows
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
 from grader.errors import SpecError
 from grader.inputs import InputValue
@@ -188,6 +189,11 @@ class Output(KindBase):
         if status != "passed" and got["error"] and got["memory"]:
             status = "memory"  # stopped by the memory limit before printing everything
         return Verdict(status, fraction, message, details)
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The plain details as they are: how many numbers were found, the numbers expected and printed,
+        those not found, the tolerance."""
+        return plain_rows(details)
 
 
 def run_value(value: Any) -> dict[str, Any] | None:

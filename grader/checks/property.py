@@ -38,6 +38,7 @@ from grader import compare as cmp
 from grader import tolerance
 from grader.checks import expr as ex
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
+from grader.checks.display import DetailRow, clip, plain_rows
 from grader.checks.invariants import KINDS, PropertyItem, check_one
 from grader.values import ArrayValue, ScalarValue
 
@@ -152,6 +153,14 @@ class Property(KindBase):
             env = {**inputs, **parts(got.value, spec.names), "ref": ex.Namespace(ref, "ref")}
             envs.append((env, {**inputs, **ref}))
         return judge_cases(spec.properties, envs, spec.call, spec.visibility == "public", tolerances(spec, ctx))
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """One checklist row per property (the first 50), holding or failing; then any other plain detail."""
+        items = details["properties"] if isinstance(details.get("properties"), list) else []
+        rows = [DetailRow("", clip(str(item.get("message") or item.get("property") or ""), 600), "checklist",
+                          css="ok" if item["passed"] else "bad")
+                for item in items[:50] if isinstance(item, dict) and "passed" in item]
+        return rows + plain_rows(details, {"properties"})
 
 
 def tolerances(spec: Any, ctx: JudgeContext) -> tuple[float, float]:

@@ -7,11 +7,12 @@ run time (it cannot rewrite itself to pass).
 from __future__ import annotations
 
 import ast
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from grader.checks.base import CheckSpec, JudgeContext, KindBase, Task, Verdict
+from grader.checks.display import DetailRow, clip, plain_rows
 
 MAX_SOURCE_BYTES = 2 << 20
 
@@ -153,3 +154,8 @@ class Source(KindBase):
             return Verdict.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "
                                   "rule earns its points once the code it applies to exists.", unfinished=todo)
         return Verdict.passed("No forbidden imports, calls or attributes.")
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """The forbidden code found (the first 50 findings); then any other plain detail (the unfinished functions)."""
+        found = details["violations"] if isinstance(details.get("violations"), list) else []
+        return [DetailRow("", clip(str(v), 500), "violation") for v in found[:50]] + plain_rows(details, {"violations"})

@@ -38,6 +38,7 @@ from grader import calls, datasets
 from grader import inputs as inp
 from grader.assignment import Assignment
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
+from grader.checks.display import MAX_TEXT_CHARS, DetailRow, clip, plain_rows
 from grader.values import ArrayValue, ScalarValue
 
 TRAIN_NAMES = {"X", "y"}
@@ -174,6 +175,16 @@ class Train(KindBase):
         message = _stand_in_note(data) + _message(spec, accuracy, credit, runs)
         status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
         return Verdict(status, credit, message, details)
+
+    def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
+        """What the check trained and tested on (an alert when it was the demo's stand-in); then its plain
+        figures (accuracy, tier, credit, losses, device, seconds) as they are."""
+        data = details.get("dataset")
+        rows = []
+        if isinstance(data, dict) and data:
+            rows.append(DetailRow("Dataset", clip(datasets.describe(data), MAX_TEXT_CHARS), "dataset",
+                                  css="alert" if data.get("stand_in") else "proves"))
+        return rows + plain_rows(details, {"dataset"})
 
 
 def _run(value: Any, count: int) -> tuple[dict[str, Any], str | None]:

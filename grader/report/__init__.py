@@ -7,9 +7,15 @@ defence each page carries a Content-Security-Policy that blocks every script
 except the one sorting script of the class summary (allowed by its hash), and
 every fetch: the pages are single self-contained files that work from disk.
 
+A page takes a typed :class:`grader.results.Result`. The report draws what every
+check has (status, points, message, an instructor's override, a traceback, the
+``curves`` and ``bars`` charts); how the rest of a check's ``details`` reads is
+its kind's business (``detail_rows``, see :mod:`grader.checks.display`).
+
 Hidden checks show their status, score and message, never inputs or expected
-values: only an allow-list of their ``details`` reaches a page (counts and
-error sizes, the names of wrong weights, the student's own curves).
+values: only an allow-list of their ``details`` reaches their kind and the
+charts (counts and error sizes, the names of wrong weights, the student's own
+curves), and their comparison, code and free-form rows are never shown.
 """
 
 from __future__ import annotations
@@ -17,25 +23,31 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import math
 import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 import grader
-from grader import datasets
 from grader import late as late_policy
+from grader.checks import CHECKS
+from grader.checks.display import MAX_TEXT_CHARS, DetailRow, Section, clip, fmt_error, fmt_value, plain_rows
 from grader.report import plots
-from grader.results import LateRecord, Result
+from grader.results import CheckResult, Flag, LateRecord, Result, total
 from grader.summary import ClassSummary, Row, collect
+
+__all__ = ["FLAG_LABELS", "MAX_OUTPUT_CHARS", "MAX_TEXT_CHARS", "MAX_TRACEBACK_CHARS", "STATUS_LABELS", "CheckView",
+           "DetailRow", "LateView", "check_view", "clip", "detail_rows", "fmt_error", "fmt_value", "href", "index_chunks",
+           "index_digest", "index_is_current", "late_view", "override_note", "render_index", "render_result",
+           "visible_details"]
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("grader.report", "templates"),
@@ -50,24 +62,19 @@ STATUS_LABELS = {
     "timeout": "timed out", "memory": "out of memory", "skipped": "skipped",
     "pending": "awaiting instructor grading",
 }
-FLAG_LABELS = {"ungraded": "not graded", "crash": "crashed", "timeout": "timeout", "memory": "memory kill",
-               "error": "error"}
+FLAG_LABELS: dict[Flag, str] = {"ungraded": "not graded", "crash": "crashed", "timeout": "timeout",
+                                "memory": "memory kill", "error": "error"}
 
 MAX_OUTPUT_CHARS = 8_000      # per stream; the head and the tail are kept
 MAX_TRACEBACK_CHARS = 4_000
-MAX_TEXT_CHARS = 2_000
 
 # Details a hidden check may show: how wrong, never what was expected or what went in.
 HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "wrong", "rel_err",
-                            "nonfinite", "curves", "bars", "properties", "prompt", "rubric", "override", "dataset"})
-_SHOWN = frozenset({"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol",
-                    "atol", "got_at_worst", "expected_at_worst", "expected_shape", "got_shape", "expected_dtype",
-                    "got_dtype", "expected_type", "got_type", "expected_len", "got_len", "wrong", "rel_err",
-                    "traceback", "curves", "bars", "violations", "nonfinite", "missing", "curves_label", "bars_label",
-                    "properties", "prompt", "rubric", "override", "dataset"})
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+                            "nonfinite", "curves", "bars", "properties", "prompt", "rubric", "dataset"})
+# Details the report draws itself, whatever the check's kind; the kind gets the others.
+REPORT_DETAILS = frozenset({"traceback", "curves", "bars", "curves_label", "bars_label"})
+# Rows a hidden check never shows, whatever its kind gives: expected values, the student's code, free-form details.
+PUBLIC_SECTIONS = frozenset({"compare", "violation", "extra"})
 
 _SORT_SCRIPT = (_ENV.loader.get_source(_ENV, "sort.js")[0]).strip()  # type: ignore[union-attr]
 _SORT_HASH = base64.b64encode(hashlib.sha256(_SORT_SCRIPT.encode()).digest()).decode()
@@ -77,33 +84,6 @@ _CSP_BASE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-
 # ------------------------------------------------------------------ helpers
 def _fmt_score(value: float) -> str:
     return f"{value:g}"
-
-
-def fmt_value(value: Any) -> str:
-    """A number or value as a person reads it: floats to 6 significant digits."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else str(value)
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(fmt_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return clip(str(value), MAX_TEXT_CHARS)
-
-
-def fmt_error(value: Any) -> str:
-    """An error size; relative errors against (almost) zero are astronomically large, so they are capped."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "> 1e12" if value > 1e12 else f"{value:.3g}"
-    return fmt_value(value)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` without terminal escapes or control characters, its head and tail kept if too long."""
-    text = _CONTROL.sub("", _ANSI.sub("", text))
-    if len(text) <= limit:
-        return text
-    head, tail = text[: limit * 3 // 4], text[-(limit // 4):]
-    return f"{head}\n[… {len(text) - len(head) - len(tail):,} characters not shown …]\n{tail}"
 
 
 def href(submission_id: str, page: str = "report.html") -> str:
@@ -124,163 +104,169 @@ _ENV.globals["href"] = href
 
 
 # --------------------------------------------------------- one submission
-def check_view(check: dict[str, Any], index: int) -> dict[str, Any]:
-    """What the report shows of one check; hidden checks only get their allow-listed details."""
-    hidden = check.get("visibility") != "public"
-    details = dict(check.get("details") or {})
-    if hidden:
-        details = {k: v for k, v in details.items() if k in HIDDEN_DETAILS}
-    rows: list[tuple[str, str, str]] = []      # (what, expected, got)
-    stats: list[tuple[str, str]] = []
-    if not hidden:
-        for key, label in (("type", "type"), ("len", "length"), ("shape", "shape"), ("dtype", "dtype")):
-            if f"expected_{key}" in details or f"got_{key}" in details:
-                rows.append((label, fmt_value(details.get(f"expected_{key}", "—")), fmt_value(details.get(f"got_{key}", "—"))))
-        if "expected_at_worst" in details or "got_at_worst" in details:
-            where = details.get("worst_index")
-            at = "value" + (" at [" + ", ".join(map(str, where)) + "]" if where else "")
-            rows.append((at, fmt_value(details.get("expected_at_worst", "—")), fmt_value(details.get("got_at_worst", "—"))))
-        if details.get("path"):
-            stats.append(("compared", str(details["path"])))
-    if "mismatched" in details and "size" in details:
-        stats.append(("values wrong", f"{details['mismatched']} of {details['size']}"))
-    if "nonfinite" in details:
-        stats.append(("NaN or inf values", str(details["nonfinite"])))
-    if details.get("max_abs_err") is not None:
-        stats.append(("max abs error", fmt_error(details["max_abs_err"])))
-    if details.get("max_rel_err") is not None:
-        stats.append(("max rel error", fmt_error(details["max_rel_err"])))
-    if not hidden:
-        if details.get("worst_index") is not None and details.get("step") == "values":
-            stats.append(("worst index", "[" + ", ".join(map(str, details["worst_index"])) + "]"))
-        if details.get("worst_index") and details.get("step") == "finite":
-            stats.append(("first NaN or inf at", "[" + ", ".join(map(str, details["worst_index"])) + "]"))
-        if "rtol" in details and "atol" in details:
-            stats.append(("allowed", f"|got − expected| ≤ {fmt_error(details['atol'])} + {fmt_error(details['rtol'])}·|expected|"))
-        if details.get("missing"):
-            stats.append(("missing keys", ", ".join(map(str, details["missing"]))))
-    wrong: list[tuple[str, str]] = []
-    if isinstance(details.get("wrong"), list):
-        rel = details.get("rel_err") if isinstance(details.get("rel_err"), dict) else {}
-        ordered = sorted(details["wrong"], key=lambda n: -(rel.get(n) or 0) if isinstance(rel.get(n), (int, float)) else 0)
-        wrong = [(clip(str(name), 200), fmt_error(rel[name]) if name in rel else "") for name in ordered]
-    checklist = []
-    if isinstance(details.get("properties"), list):   # property / experiment checks: one line per property
-        for item in details["properties"][:50]:
-            if isinstance(item, dict) and "passed" in item:
-                checklist.append((bool(item["passed"]), clip(str(item.get("message") or item.get("property") or ""), 600)))
-    violations = [clip(str(v), 500) for v in details.get("violations", [])][:50] if not hidden and isinstance(details.get("violations"), list) else []
-    key = f"{index}-{re.sub(r'[^A-Za-z0-9_-]', '_', str(check.get('id', '')))[:40]}"
-    charts = []
+@dataclass(frozen=True)
+class CheckView:
+    """What a page shows of one check (see :func:`check_view`); text already clipped, escaped by the page."""
+
+    id: str
+    anchor: str                       # the section's HTML id, unique on the page
+    title: str
+    kind: str
+    visibility: str
+    hidden: bool
+    status: str
+    score: float
+    max_score: float
+    message: str
+    description: str
+    override: str                     # what an instructor's score merged into the check did ("" without one)
+    rows: dict[str, list[DetailRow]]  # the kind's rows by section (see grader.checks.display.Section)
+    charts: list[plots.Chart]
+    missing_chart: bool               # a chart could not be drawn; the page says so
+    traceback: str
+
+
+@dataclass(frozen=True)
+class LateView:
+    """What a page shows of a late record (see :func:`late_view`)."""
+
+    text: str                         # one sentence: days late, the penalty, the score before and after
+    days: int
+    score: float                      # the score shown with it
+    penalty_pct: float
+    submitted_at: str
+    due: str
+    source: str                       # where the submission time came from, in words
+    note: str
+
+
+def visible_details(check: CheckResult) -> dict[str, Any]:
+    """The details a page may use: all of a public check's; of a hidden check's, only the allow-listed."""
+    if check.visibility == "public":
+        return dict(check.details)
+    return {key: value for key, value in check.details.items() if key in HIDDEN_DETAILS}
+
+
+def detail_rows(kind: str, details: dict[str, Any]) -> list[DetailRow]:
+    """The rows the check kind ``kind`` gives for its ``details``; a kind this grader does not know
+    shows its plain details as they are."""
+    known = CHECKS.get(kind)
+    return known.detail_rows(details) if known is not None else plain_rows(details)
+
+
+def _row_sections(check: CheckResult, details: dict[str, Any]) -> dict[str, list[DetailRow]]:
+    """The kind's rows for ``check``, by the section of the page they go to. A hidden check shows no
+    comparison, code or free-form rows, whatever its kind gives."""
+    hidden = check.visibility != "public"
+    sections: dict[str, list[DetailRow]] = {section: [] for section in get_args(Section)}
+    for row in detail_rows(check.kind, {k: v for k, v in details.items() if k not in REPORT_DETAILS}):
+        if not (hidden and row.section in PUBLIC_SECTIONS):
+            sections[row.section].append(row)
+    return sections
+
+
+def _charts(details: dict[str, Any], key: str, hidden: bool) -> tuple[list[plots.Chart], bool]:
+    """The check's charts (a hidden check's show the student's series only), and whether one could not be drawn."""
     curves = plots.curve_groups(details.get("curves"), student_only=hidden)
     bars = plots.bar_groups(details.get("bars"), student_only=hidden)
-    wanted = 0
+    drawn = []
     if curves:
-        wanted += 1
-        charts.append(plots.line_chart(curves, f"{key}-curves", xlabel=plots.clean_label(details.get("curves_label") or "epoch")))
+        label = plots.clean_label(details.get("curves_label") or "epoch")
+        drawn.append(plots.line_chart(curves, f"{key}-curves", xlabel=label))
     if bars:
-        wanted += 1
-        charts.append(plots.bar_chart(bars, f"{key}-bars", ylabel=plots.clean_label(details.get("bars_label") or "")))
-    charts = [c for c in charts if c is not None]
-    missing_chart = len(charts) < wanted
-    extra = []
-    if not hidden:
-        for name, value in details.items():
-            if name in _SHOWN:
-                continue
-            if isinstance(value, (str, int, float, bool)) or (isinstance(value, list) and len(value) <= 20
-                                                              and all(isinstance(v, (str, int, float, bool)) for v in value)):
-                extra.append((clip(str(name), 80), fmt_value(value)))
-    traceback = ""
-    if not hidden and isinstance(details.get("traceback"), str):
-        traceback = clip(details["traceback"], MAX_TRACEBACK_CHARS)
-    manual = [(label, clip(str(details[key]), MAX_TEXT_CHARS)) for key, label in (("prompt", "Question"), ("rubric", "Rubric"))
-              if isinstance(details.get(key), str) and details[key].strip()]
-    override = ""
-    record = check.get("override") or details.get("override")   # minimal edit (result branch): override's own field
-    if isinstance(record, dict):   # an instructor's score merged from an overrides file
-        original = record.get("original") or {}
-        override = "Graded by the instructor."
-        if original.get("status") not in (None, "pending"):
-            override += (f" The automatic check gave {_fmt_score(float(original.get('score') or 0))} / "
-                         f"{_fmt_score(float(check.get('max_score') or 0))} ({STATUS_LABELS.get(original['status'], original['status'])}).")
-    dataset = details.get("dataset") if isinstance(details.get("dataset"), dict) else {}
-    return {
-        "dataset": clip(datasets.describe(dataset), MAX_TEXT_CHARS) if dataset else "",   # train: what it trained on
-        "stand_in": bool(dataset.get("stand_in")),
-        "id": str(check.get("id", "")), "anchor": "check-" + key, "title": str(check.get("title") or check.get("id", "")),
-        "kind": str(check.get("kind", "")), "visibility": "hidden" if hidden else "public", "hidden": hidden,
-        "status": str(check.get("status", "")), "score": check.get("score", 0), "max_score": check.get("max_score", 0),
-        "message": clip(str(check.get("message", "")), MAX_TEXT_CHARS),
-        "description": clip(str(check.get("description", "")), MAX_TEXT_CHARS),
-        "rows": rows, "stats": stats, "wrong": wrong, "checklist": checklist, "violations": violations, "charts": charts,
-        "missing_chart": missing_chart, "extra": extra, "traceback": traceback, "manual": manual, "override": override,
-    }
+        drawn.append(plots.bar_chart(bars, f"{key}-bars", ylabel=plots.clean_label(details.get("bars_label") or "")))
+    charts = [chart for chart in drawn if chart is not None]
+    return charts, len(charts) < len(drawn)
 
 
-def render_result(result: dict[str, Any], *, show_hidden: bool = True, show_output: bool = True) -> str:
-    """The report for one submission, from its ``result.json`` data.
+def override_note(check: CheckResult) -> str:
+    """What a page says of an instructor's score merged into ``check`` ("" without one)."""
+    if check.override is None:
+        return ""
+    original = check.override.original
+    if original.status == "pending":
+        return "Graded by the instructor."
+    return (f"Graded by the instructor. The automatic check gave {_fmt_score(original.score)} / "
+            f"{_fmt_score(check.max_score)} ({STATUS_LABELS[original.status]}).")
 
-    ``show_hidden=False`` leaves hidden checks out altogether (and their points
-    out of the total shown); ``show_output=False`` leaves out the captured
-    stdout/stderr, which a submission could fill with what it saw during hidden checks.
-    """
-    raw = [c for c in result.get("checks", []) if show_hidden or c.get("visibility") == "public"]
-    checks = [check_view(c, i) for i, c in enumerate(raw)]
-    score = result.get("score", 0) if show_hidden else round(sum(c.get("score", 0) for c in raw), 4)
-    max_score = result.get("max_score", 0) if show_hidden else round(sum(c.get("max_score", 0) for c in raw), 4)
-    late = late_view(result.get("late"), score, max_score, recompute=not show_hidden)
-    if late and not show_hidden:
-        score = late["score"]
-    output = result.get("output") or {}
-    streams = [(name, clip(str(output.get(name) or ""), MAX_OUTPUT_CHARS)) for name in ("stdout", "stderr")] if show_output else []
-    counts = Counter(c["status"] for c in checks)
-    pending = round(sum(float(c.get("max_score") or 0) for c in raw if c.get("status") == "pending"), 4)
-    return _ENV.get_template("result.html.j2").render(
-        result=result, checks=checks, score=score, max_score=max_score, pct=_pct(score, max_score),
-        passed=counts.get("passed", 0), pending=pending, streams=[(n, t) for n, t in streams if t.strip()],
-        flags=Result.from_dict(result).flags, message=clip(str(result.get("message") or ""), MAX_TEXT_CHARS),
-        csp=_CSP_BASE + "; script-src 'none'", sandbox=result.get("sandbox") or {}, timing=result.get("timing") or {},
-        late=late, notes=[clip(str(n), MAX_TEXT_CHARS) for n in (result.get("notes") or [])[:20]],
+
+def check_view(check: CheckResult, index: int) -> CheckView:
+    """What the report shows of one check: the generic parts here, its details as its kind's rows
+    (see :func:`detail_rows`), its charts and traceback; hidden checks only with allow-listed details."""
+    hidden = check.visibility != "public"
+    details = visible_details(check)
+    key = f"{index}-{re.sub(r'[^A-Za-z0-9_-]', '_', check.id)[:40]}"
+    charts, missing_chart = _charts(details, key, hidden)
+    traceback = details.get("traceback")
+    return CheckView(
+        id=check.id, anchor="check-" + key, title=check.title or check.id, kind=check.kind,
+        visibility=check.visibility, hidden=hidden, status=check.status, score=check.score,
+        max_score=check.max_score, message=clip(check.message, MAX_TEXT_CHARS),
+        description=clip(check.description, MAX_TEXT_CHARS), override=override_note(check),
+        rows=_row_sections(check, details), charts=charts, missing_chart=missing_chart,
+        traceback=clip(traceback, MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
     )
 
 
-def _when(value: Any) -> str:
+def _footer(result: Result) -> dict[str, Any]:
+    """How the result was produced: the sandbox's layers, whether it ran insecure, the wall time."""
+    layers = result.sandbox.get("layers") or []     # sandbox and timing are open records in the model
+    return {"layers": ", ".join(map(str, layers)) or "none", "insecure": bool(result.sandbox.get("insecure")),
+            "wall_s": result.timing.get("wall_s")}
+
+
+def render_result(result: Result, *, show_hidden: bool = True, show_output: bool = True) -> str:
+    """The report for one submission.
+
+    ``show_hidden=False`` leaves hidden checks out altogether (and their points
+    out of the total shown, the late penalty applied to the public points alone);
+    ``show_output=False`` leaves out the captured stdout/stderr, which a submission
+    could fill with what it saw during hidden checks.
+    """
+    view = result if show_hidden else result.public_only()
+    late = result.late
+    if late is not None and not show_hidden:
+        late = late.model_copy(update={"score_before_penalty": view.score})
+    score = view.score if show_hidden else total(view.checks, late)
+    streams = [(name, clip(result.output[name], MAX_OUTPUT_CHARS)) for name in ("stdout", "stderr")
+               if show_output and name in result.output]
+    return _ENV.get_template("result.html.j2").render(
+        result=result, checks=[check_view(c, i) for i, c in enumerate(view.checks)], score=score,
+        max_score=view.max_score, pct=_pct(score, view.max_score), pending=view.pending_points,
+        passed=sum(1 for c in view.checks if c.status == "passed"), streams=[(n, t) for n, t in streams if t.strip()],
+        flags=result.flags, message=clip(result.message, MAX_TEXT_CHARS), csp=_CSP_BASE + "; script-src 'none'",
+        footer=_footer(result), late=late_view(late, score, view.max_score),
+        notes=[clip(note, MAX_TEXT_CHARS) for note in result.notes[:20]],
+    )
+
+
+def _when(value: str) -> str:
     """An ISO 8601 time as people read it: ``2026-12-01 23:59+01:00``."""
     try:
-        return datetime.fromisoformat(str(value)).isoformat(sep=" ", timespec="minutes")
+        return datetime.fromisoformat(value).isoformat(sep=" ", timespec="minutes")
     except ValueError:
-        return clip(str(value or ""), 80)
+        return clip(value, 80)
 
 
 LATE_SOURCES = {"manifest": "from the submission list", "mtime": "by the files' modification time"}
 
 
-def late_view(data: Any, score: float, max_score: float, *, recompute: bool = False) -> dict[str, Any] | None:
-    """What a page shows of a result's ``late`` object (None without one). ``recompute``
-    applies the penalty to ``score`` as given (e.g. the public checks' points alone)."""
-    if isinstance(data, LateRecord):   # minimal edit (result branch): a summary row holds a LateRecord
-        data = data.to_dict()
-    if not isinstance(data, dict):
+def late_view(late: LateRecord | None, score: float, max_score: float) -> LateView | None:
+    """What a page shows of a late record (None without one); ``score`` is the score shown with it."""
+    if late is None:
         return None
-    if recompute:
-        data = {**data, "score_before_penalty": score}
-        score = late_policy.apply_penalty(score, float(data.get("penalty") or 0.0))
-    return {
-        "text": late_policy.describe(LateRecord.model_validate(data), max_score), "days": int(data.get("days_late") or 0), "score": score,
-        "penalty_pct": round(float(data.get("penalty") or 0.0) * 100, 4),
-        "submitted_at": _when(data.get("submitted_at")), "due": _when(data.get("due")),
-        "source": LATE_SOURCES.get(str(data.get("source")), clip(str(data.get("source", "")), 80)),
-        "note": clip(str(data.get("note") or ""), 300),
-    }
+    return LateView(
+        text=late_policy.describe(late, max_score), days=late.days_late, score=score,
+        penalty_pct=round(late.penalty * 100, 4), submitted_at=_when(late.submitted_at), due=_when(late.due),
+        source=LATE_SOURCES[late.source], note=clip(late.note or "", 300),
+    )
 
 
 # --------------------------------------------------------------- the class
-def render_index(results: Iterable[dict[str, Any]] | ClassSummary, assignment: str) -> str:
+def render_index(results: Iterable[Result] | ClassSummary, assignment: str) -> str:
     """The class summary: score histogram, per-check pass rates (hardest first), and a
     sortable table of submissions with links to their reports and flags."""
-    collected = results if isinstance(results, ClassSummary) else collect(
-        r if isinstance(r, Result) else Result.from_dict(r) for r in results)   # minimal edit (result branch)
+    collected = results if isinstance(results, ClassSummary) else collect(results)
     return "".join(index_chunks(collected, assignment, index_digest(collected, assignment)))
 
 

@@ -33,9 +33,12 @@ import math
 import re
 import textwrap
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_SERIES = 8
 MAX_POINTS = 2000
@@ -141,7 +144,7 @@ def bar_groups(bars: object, *, student_only: bool = False) -> dict[str, dict[st
 
 
 # ------------------------------------------------------------------ drawing
-def _figure(width: float, height: float):
+def _figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
@@ -150,7 +153,7 @@ def _figure(width: float, height: float):
     return fig
 
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.fonttype": "none",          # text stays text (escaped by matplotlib, selectable, small)
     "text.parse_math": False,        # "$x$" in a label is just dollars
     "text.usetex": False,
@@ -169,10 +172,11 @@ _RC = {
 }
 
 
-def _render(draw, key: str, width: float, height: float) -> str:
+def _render(draw: Callable[[Figure], None], key: str, width: float, height: float) -> str:
     import matplotlib
 
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": f"grader-{key}"}):
+    rc: dict[Any, Any] = {**_RC, "svg.hashsalt": f"grader-{key}"}   # matplotlib types the keys as a Literal of every rc name
+    with matplotlib.rc_context(rc):
         fig = _figure(width, height)
         draw(fig)
         fig.tight_layout(pad=0.6)

@@ -276,7 +276,7 @@ def _result_dicts(course, overrides_text: str | None = None) -> dict[str, dict]:
 
 def test_reports_show_pending_and_the_question(course) -> None:
     data = _result_dicts(course)["alice"]
-    html = report.render_result(data)
+    html = report.render_result(Result.from_dict(data))
     assert "awaiting instructor grading" in html
     assert "2 points awaiting instructor grading" in html
     assert "State why work doubles its input." in html and "1 point for the reason" in html
@@ -287,7 +287,7 @@ def test_reports_show_pending_and_the_question(course) -> None:
 
 def test_reports_show_an_instructors_score(course) -> None:
     data = _result_dicts(course, "submission,check,points,comment\nbob,work,0.5,Close enough.\n")["bob"]
-    html = report.render_result(data)
+    html = report.render_result(Result.from_dict(data))
     assert "Close enough." in html
     assert "Graded by the instructor. The automatic check gave 0 / 1 (failed)." in html
 

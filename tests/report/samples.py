@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from grader.results import Result
+
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror=alert(1)>'
 HOSTILE = f"{XSS_SCRIPT}{XSS_IMG}"
@@ -110,8 +112,6 @@ def hostile_result(submission: str = HOSTILE) -> dict[str, Any]:
     ], stdout=f"{XSS_SCRIPT}\n{XSS_IMG}\n\x1b[31mred\x1b[0m\x00", stderr=f"{XSS_IMG}\n")
 
 
-def as_result(data: dict[str, Any]):
-    """The :class:`grader.results.Result` a result dict came from (for the API and CLI layers)."""
-    from grader.results import Result
-
+def as_result(data: dict[str, Any]) -> Result:
+    """The :class:`grader.results.Result` a result dict stands for (the report, the API and the CLI take results)."""
     return Result.from_dict(data)

@@ -17,7 +17,7 @@ import pytest
 from grader import report
 
 from .html_tree import parse
-from .samples import XSS_SCRIPT, full_result, hostile_result
+from .samples import XSS_SCRIPT, as_result, full_result, hostile_result
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -39,10 +39,10 @@ def browser_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[su
     if binary is None:
         pytest.skip("headless Chromium is not installed (apt-get install chromium), so no report was opened in a browser")
     root = tmp_path_factory.mktemp("pages")
-    pages = {"report": full_result("alice"), "hostile": hostile_result("mallory")}
+    pages = {"report": as_result(full_result("alice")), "hostile": as_result(hostile_result("mallory"))}
     for data in pages.values():
-        (root / data["submission"]).mkdir()
-        (root / data["submission"] / "report.html").write_text(report.render_result(data), encoding="utf-8")
+        (root / data.submission).mkdir()
+        (root / data.submission / "report.html").write_text(report.render_result(data), encoding="utf-8")
     (root / "index.html").write_text(report.render_index(list(pages.values()), "mlp-scratch"), encoding="utf-8")
     # One browser run per page: a screenshot and the DOM as the browser built it (--dump-dom).
     jobs = {"report": root / "alice" / "report.html", "hostile": root / "mallory" / "report.html",

@@ -37,7 +37,7 @@ def cohort() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def page() -> Node:
-    return parse(report.render_index(cohort(), "bp"))
+    return parse(report.render_index(map(as_result, cohort()), "bp"))
 
 
 def test_flags_name_timeouts_memory_kills_crashes_and_errors() -> None:

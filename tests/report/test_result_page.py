@@ -12,12 +12,23 @@ from grader import report
 from grader.report import plots
 
 from .html_tree import Node, parse
-from .samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, XSS_IMG, XSS_SCRIPT, check, full_result, hostile_result, result
+from .samples import (
+    HIDDEN_EXPECTED,
+    HIDDEN_INPUT,
+    HOSTILE,
+    XSS_IMG,
+    XSS_SCRIPT,
+    as_result,
+    check,
+    full_result,
+    hostile_result,
+    result,
+)
 
 
 @pytest.fixture(scope="module")
 def full_html() -> str:
-    return report.render_result(full_result())
+    return report.render_result(as_result(full_result()))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +43,7 @@ def without_charts(data: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def hostile_html() -> str:
-    return report.render_result(hostile_result())
+    return report.render_result(as_result(hostile_result()))
 
 
 def section(page: Node, check_id: str) -> Node:
@@ -121,12 +132,12 @@ def test_training_and_experiment_checks_have_inline_svg_charts(full_page: Node) 
 
 def test_output_is_shown_truncated_and_without_terminal_escapes() -> None:
     noisy = "\x1b[31mred\x1b[0m line\n" + "x" * 50_000 + "\nTHE END"
-    page = parse(report.render_result(result("bob", [check("a", "passed", 1, 1, "ok")], stdout=noisy, stderr="warn")))
+    page = parse(report.render_result(as_result(result("bob", [check("a", "passed", 1, 1, "ok")], stdout=noisy, stderr="warn"))))
     stdout = page.find("pre", id="stdout").text()
     assert stdout.startswith("red line\n") and stdout.endswith("THE END")
     assert "characters not shown" in stdout and len(stdout) < report.MAX_OUTPUT_CHARS + 200
     assert page.find("pre", id="stderr").text() == "warn"
-    hidden_output = parse(report.render_result(result("bob", [], stdout="secret"), show_output=False))
+    hidden_output = parse(report.render_result(as_result(result("bob", [], stdout="secret")), show_output=False))
     assert not hidden_output.find_all("pre", id="stdout")
 
 
@@ -183,7 +194,7 @@ def test_the_hidden_leak_test_would_catch_a_leak() -> None:
     """The same check made public shows exactly what the hidden one must not (so the test above can fail)."""
     data = hostile_result()
     data["checks"][1]["visibility"] = "public"
-    page = parse(report.render_result(data))
+    page = parse(report.render_result(as_result(data)))
     seen = visible_text(page)
     assert f"{HIDDEN_EXPECTED:.6g}" in seen and f"{HIDDEN_EXPECTED:.3g}" in seen
     in_section = visible_text(section(page, "hidden-leak"))
@@ -192,7 +203,7 @@ def test_the_hidden_leak_test_would_catch_a_leak() -> None:
 
 def test_show_hidden_false_leaves_hidden_checks_and_their_points_out() -> None:
     data = without_charts(full_result())
-    page = parse(report.render_result(data, show_hidden=False))
+    page = parse(report.render_result(as_result(data), show_hidden=False))
     ids = [s.attrs["data-check"] for s in page.find_all("section", class_="check")]
     assert "forward-hidden" not in ids and len(ids) == len(data["checks"]) - 1
     public_max = sum(c["max_score"] for c in data["checks"] if c["visibility"] == "public")
@@ -200,7 +211,7 @@ def test_show_hidden_false_leaves_hidden_checks_and_their_points_out() -> None:
 
 
 def test_ungraded_submission_says_why() -> None:
-    page = parse(report.render_result(result("carol", [], status="error", message=f"bp.py is missing {XSS_SCRIPT}")))
+    page = parse(report.render_result(as_result(result("carol", [], status="error", message=f"bp.py is missing {XSS_SCRIPT}"))))
     alert = page.find("div", class_="alert")
     assert alert.find("strong").text() == "This submission could not be graded."
     assert alert.text().endswith(f"bp.py is missing {XSS_SCRIPT}")
@@ -212,7 +223,7 @@ def test_a_chart_that_cannot_be_drawn_is_said_in_words(monkeypatch: pytest.Monke
         raise RuntimeError("no fonts")
 
     monkeypatch.setattr(plots, "_render", broken)
-    page = parse(report.render_result(full_result()))
+    page = parse(report.render_result(as_result(full_result())))
     assert not page.find_all("svg")
     assert "could not be drawn" in section(page, "train").text()
 
@@ -225,11 +236,11 @@ def test_pages_carry_a_strict_content_security_policy(full_page: Node) -> None:
 
 def test_report_is_deterministic(full_html: str) -> None:
     """Same result, same bytes (charts included): reports can be diffed and cached."""
-    assert report.render_result(full_result()) == full_html
+    assert report.render_result(as_result(full_result())) == full_html
 
 
 def test_index_script_is_allowed_by_its_hash_and_nothing_else() -> None:
-    page = parse(report.render_index([full_result("a"), full_result("b")], "mlp"))
+    page = parse(report.render_index([as_result(full_result("a")), as_result(full_result("b"))], "mlp"))
     scripts = page.find_all("script")
     assert len(scripts) == 1
     digest = base64.b64encode(hashlib.sha256(scripts[0].text().encode()).digest()).decode()
@@ -240,7 +251,7 @@ def test_index_script_is_allowed_by_its_hash_and_nothing_else() -> None:
 def test_notes_on_reading_the_submission_are_shown_as_text() -> None:
     data = result(checks=[check("a", "passed", 1, 1, "ok")])
     data["notes"] = ["work.py is not UTF-8; it was read as GBK (GB18030).", XSS_SCRIPT]
-    page = parse(report.render_result(data))
+    page = parse(report.render_result(as_result(data)))
     assert page.find("p", id="note-1").text() == "work.py is not UTF-8; it was read as GBK (GB18030)."
     assert page.find("p", id="note-2").text() == XSS_SCRIPT
     assert not page.find_all("script")

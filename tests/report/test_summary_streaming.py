@@ -75,14 +75,14 @@ def test_write_summary_from_disk_equals_the_in_memory_renderers(tmp_path: Path) 
     api.write_summary(tmp_path / "out", "bp")
     write_gradebook(map(as_result, results), tmp_path / "gradebook.csv")
     assert (tmp_path / "out" / "gradebook.csv").read_bytes() == (tmp_path / "gradebook.csv").read_bytes()
-    assert (tmp_path / "out" / "index.html").read_text(encoding="utf-8") == report.render_index(results, "bp")
+    assert (tmp_path / "out" / "index.html").read_text(encoding="utf-8") == report.render_index(map(as_result, results), "bp")
 
 
 def test_streamed_index_equals_one_render_of_the_template() -> None:
     collected = summary.collect(map(as_result, cohort()))
     chunks = list(report.index_chunks(collected, "bp", report.index_digest(collected, "bp")))
     assert len(chunks) > 50                     # the page comes in pieces, not as one string
-    assert "".join(chunks) == report.render_index(cohort(), "bp")
+    assert "".join(chunks) == report.render_index(map(as_result, cohort()), "bp")
 
 
 def test_index_rows_are_built_as_the_page_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
