@@ -21,9 +21,10 @@ from typing import Any
 import grader
 from grader import datasets, late, report, spec, summary
 from grader import overrides as overrides_mod
+from grader.batch import BatchItem, EngineOptions
 from grader.engine import Engine
 from grader.errors import GraderError
-from grader.executors import EngineOptions, Executor, Job, LocalExecutor
+from grader.executors import Executor, LocalExecutor
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
 from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
 from grader.spec import Assignment
@@ -177,7 +178,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     options = EngineOptions(jobs or default_jobs(assignment), insecure, secret or default_secret(), cache_dir or default_cache_dir(),
                             stand_in)
     key = cache_key(assignment, options)
-    todo: list[Job] = []
+    todo: list[BatchItem] = []
     ids = submission_ids(submissions)
     stamp_of = _late_stamps(assignment, ids, submitted_at, warn or _warn)   # a bad manifest fails before any grading
     paths = dict(ids)
@@ -194,7 +195,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
                 write_submission_dict(existing, out)      # only overrides or the penalty changed: no regrading
             yield existing
         else:
-            todo.append(Job(sub_id, path))
+            todo.append(BatchItem(sub_id, path))
     if dropped:
         (warn or _warn)(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
                         "one they are back to what the grader concluded: pass the file again to keep them")

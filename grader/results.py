@@ -27,6 +27,7 @@ class CheckResult:
     title: str = ""
     description: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    signal: str | None = None      # the signal that ended the run for this check (``SIGSEGV``), when one did
 
 
 @dataclass
@@ -135,7 +136,7 @@ def result_flags(result: dict[str, Any]) -> list[str]:
         if status in ("timeout", "memory"):
             found.add(status)
         elif status == "error":
-            found.add("crash" if "crashed with" in str(check.get("message", "")) else "error")
+            found.add("crash" if check.get("signal") not in (None, "SIGKILL") else "error")
     return [f for f in FLAG_ORDER if f in found]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,11 +75,42 @@ class CheckKind(Protocol):
         """Turn the evaluations (already validated plain data) into an outcome."""
         ...
 
-    # Optional: ``draw(spec, assignment, seed) -> list[dict[str, InputValue]]`` gives a kind
-    # its own input cases (one per configuration, say) instead of the spec's ``inputs`` set.
-    # Optional: ``held_out = True`` when the answer a check wants is never shown to students,
-    # even for a public check (``train``: accuracy against labels no submission sees), so it
-    # cannot be hard-coded; ``grader strength`` counts such a check with the hidden ones.
+    held_out: ClassVar[bool]
+
+    def draw(self, spec: Any, assignment: Any, seed: int) -> list[dict[str, Any]] | None:
+        """The kind's own input cases, or None for the spec's ``inputs`` set."""
+        ...
+
+    def harness(self, spec: Any, assignment: Any) -> dict[str, Any] | None:
+        """What the child runs around the call (train: a dataset and a prediction step), or None."""
+        ...
+
+    def stand_in(self, spec: Any, harness: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """The harness for ``grader demo`` when the data it names is missing."""
+        ...
+
+
+class KindBase:
+    """Defaults for a kind's optional hooks, so the engine calls every hook without probing.
+
+    ``held_out = True`` when the answer a check wants is never shown to students, even
+    for a public check (``train``: accuracy against labels no submission sees), so it
+    cannot be hard-coded; ``grader strength`` counts such a check with the hidden ones.
+    """
+
+    held_out: ClassVar[bool] = False
+
+    def draw(self, spec: Any, assignment: Any, seed: int) -> list[dict[str, Any]] | None:
+        """None: the check's cases are drawn from the spec's ``inputs`` set."""
+        return None
+
+    def harness(self, spec: Any, assignment: Any) -> dict[str, Any] | None:
+        """None: the child calls the expression bare."""
+        return None
+
+    def stand_in(self, spec: Any, harness: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """The harness unchanged: the kind reads no dataset that could be missing."""
+        return harness
 
 
 @dataclass
@@ -92,6 +124,7 @@ class Evaluation:
     traceback: str | None = None
     raised: bool = False              # the student's code raised (vs. the sandbox stopping it)
     origin: str | None = None         # where it was raised, when outside the student's files (a library's assert)
+    signal: str | None = None         # the signal that ended the child (``SIGSEGV``), when one did
 
 
 @dataclass

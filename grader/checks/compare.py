@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from grader import compare as cmp
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 
 
 class CompareSpec(CheckSpec):
@@ -57,7 +57,7 @@ def redacted(problem: cmp.Mismatch) -> str:
     return problem.message
 
 
-class Compare:
+class Compare(KindBase):
     """Proves the student's function returns what the reference returns on the same inputs:
     same type, shape and dtype, finite where the reference is, and values within tolerance."""
 

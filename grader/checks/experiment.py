@@ -34,7 +34,7 @@ from pydantic import Field, field_validator
 
 from grader import inputs as inp
 from grader.checks import expr as ex
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 from grader.checks.property import PropertyItem, input_values, judge_cases, parts, tolerances
 
 RESERVED = {"ref", "out"}
@@ -76,7 +76,7 @@ class ExperimentSpec(CheckSpec):
         return names
 
 
-class Experiment:
+class Experiment(KindBase):
     """Proves the student's code behaves as the theory predicts across configurations (e.g. a
     tiny step size barely moves the loss, a huge one diverges, dead or symmetric units stay so,
     one setting beats another): it runs every configuration and judges the stated properties

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import compare as cmp
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 from grader.checks.compare import CompareSpec, case_label, redacted, tolerance
 
 
@@ -34,7 +34,7 @@ def oracle_module(function: str) -> tuple[str, str, str]:
     return file, f"grader_hidden_{stem}", func
 
 
-class Gradient:
+class Gradient(KindBase):
     """Proves every partial derivative the student computed by hand equals the true gradient
     (torch autograd of the instructor's loss), naming each wrong parameter and its error."""
 

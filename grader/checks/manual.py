@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 
 PENDING_MESSAGE = "Awaiting instructor grading."
 
@@ -22,7 +22,7 @@ class ManualSpec(CheckSpec):
     rubric: str | None = Field(default=None, description="how the points are awarded; shown in reports")
 
 
-class Manual:
+class Manual(KindBase):
     """Points an instructor awards by hand after reading the student's answer to the question;
     the check proves nothing automatically and is pending until the instructor's score is merged."""
 

@@ -58,7 +58,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, field_validator
 
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
 from grader.errors import SpecError
 from grader.values import ArrayValue, ScalarValue
@@ -113,7 +113,7 @@ class OutputSpec(CheckSpec):
 
 # -------------------------------------------------------------------- check
 
-class Output:
+class Output(KindBase):
     """Proves the script prints the numbers the reference prints, in order and within the printed
     precision: it runs the file as __main__ in the sandbox and finds every number of the reference's
     output in the student's output (other prints in between are allowed). It proves nothing about

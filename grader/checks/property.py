@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grader import compare as cmp
 from grader.checks import expr as ex
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 from grader.values import ArrayValue, OpaqueValue, ScalarValue
 
 KINDS = ("finite", "diverges", "range", "sums_to", "shape", "dtype", "monotonic", "close_to",
@@ -369,7 +369,7 @@ def judge_cases(properties: list[PropertyItem], envs: list[tuple[dict[str, Any],
     return Outcome("partial" if fraction > 0 else "failed", fraction, text, {"properties": report})
 
 
-class Property:
+class Property(KindBase):
     """Proves the student's function satisfies stated invariants (e.g. finite values, rows summing
     to 1, a range, the input's shape, a monotone curve) on every generated input, judged from the
     values it returned; each property earns an equal share of the points and has its own message."""

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 
 MAX_SOURCE_BYTES = 2 << 20
 
@@ -115,7 +115,7 @@ def _placeholder(stmt: ast.stmt) -> bool:
     return False
 
 
-class Source:
+class Source(KindBase):
     """Proves the submission's code does not use forbidden constructs (imports, calls,
     attributes), by reading its source, so the rule holds whatever the code does when run.
     Code not written yet (a function still raising NotImplementedError) earns nothing."""

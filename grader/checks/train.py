@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grader import calls, datasets
 from grader import inputs as inp
-from grader.checks.base import CheckSpec, JudgeContext, Outcome, Task
+from grader.checks.base import CheckSpec, JudgeContext, KindBase, Outcome, Task
 from grader.values import ArrayValue, ScalarValue
 
 TRAIN_NAMES = {"X", "y"}
@@ -93,7 +93,7 @@ class TrainSpec(CheckSpec):
         return self
 
 
-class Train:
+class Train(KindBase):
     """Proves the student's training code learns: trained in the sandbox on the training set from
     the grader's seed within the time and memory budget, the model's predictions on held-out test
     images (whose labels never enter the sandbox) reach the accuracy of the tier it is credited."""

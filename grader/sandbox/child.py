@@ -1,7 +1,7 @@
 """Entering the sandbox, in a freshly forked child, before any student code exists in it.
 
 ``enter_sandbox`` applies the per-child layers (session, descriptors, environment,
-resource limits, uid, Landlock, seccomp); :mod:`grader.sandbox.job` then imports the
+resource limits, uid, Landlock, seccomp); :mod:`grader.sandbox.tasks` then imports the
 submission's modules and evaluates the job's tasks. Nothing this process writes is
 trusted by the grader: it is only a description of what the student's code returned.
 """

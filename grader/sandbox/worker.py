@@ -142,10 +142,10 @@ def main() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
             pass
-    from grader.sandbox import child, job  # import now, before any sandbox exists
+    from grader.sandbox import child, tasks  # import now, before any sandbox exists
 
     del child
-    job.warm_up()
+    tasks.warm_up()
 
     import gc
     gc.collect()
@@ -171,7 +171,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
     from grader.calls import parse
     from grader.sandbox.child import ChildPlan, enter_sandbox
-    from grader.sandbox.job import load_inputs, run_job, task_expressions
+    from grader.sandbox.tasks import load_inputs, run_job, task_expressions
 
     with open(request["job"], "rb") as fh:
         text = fh.read()

@@ -18,9 +18,10 @@ from .samples import HOSTILE, XSS_SCRIPT, as_result, check, result
 
 def cohort() -> list[dict]:
     """Five students over three checks; 'fwd' is failed by most, 'src' by none."""
-    def student(name: str, fwd: str, grad: str, message: str = "") -> dict:
+    def student(name: str, fwd: str, grad: str, message: str = "", signal: str | None = None) -> dict:
         return result(name, [
-            check("fwd", fwd, 2 if fwd == "passed" else 0, 2, message or f"fwd {fwd}", title="Forward pass"),
+            {**check("fwd", fwd, 2 if fwd == "passed" else 0, 2, message or f"fwd {fwd}", title="Forward pass"),
+             "signal": signal},
             check("grad", grad, 3 if grad == "passed" else 0, 3, f"grad {grad}", kind="gradient", visibility="hidden"),
             check("src", "passed", 1, 1, "no autograd", kind="source"),
         ], assignment="bp")
@@ -29,7 +30,7 @@ def cohort() -> list[dict]:
         student("ann", "passed", "passed"),
         student("ben", "failed", "passed"),
         student("cat", "timeout", "memory"),
-        student("dan", "error", "error", message="crashed with a segmentation fault"),
+        student("dan", "error", "error", message="crashed with a segmentation fault", signal="SIGSEGV"),
         student(HOSTILE, "failed", "error"),
         result("eve", [], status="error", message="bp.py is missing", assignment="bp"),
     ]
