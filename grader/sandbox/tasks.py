@@ -14,6 +14,7 @@ import random
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -67,46 +68,17 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     ``inputs`` and ``parsed`` (call expressions) were prepared by the worker
     before the fork, so every child starts with them for free.
     """
-    control_fd = channels.control
-    for stream in (sys.stdout, sys.stderr):  # line by line: a run killed at its time limit keeps what it printed
-        try:
-            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-        except (AttributeError, ValueError):
-            pass
+    _line_buffered()
     box = job["box"]
     _quiet_plots()
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
+    modules = _load(job, data, channels.control)
+    if modules is None:
+        return
+    resolve = _resolver(job, modules)
     forms = job["forms"]
     start = int(job.get("start", 0))
-
-    if start == 0:
-        _announce(control_fd, "load")
-    modules: dict[str, Any] = {}
-    _seed(job["seed"])
-    try:
-        for name in job["modules"]:
-            modules[name] = _import(name, modules) if job.get("keep_going") else importlib.import_module(name)
-    except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
-        partial = bool(job.get("keep_going")) and bool(modules)
-        if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **_describe(exc, box)})
-        if not partial:
-            return
-    else:
-        if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": True})
-
-    main = modules[job["modules"][0]] if modules else None
-
-    def resolve(name: str) -> Any:
-        # The module's own names first: a function may share its module's name (probe.probe).
-        if main is not None and hasattr(main, name):
-            return getattr(main, name)
-        if name in modules:
-            return modules[name]
-        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
-
     tasks: list[tuple[int, dict[str, Any]]] = [(i, t) for i, t in enumerate(job["tasks"]) if i >= start]
     if job.get("hidden_tasks") and channels.hidden is not None:
         tasks.append((-1, {}))   # the handshake, then the hidden tasks
@@ -119,32 +91,85 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
             first = int(hidden["first"])
             tasks = [(first + i, t) for i, t in enumerate(hidden["tasks"]) if first + i >= start]
             continue
-        _announce(control_fd, str(index))
-        _seed(task["seed"])
-        values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
-                  for name in forms[task["inputs"]]}
-        began = time.perf_counter()
-        try:
-            if task.get("oracle"):
-                result = _run_oracle(task["oracle"], values)
-            elif task.get("harness"):
-                result = _run_harness(task["harness"], task["seed"], values, parsed, resolve, box)
-            else:
-                result = calls.evaluate(parsed[task["expr"]], resolve, values)
-            buffers: list[bytes] = []
-            described = wire.encode(result, buffers)
-            header = {"type": "result", "task": index, "ok": True, "value": described,
-                      "seconds": time.perf_counter() - began}
-            wire.write_frame(data, header, buffers)
-        except BaseException as exc:  # noqa: BLE001
-            wire.write_frame(data, {"type": "result", "task": index, "ok": False,
-                                    "seconds": time.perf_counter() - began, **_describe(exc, box)})
-    _announce(control_fd, "done")
+        _announce(channels.control, str(index))
+        _run_task(index, task, data, inputs, forms, parsed, resolve, box)
+    _announce(channels.control, "done")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _line_buffered() -> None:
+    """Line by line: a run killed at its time limit keeps what it printed."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _load(job: dict[str, Any], data: BinaryIO, control_fd: int) -> dict[str, Any] | None:
+    """Import the submission's modules, reporting the import when the run starts at the first task;
+    None when nothing can run (the import raised, and ``keep_going`` kept nothing)."""
+    start = int(job.get("start", 0))
+    if start == 0:
+        _announce(control_fd, "load")
+    modules: dict[str, Any] = {}
+    _seed(job["seed"])
+    try:
+        for name in job["modules"]:
+            modules[name] = _import(name, modules) if job.get("keep_going") else importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
+        partial = bool(job.get("keep_going")) and bool(modules)
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **_describe(exc, job["box"])})
+        if not partial:
+            return None
+    else:
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": True})
+    return modules
+
+
+def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], Any]:
+    """How a call's names are looked up: the first module's own names, then the modules themselves."""
+    main = modules[job["modules"][0]] if modules else None
+
+    def resolve(name: str) -> Any:
+        # The module's own names first: a function may share its module's name (probe.probe).
+        if main is not None and hasattr(main, name):
+            return getattr(main, name)
+        if name in modules:
+            return modules[name]
+        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
+
+    return resolve
+
+
+def _run_task(index: int, task: dict[str, Any], data: BinaryIO, inputs: dict[str, np.ndarray],
+              forms: dict[str, dict[str, str]], parsed: dict[str, Any], resolve: Callable[[str], Any], box: str) -> None:
+    """Evaluate one task and write its result frame (a value, or what it raised)."""
+    _seed(task["seed"])
+    values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
+              for name in forms[task["inputs"]]}
+    began = time.perf_counter()
+    try:
+        if task.get("oracle"):
+            result = _run_oracle(task["oracle"], values)
+        elif task.get("harness"):
+            result = _run_harness(task["harness"], task["seed"], values, parsed, resolve, box)
+        else:
+            result = calls.evaluate(parsed[task["expr"]], resolve, values)
+        buffers: list[bytes] = []
+        described = wire.encode(result, buffers)
+        header = {"type": "result", "task": index, "ok": True, "value": described,
+                  "seconds": time.perf_counter() - began}
+        wire.write_frame(data, header, buffers)
+    except BaseException as exc:  # noqa: BLE001
+        wire.write_frame(data, {"type": "result", "task": index, "ok": False,
+                                "seconds": time.perf_counter() - began, **_describe(exc, box)})
 
 
 def _import(name: str, modules: dict[str, Any]) -> Any:
