@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -112,7 +113,6 @@ def _float(v: float) -> float | str:
 
 
 def _torch() -> Any:
-    import sys
     return sys.modules.get("torch")
 
 

@@ -8,18 +8,21 @@ worker, so each child inherits them warm.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import random
+import runpy
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from importlib.machinery import PathFinder
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from grader import calls, wire
+from grader import calls, datasets, wire
 from grader.sandbox import handover, landlock, seccomp
 from grader.sandbox.handover import Channels
 
@@ -178,8 +181,6 @@ def _import(name: str, modules: dict[str, Any]) -> Any:
     For script-style work with ``import_errors: continue``: a script that stops at its last
     line (d2l's ``train_ch3`` asserting on the trained model) still has its ``net`` to grade.
     """
-    import importlib.util
-
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
@@ -245,14 +246,14 @@ def _materialise(array: np.ndarray, form: str) -> Any:
     if form == "list":
         return array.tolist()
     if form == "tensor":
-        import torch
+        import torch  # heavy, and preloaded by the worker where tensors are asked for
         return torch.from_numpy(np.array(array))
     return np.array(array)
 
 
 def _run_oracle(oracle: dict[str, Any], values: dict[str, Any]) -> Any:
     """Gradients of a trusted (reference-side) torch function, by autograd."""
-    import torch
+    import torch  # heavy: only the reference run of a gradient check needs it
 
     module = importlib.import_module(oracle["module"])
     function = getattr(module, oracle["function"])
@@ -275,8 +276,6 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
         return None
     if "script" in harness:
         return _run_script(harness, box)
-    from grader import datasets
-
     data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
     return datasets.train_and_predict(data, harness, seed, values,
                                       lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
@@ -321,8 +320,6 @@ def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
     The script's own exception (or a non-zero ``sys.exit``) does not lose what it printed:
     it comes back beside the text, described like any other error.
     """
-    import runpy
-
     path = os.path.join(box, harness["script"])
     real_stdout, real_argv = sys.stdout, sys.argv
     tee = _Tee(real_stdout, int(harness.get("max_chars", 1 << 20)))
@@ -380,8 +377,6 @@ class _PyplotHook:
             sys.meta_path.remove(self)
         except ValueError:
             pass
-        from importlib.machinery import PathFinder
-
         spec = PathFinder.find_spec(fullname, path)
         loader = getattr(spec, "loader", None)
         if loader is None or not hasattr(loader, "exec_module"):

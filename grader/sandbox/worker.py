@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import gc
 import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -122,7 +125,6 @@ def mount_box(box: str, staged: str, size_mb: int, max_files: int) -> bool:
     options = f"size={size_mb}m,nr_inodes={max_files},mode=0700".encode()
     if libc.mount(b"grader-box", box.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
         return False
-    import shutil
     shutil.copytree(staged, box, dirs_exist_ok=True, symlinks=True)
     return True
 
@@ -149,7 +151,6 @@ def main() -> None:
     del child
     tasks.warm_up()
 
-    import gc
     gc.collect()
     gc.freeze()
     _reply({"ready": True, "pid": os.getpid(), "namespaces": namespaces,
@@ -171,6 +172,7 @@ def _reply(message: dict[str, Any]) -> None:
 
 def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
+    # Imported by main() once the worker is in its namespaces with its modules preloaded (they import NumPy).
     from grader.sandbox.child import ChildPlan, enter_sandbox
     from grader.sandbox.tasks import run_job
 
@@ -216,6 +218,7 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
 
 def _job(request: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     """The job, its inputs and its parsed calls, cached across the batch: every child inherits them."""
+    # Imported by main() once the worker is in its namespaces with its modules preloaded (they import NumPy).
     from grader.calls import parse
     from grader.sandbox.tasks import load_inputs, task_expressions
 
@@ -230,7 +233,7 @@ def _job(request: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
         _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
     inputs = _INPUTS[job["inputs"]]
     if job.get("datasets"):
-        from grader import datasets
+        from grader import datasets  # after the preload, like the modules above
         for name, root in job["datasets"]:
             datasets.load_in_worker(name, root)
     parsed = {}
@@ -249,7 +252,6 @@ def _fill_box(box: str, request: dict[str, Any]) -> bool:
     if request.get("staged") and "mount-namespace" in NAMESPACES:
         mounted = mount_box(box, request["staged"], request["box_mb"], request["box_files"])
     if request.get("staged") and not mounted:
-        import shutil
         shutil.copytree(request["staged"], box, dirs_exist_ok=True, symlinks=True)
     return mounted
 
@@ -272,7 +274,6 @@ def _child(fds: tuple[int, int, int, int, int], hidden: HiddenChannel | None,
         os._exit(0)
     except BaseException:  # noqa: BLE001
         try:
-            import traceback
             os.write(2, traceback.format_exc().encode()[-4000:])
         finally:
             os._exit(70)
