@@ -30,7 +30,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import grader
 from grader import spec
@@ -172,7 +172,7 @@ def _replace(dead: Host, start_host: Callable[[int], Host]) -> Host:
 
 # ------------------------------------------------------------ host process
 
-def _serve(init: dict[str, Any], out: Any) -> None:
+def _serve(init: dict[str, Any], out: BinaryIO) -> None:
     fields: dict[str, Any] = {k: Path(v) if k == "cache_dir" and v else v for k, v in init["options"].items()}
     options = EngineOptions(**fields)
     assignment = spec.load(Path(init["assignment"]))
@@ -188,7 +188,7 @@ def _serve(init: dict[str, Any], out: Any) -> None:
             _write(out, {"result": result})
 
 
-def _write(out: Any, message: dict[str, Any]) -> None:
+def _write(out: BinaryIO, message: dict[str, Any]) -> None:
     out.write((json.dumps(message, allow_nan=False) + "\n").encode())
     out.flush()
 
