@@ -17,7 +17,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from importlib.machinery import PathFinder
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy as np
 from grader import calls, datasets, wire
 from grader.sandbox import handover, landlock, seccomp
 from grader.sandbox.handover import Channels
+from grader.sandbox.plots import quiet_plots
 
 
 def warm_up() -> None:
@@ -73,7 +73,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     """
     _line_buffered()
     box = job["box"]
-    _quiet_plots()
+    quiet_plots()
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
     modules = _load(job, data, channels.control)
@@ -343,55 +343,6 @@ def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
     text = np.frombuffer(tee.text().encode("utf-8", "replace"), dtype=np.uint8)
     return {"stdout": text, "truncated": tee.truncated,
             "error": problem.get("error"), "traceback": problem.get("traceback"), "memory": bool(problem.get("memory"))}
-
-
-def _quiet_plots() -> None:
-    """Plots never block and never need a display: ``MPLBACKEND=Agg`` is in the environment, and
-    ``pyplot.show`` / ``pyplot.pause`` do nothing. matplotlib is not imported for this: a
-    one-shot import hook patches pyplot when (if ever) the submission imports it."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:  # preloaded by the warm worker
-        _patch_pyplot(pyplot)
-        return
-    sys.meta_path.insert(0, _PyplotHook())
-
-
-def _patch_pyplot(pyplot: Any) -> None:
-    def show(*args: Any, **kwargs: Any) -> None:
-        """Does nothing while grading (figures are not displayed)."""
-
-    def pause(interval: float = 0.0) -> None:
-        """Does nothing while grading (no window, no event loop to run)."""
-
-    pyplot.show = show
-    pyplot.pause = pause
-
-
-class _PyplotHook:
-    """A meta-path finder that only watches for ``matplotlib.pyplot`` and patches it once loaded."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "matplotlib.pyplot":
-            return None
-        try:
-            sys.meta_path.remove(self)
-        except ValueError:
-            pass
-        spec = PathFinder.find_spec(fullname, path)
-        loader = getattr(spec, "loader", None)
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            original(module)
-            _patch_pyplot(module)
-
-        loader.exec_module = exec_module
-        return spec
-
-    def invalidate_caches(self) -> None:
-        pass
 
 
 def _describe(exc: BaseException, box: str) -> dict[str, Any]:
