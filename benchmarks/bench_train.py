@@ -98,7 +98,7 @@ def in_grader(epochs: int, threads: int) -> tuple[float, float, float]:
                 tiers: [{{min_accuracy: 0.5, credit: 1.0}}]
             """))
         assignment = api.load_assignment(folder)
-        with Engine(jobs=1, secret="bench", preload=["numpy", "torch"]) as engine:
+        with Engine(workers=1, secret="bench", preload=["numpy", "torch"]) as engine:
             prepared = engine.prepare(assignment)
             engine.grade(prepared, folder / "reference")  # the worker loads the data once, here
             began = time.perf_counter()

@@ -21,9 +21,10 @@ from typing import Any
 import grader
 from grader import datasets, late, report, spec, summary
 from grader import overrides as overrides_mod
+from grader.batch import BatchItem, EngineOptions
 from grader.engine import Engine
 from grader.errors import GraderError
-from grader.executors import EngineOptions, Executor, Job, LocalExecutor
+from grader.executors import Executor, LocalExecutor
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
 from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
 from grader.spec import Assignment
@@ -185,8 +186,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     todo = yield from _reused(assignment, ids, out, key, policies, force, warn)
     paths = dict(ids)
     try:
-        for data in (executor or LocalExecutor()).run(assignment, todo, options):
-            graded = Result.from_dict(data)     # the executors' boundary: results travel as result.json data
+        for graded in (executor or LocalExecutor()).run(assignment, todo, options):
             graded = graded.model_copy(update={"cache_key": key, "secret_id": secret_id(secret)})
             result = policies.apply(graded, paths.get(graded.submission))
             write_submission(result, out)
@@ -210,15 +210,15 @@ class _Policies:
 
 
 def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: _Policies,
-            force: bool, warn: Warn) -> Generator[Result, None, list[Job]]:
+            force: bool, warn: Warn) -> Generator[Result, None, list[BatchItem]]:
     """Yield each result in ``out`` still valid for its submission, policies applied (written again
     only when they changed it: no regrading); return the submissions left to grade."""
-    todo: list[Job] = []
+    todo: list[BatchItem] = []
     dropped = 0
     for sub_id, path in ids:
         existing = None if force else _current_result(out / sub_id / "result.json", key, path, assignment)
         if existing is None:
-            todo.append(Job(sub_id, path))
+            todo.append(BatchItem(sub_id, path))
             continue
         dropped += policies.overrides is None and overrides_mod.overridden(existing)
         result = policies.apply(existing, path)

@@ -3,7 +3,7 @@
 An executor takes (assignment folder, submission paths) and yields plain-data
 results (``result.json`` dicts) as they finish; the caller writes them. The
 local executor grades in this process with ``--jobs 1``, and above that on
-``jobs`` engine hosts (:mod:`grader.hosts`), processes that each keep a warm,
+``--jobs`` engine hosts (:mod:`grader.hosts`), processes that each keep a warm,
 sandboxed engine, so that judging runs on every core too; the Dask executor
 sends one task per submission to a Dask distributed cluster, where each Dask
 worker process keeps its own warm, sandboxed engine. Another engine (Ray, a
@@ -15,81 +15,53 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
 from grader.engine import Engine, Prepared
 from grader.errors import GraderError
 from grader.hosts import run_on_hosts
-from grader.spec import Assignment
-
-
-@dataclass(frozen=True)
-class Job:
-    """One submission to grade, with the id its result will carry."""
-
-    submission_id: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    jobs: int = 1
-    insecure: bool = False
-    secret: str | None = None
-    cache_dir: Path | None = None
-    stand_in: bool = False      # grader demo only: train on the offline stand-in when a dataset is missing
+from grader.results import Result
+from grader.spec import Assignment, load
 
 
 class Executor(Protocol):
-    def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
-        """Grade every job; yield each result as a ``result.json`` dict as soon as it is ready."""
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+        """Grade every item; yield each result as soon as it is ready."""
         ...
 
 
 class LocalExecutor:
-    """Warm sandboxed workers on this machine, ``options.jobs`` submissions at a time."""
+    """Warm sandboxed workers on this machine, ``options.workers`` submissions at a time."""
 
-    def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
-        if not jobs:
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+        if not items:
             return
-        if options.jobs > 1 and len(jobs) > 1:
-            yield from run_on_hosts(assignment, jobs, options)
+        if options.workers > 1 and len(items) > 1:
+            yield from run_on_hosts(assignment, items, options)
             return
         engine, prepared = engine_for(assignment, options)
         with engine:
             pool = ThreadPoolExecutor(max_workers=1)
             pending: set[Future[Any]] = set()
-            queue = iter(jobs)
+            queue = iter(items)
             try:
-                for job in _take(queue, 2):   # one in flight, one waiting: the caller writes a result meanwhile
-                    pending.add(pool.submit(grade_job, engine, prepared, job))
+                for item in _take(queue, 2):   # one in flight, one waiting: the caller writes a result meanwhile
+                    pending.add(pool.submit(grade_item, engine, prepared, item))
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        for job in _take(queue, 1):   # refill first: the caller writes this result meanwhile
-                            pending.add(pool.submit(grade_job, engine, prepared, job))
-                        yield future.result()
+                        for item in _take(queue, 1):   # refill first: the caller writes this result meanwhile
+                            pending.add(pool.submit(grade_item, engine, prepared, item))
+                        yield Result.from_dict(future.result())
             finally:
                 for future in pending:
                     future.cancel()
                 pool.shutdown(wait=False, cancel_futures=True)
 
 
-def engine_for(assignment: Assignment, options: EngineOptions) -> tuple[Engine, Prepared]:
-    """A warm engine with one sandbox slot, and the assignment prepared on it."""
-    sandbox = assignment.spec.sandbox
-    engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in)
-    try:
-        return engine, engine.prepare(assignment)
-    except BaseException:
-        engine.close()
-        raise
-
-
-def _take(iterator: Iterator[Job], n: int) -> list[Job]:
+def _take(iterator: Iterator[BatchItem], n: int) -> list[BatchItem]:
     out = []
     for _ in range(n):
         try:
@@ -99,12 +71,6 @@ def _take(iterator: Iterator[Job], n: int) -> list[Job]:
     return out
 
 
-def grade_job(engine: Engine, prepared: Prepared, job: Job) -> dict[str, Any]:
-    """One submission's ``result.json`` dict, under the id the batch gave it."""
-    result = engine.grade(prepared, job.path)
-    return result.model_copy(update={"submission": job.submission_id}).to_dict()
-
-
 # ------------------------------------------------------------------------ Dask
 
 _DASK_ENGINES: dict[tuple[str, str | None, bool, bool], tuple[Engine, Prepared]] = {}
@@ -112,11 +78,9 @@ _DASK_LOCK = threading.Lock()
 
 
 def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Prepared]:
-    from grader import spec
-
     key = (assignment_root, options.secret, options.insecure, options.stand_in)
     if key not in _DASK_ENGINES:
-        _DASK_ENGINES[key] = engine_for(spec.load(Path(assignment_root)), options)
+        _DASK_ENGINES[key] = engine_for(load(Path(assignment_root)), options)
     return _DASK_ENGINES[key]
 
 
@@ -127,11 +91,11 @@ def warm_dask_worker(assignment_root: str, options: EngineOptions) -> bool:
     return True
 
 
-def grade_on_dask_worker(assignment_root: str, job: Job, options: EngineOptions) -> dict[str, Any]:
+def grade_on_dask_worker(assignment_root: str, item: BatchItem, options: EngineOptions) -> dict[str, Any]:
     """The task a Dask worker runs: a warm engine per worker process, prepared once per assignment."""
     with _DASK_LOCK:
         engine, prepared = _dask_engine(assignment_root, options)
-        return grade_job(engine, prepared, job)
+        return grade_item(engine, prepared, item).to_dict()   # plain data travels back to the client
 
 
 class DaskExecutor:
@@ -143,21 +107,21 @@ class DaskExecutor:
 
     def __init__(self, scheduler: str | Any) -> None:
         try:
-            from distributed import Client
+            from distributed import Client  # optional: only the Dask executor needs it
         except ImportError:
             raise GraderError("the Dask executor needs the 'dask' extra: pip install 'grader[dask]'") from None
         try:
-            self.client = scheduler if hasattr(scheduler, "submit") else Client(scheduler, timeout="10s")
+            self.client: Any = scheduler if hasattr(scheduler, "submit") else Client(scheduler, timeout="10s")
         except OSError as exc:
             raise GraderError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one or check the address") from None
 
-    def run(self, assignment: Assignment, jobs: Sequence[Job], options: EngineOptions) -> Iterator[dict[str, Any]]:
-        from distributed import as_completed
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+        from distributed import as_completed  # optional, and heavy to import
 
         self.client.run(warm_dask_worker, str(assignment.root), options)
-        futures = [self.client.submit(grade_on_dask_worker, str(assignment.root), job, options, pure=False,
-                                      key=f"grade-{assignment.name}-{job.submission_id}-{i}")
-                   for i, job in enumerate(jobs)]
+        futures = [self.client.submit(grade_on_dask_worker, str(assignment.root), item, options, pure=False,
+                                      key=f"grade-{assignment.name}-{item.submission_id}-{i}")
+                   for i, item in enumerate(items)]
         for future in as_completed(futures):
             yield future.result()
             future.release()

@@ -4,14 +4,14 @@ With ``--jobs N`` above 1 the local executor runs N hosts. Each host is grader
 code (never student code): it loads the assignment, prepares it (the reference
 comes from the on-disk cache, computed by whichever host gets there first),
 starts its own warm sandbox workers and grades one submission at a time. The
-grader's process only hands out jobs and writes results. Reading a child's
+grader's process only hands out submissions and writes results. Reading a child's
 results and judging them costs about 10 ms of Python per submission; done in
 threads of one process they would queue on its GIL and cap a batch's speed
 however many cores there are.
 
-The protocol is JSON lines: the parent writes one ``init`` object, then one job
+The protocol is JSON lines: the parent writes one ``init`` object, then one submission
 per line; the host answers ``{"ready": true}`` (or ``{"error": ...}``) and then
-one ``{"result": ...}`` per job. Nothing is pickled.
+one ``{"result": ...}`` per submission. Nothing is pickled.
 
 Run as ``python -m grader.hosts``; see :class:`Host` for the parent's side.
 """
@@ -30,25 +30,28 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import grader
+from grader import spec
+from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
 from grader.errors import GraderError
+from grader.results import Result
 from grader.settings import remove_stale_workdirs
 
 _PR_SET_PDEATHSIG = 1
 
 
 class HostDied(GraderError):
-    """The host process exited while it held a job (killed from outside, out of memory)."""
+    """The host process exited while it held a submission (killed from outside, out of memory)."""
 
 
 class Host:
     """The parent's handle on one host process. Not thread-safe: one caller drives it."""
 
-    def __init__(self, assignment_root: Path, spec_hash: str, options: Any, index: int) -> None:
+    def __init__(self, assignment_root: Path, spec_hash: str, options: EngineOptions, index: int) -> None:
         self.index = index
-        self.job: Any = None             # the job it holds, if any
+        self.item: BatchItem | None = None   # the submission it holds, if any
         self._buffer = b""
         package_parent = str(Path(grader.__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -72,9 +75,9 @@ class Host:
         except OSError:
             raise HostDied(f"an engine host exited unexpectedly (exit status {self.process.poll()})") from None
 
-    def submit(self, job: Any) -> Host:
-        self.job = job
-        self._send({"id": job.submission_id, "path": str(job.path)})
+    def submit(self, item: BatchItem) -> Host:
+        self.item = item
+        self._send({"id": item.submission_id, "path": str(item.path)})
         return self
 
     def read_message(self, block: bool = True) -> dict[str, Any] | None:
@@ -111,22 +114,19 @@ class Host:
         self.process.wait()
 
 
-def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator[dict[str, Any]]:
-    """Grade ``jobs`` on ``options.jobs`` hosts, yielding each result dict as it arrives.
+def run_on_hosts(assignment: spec.Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+    """Grade ``items`` on ``options.workers`` hosts, yielding each result as it arrives.
 
-    A host that dies holding a job is replaced and the job given to the new host once;
-    a second death of the same job stops the batch (what is written stays written)."""
-    from grader.executors import EngineOptions
-
-    assert isinstance(options, EngineOptions)
+    A host that dies holding an item is replaced and the item given to the new host once;
+    a second death of the same item stops the batch (what is written stays written)."""
     start_host = functools.partial(Host, assignment.root.resolve(), assignment.spec_hash, options)
-    queue = list(reversed(jobs))
+    queue = list(reversed(items))
     hosts: list[Host] = []
     retried: set[str] = set()
     selector = selectors.DefaultSelector()
     finished = False
     try:
-        for index in range(min(options.jobs, len(jobs))):   # all start at once: each takes seconds to warm up
+        for index in range(min(options.workers, len(items))):   # all start at once: each takes seconds to warm up
             hosts.append(start_host(index))
         for host in hosts:
             host.wait_ready().submit(queue.pop())
@@ -137,21 +137,22 @@ def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator
                 try:
                     message = host.read_message(block=False)
                 except HostDied:
-                    if host.job.submission_id in retried:
+                    assert host.item is not None
+                    if host.item.submission_id in retried:
                         raise
-                    retried.add(host.job.submission_id)
+                    retried.add(host.item.submission_id)
                     selector.unregister(host.fd)
                     hosts[host.index] = _replace(host, start_host)
                     selector.register(hosts[host.index].fd, selectors.EVENT_READ, hosts[host.index])
                     continue
                 if message is None:
                     continue
-                host.job = None
+                host.item = None
                 if queue:              # refill first: the caller writes this result meanwhile
                     host.submit(queue.pop())
                 else:
                     selector.unregister(host.fd)
-                yield message["result"]
+                yield Result.from_dict(message["result"])   # the hosts' boundary: result.json data over a pipe
         finished = True
     finally:
         selector.close()
@@ -162,20 +163,19 @@ def run_on_hosts(assignment: Any, jobs: Sequence[Any], options: Any) -> Iterator
 
 
 def _replace(dead: Host, start_host: Callable[[int], Host]) -> Host:
-    """A fresh host in the dead one's place, given the job it held."""
+    """A fresh host in the dead one's place, given the item it held."""
     dead.close(kill=True)
     fresh = start_host(dead.index).wait_ready()
-    fresh.submit(dead.job)
+    assert dead.item is not None
+    fresh.submit(dead.item)
     return fresh
 
 
 # ------------------------------------------------------------ host process
 
-def _serve(init: dict[str, Any], out: Any) -> None:
-    from grader import spec
-    from grader.executors import EngineOptions, Job, engine_for, grade_job
-
-    options = EngineOptions(**{k: Path(v) if k == "cache_dir" and v else v for k, v in init["options"].items()})
+def _serve(init: dict[str, Any], out: BinaryIO) -> None:
+    fields: dict[str, Any] = {k: Path(v) if k == "cache_dir" and v else v for k, v in init["options"].items()}
+    options = EngineOptions(**fields)
     assignment = spec.load(Path(init["assignment"]))
     if assignment.spec_hash != init["spec_hash"]:
         raise GraderError(f"{assignment.name} changed on disk after grading began (its spec or reference); "
@@ -185,11 +185,11 @@ def _serve(init: dict[str, Any], out: Any) -> None:
         _write(out, {"ready": True})
         for line in sys.stdin:
             request = json.loads(line)
-            result = grade_job(engine, prepared, Job(request["id"], Path(request["path"])))
-            _write(out, {"result": result})
+            result = grade_item(engine, prepared, BatchItem(request["id"], Path(request["path"])))
+            _write(out, {"result": result.to_dict()})
 
 
-def _write(out: Any, message: dict[str, Any]) -> None:
+def _write(out: BinaryIO, message: dict[str, Any]) -> None:
     out.write((json.dumps(message, allow_nan=False) + "\n").encode())
     out.flush()
 

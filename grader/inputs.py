@@ -125,6 +125,7 @@ def draw(spec: Any, rng: np.random.Generator) -> InputValue:
     elif isinstance(spec, Integers):
         out = rng.integers(spec.integers[0], spec.integers[1], size=size, endpoint=True)
     else:
+        assert isinstance(spec, Fixed)
         out = _literal_array(spec.value, spec.dtype)
     if _is_text(out):
         return InputValue(out, "scalar")

@@ -178,8 +178,9 @@ class Result(_Model):
     @property
     def flags(self) -> list[Flag]:
         """What went wrong beyond wrong answers: ``ungraded`` (the submission could not be graded
-        at all), ``crash`` (a segfault or other fatal signal), ``timeout``, ``memory`` (killed for
-        memory) and ``error`` (an exception or import error), in that order."""
+        at all), ``crash`` (a segfault or other fatal signal; SIGKILL is the memory limit or the code
+        killing itself, an ``error``), ``timeout``, ``memory`` (killed for memory) and ``error`` (an
+        exception or import error), in that order."""
         found: set[Flag] = set()
         if self.status == "error":
             found.add("ungraded")
@@ -187,7 +188,7 @@ class Result(_Model):
             if check.status in ("timeout", "memory"):
                 found.add(check.status)
             elif check.status == "error":
-                found.add("crash" if check.signal else "error")
+                found.add("crash" if check.signal not in (None, "SIGKILL") else "error")
         return [f for f in FLAG_ORDER if f in found]
 
     def public_only(self) -> Result:

@@ -12,7 +12,7 @@ from typing import Any
 
 from grader.checks import CHECKS
 from grader.checks.advice import GPU_ADVICE, advice
-from grader.checks.base import CheckSpec, Evaluation
+from grader.checks.base import CheckSpec, Evaluation, Status
 from grader.spec import Assignment
 
 
@@ -30,7 +30,7 @@ def hidden_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def error_evaluation(header: dict[str, Any]) -> Evaluation:
-    status = "memory" if header.get("memory") else "error"
+    status: Status = "memory" if header.get("memory") else "error"
     return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],
                       traceback=str(header.get("traceback", ""))[:4000] or None, raised=True,
                       origin=str(header["origin"])[:300] if header.get("origin") else None)
@@ -43,15 +43,16 @@ def failure(reply: dict[str, Any], task: int | str, limit: float) -> Evaluation:
         return Evaluation(False, status="timeout", error=f"did not finish within {limit:g} s (an endless loop, or waiting for input?)")
     if outcome == "output":
         return Evaluation(False, status="error", error="printed more output than allowed; remove debugging prints")
-    sig = reply.get("signal")
+    sig = str(reply["signal"]) if reply.get("signal") else None
     if sig in ("SIGXCPU",):
-        return Evaluation(False, status="timeout", error="used more CPU time than allowed")
+        return Evaluation(False, status="timeout", error="used more CPU time than allowed", signal=sig)
     if sig == "SIGKILL":
-        return Evaluation(False, status="error", error="was killed (SIGKILL): it ran out of memory, or killed itself")
+        return Evaluation(False, status="error", error="was killed (SIGKILL): it ran out of memory, or killed itself",
+                          signal=sig)
     if sig:
         names = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGABRT": "an abort",
                  "SIGFPE": "a floating-point exception"}
-        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}", signal=str(sig))
+        return Evaluation(False, status="error", error=f"crashed with {names.get(sig, sig)}", signal=sig)
     return Evaluation(False, status="error",
                       error=f"stopped before finishing (exit status {reply.get('code')}); the code may call sys.exit() or os._exit()")
 

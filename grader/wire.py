@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -112,7 +113,6 @@ def _float(v: float) -> float | str:
 
 
 def _torch() -> Any:
-    import sys
     return sys.modules.get("torch")
 
 
@@ -210,7 +210,7 @@ def _decode_array(node: dict[str, Any], buffers: list[bytes]) -> ArrayValue:
     if count * itemsize != len(buffers[index]):
         raise WireError("array shape and byte count disagree")
     array = np.frombuffer(buffers[index], dtype=dtype).reshape(shape)
-    origin = node.get("origin") if node.get("origin") in ("torch.Tensor", "numpy.ndarray") else "numpy.ndarray"
+    origin = str(node.get("origin")) if node.get("origin") in ("torch.Tensor", "numpy.ndarray") else "numpy.ndarray"
     device = node.get("device")
     return ArrayValue(array, origin, bool(node.get("requires_grad", False)), str(device)[:40] if device else None)
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
-    with Engine(jobs=2, secret="test-secret", preload=["numpy", "torch"]) as eng:
+    with Engine(workers=2, secret="test-secret", preload=["numpy", "torch"]) as eng:
         yield eng
 
 

@@ -11,12 +11,12 @@ from conftest import write_assignment, write_submission
 from grader import api, spec
 from grader.engine import Engine
 from grader.errors import SandboxUnavailable
-from grader.sandbox import runner
+from grader.sandbox import runner, session
 from grader.settings import derive_seed
 
 
-def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual) -> None:
-    with Engine(jobs=1, secret="cache-test", cache_dir=tmp_path, preload=["numpy", "torch"]) as engine:
+def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual, monkeypatch) -> None:
+    with Engine(workers=1, secret="cache-test", cache_dir=tmp_path, preload=["numpy", "torch"]) as engine:
         first = engine.prepare(bp_manual)
         cached = list(tmp_path.glob("reference-bp-manual-*.bin"))
         assert len(cached) == 1
@@ -24,7 +24,7 @@ def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual)
         def no_reference_run(*args, **kwargs):
             raise AssertionError("the reference ran again despite an unchanged spec and cache")
 
-        engine._run = no_reference_run  # type: ignore[method-assign]
+        monkeypatch.setattr(session, "run", no_reference_run)
         second = engine.prepare(bp_manual)
     assert len(second.expected) == len(first.expected)
     assert all(e.ok for e in second.expected)
@@ -46,7 +46,7 @@ def test_missing_required_layer_refuses_unless_insecure(monkeypatch) -> None:
 def test_public_inputs_do_not_depend_on_the_secret(engine, bp_manual) -> None:
     given = bp_manual.checks[0]
     assert given.visibility == "public"
-    with Engine(jobs=1, secret="another", preload=["numpy"]) as other:
+    with Engine(workers=1, secret="another", preload=["numpy"]) as other:
         from grader.api import public_only
         a = other.prepare(public_only(bp_manual)).case_inputs[given.id][0]["w"]
     b = engine.prepare(public_only(bp_manual)).case_inputs[given.id][0]["w"]
@@ -57,14 +57,14 @@ def test_a_dead_worker_is_replaced_and_the_batch_goes_on(bp_manual) -> None:
     from conftest import ROOT
 
     correct = ROOT / "submissions" / "bp-manual" / "correct"
-    with Engine(jobs=1, secret="respawn", preload=["numpy", "torch"], require=[]) as engine:
+    with Engine(workers=1, secret="respawn", preload=["numpy", "torch"], require=[]) as engine:
         prepared = engine.prepare(bp_manual)
-        for worker in list(engine._workers):
+        for worker in list(engine.pool.workers):
             worker.process.kill()
             worker.process.wait()
         result = engine.grade(prepared, correct)
         assert result.score == result.max_score
-        assert all(w.alive for w in engine._workers if w.preload == ["numpy"])
+        assert all(w.alive for w in engine.pool.workers if w.preload == ["numpy"])
 
 
 THREADS_SPEC = """\

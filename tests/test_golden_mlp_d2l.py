@@ -44,7 +44,7 @@ def graded():
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADER_DATA", str(SHARED))
         assignment = api.load_assignment(ASSIGNMENT)
-        with Engine(jobs=2, secret="test-secret", preload=assignment.spec.sandbox.preload) as engine:
+        with Engine(workers=2, secret="test-secret", preload=assignment.spec.sandbox.preload) as engine:
             prepared = engine.prepare(assignment)
             paths = {p.name: p for p in sorted(EXAMPLES.iterdir())}
             with ThreadPoolExecutor(2) as pool:

@@ -42,7 +42,7 @@ def work(x):
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("leaks")
     folder = write_assignment(root / "a", SPEC, {"work.py": "def work(x):\n    return 2 * x\n"})
-    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+    with Engine(workers=1, secret="leaks", preload=["numpy"], require=[]) as engine:
         prepared = engine.prepare(spec.load(folder))
         hidden_x = prepared.case_inputs["hidden-first"][0]["x"]
         result = engine.grade(prepared, write_submission(root / "s", {"work.py": PRINTS}))
@@ -107,7 +107,7 @@ def test_a_public_run_holds_no_hidden_input_to_print(tmp_path: Path) -> None:
     """Student code in the public run can search its memory and the files it can read; the hidden
     inputs are in neither, so nothing it prints (shown to the student) can reveal them (a bug fixed here)."""
     folder = write_assignment(tmp_path / "a", SPEC, {"work.py": "def work(x):\n    return 2 * x\n"})
-    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+    with Engine(workers=1, secret="leaks", preload=["numpy"], require=[]) as engine:
         prepared = engine.prepare(spec.load(folder))
         hidden_x = prepared.case_inputs["hidden-first"][0]["x"]
         first = write_submission(tmp_path / "s1", {"work.py": SNOOPS})
@@ -157,7 +157,7 @@ def test_nothing_written_after_the_handshake_reaches_the_student(tmp_path: Path)
     """A duplicated stdout and forged result frames written while hidden checks run are cut off
     at the handshake: no hidden input in the student's output, no forged load error or verdict."""
     folder = write_assignment(tmp_path / "a", SPEC.replace("hidden-first", "zz-hidden"), {"work.py": "def work(x):\n    return 2 * x\n"})
-    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+    with Engine(workers=1, secret="leaks", preload=["numpy"], require=[]) as engine:
         prepared = engine.prepare(spec.load(folder))
         hidden_x = prepared.case_inputs["zz-hidden"][0]["x"]
         result = engine.grade(prepared, write_submission(tmp_path / "s", {"work.py": TAMPERS}))
@@ -220,7 +220,7 @@ def work(x):
 def test_an_early_handshake_gets_the_student_nothing(tmp_path: Path) -> None:
     """Code that forges the handshake at import and takes the hidden descriptors can print them only
     after the public output was cut: nothing hidden is shown, and its public checks are not credited."""
-    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+    with Engine(workers=1, secret="leaks", preload=["numpy"], require=[]) as engine:
         folder = write_assignment(tmp_path / "a", SPEC.replace("timeout_s: 5", "timeout_s: 3"),
                                   {"work.py": "def work(x):\n    return 2 * x\n"})
         prepared = engine.prepare(spec.load(folder))
@@ -261,7 +261,7 @@ def work(x):
 def test_the_public_phase_holds_no_hidden_check_id(tmp_path: Path) -> None:
     """Not even in what a warm worker cached from an earlier run: the worker never sees the hidden part of a job."""
     folder = write_assignment(tmp_path / "a", SPEC, {"work.py": "def work(x):\n    return 2 * x\n"})
-    with Engine(jobs=1, secret="leaks", preload=["numpy"], require=[]) as engine:
+    with Engine(workers=1, secret="leaks", preload=["numpy"], require=[]) as engine:
         prepared = engine.prepare(spec.load(folder))
         engine.grade(prepared, write_submission(tmp_path / "s0", {"work.py": "def work(x):\n    return 2 * x\n"}))
         result = engine.grade(prepared, write_submission(tmp_path / "s", {"work.py": HIDDEN_NAMES}))  # a warm worker

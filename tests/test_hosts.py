@@ -13,7 +13,7 @@ from conftest import ROOT, write_assignment, write_submission
 from test_batch import HONEST, SPEC
 
 from grader import api, spec
-from grader.engine import _locked
+from grader.engine.prepare import _locked
 from grader.errors import GraderError
 
 EXAMPLES = ["correct", "hardcoded", "update-sign-error", "crash-at-import"]

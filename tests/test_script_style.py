@@ -257,7 +257,7 @@ def test_import_errors_decide_whether_checks_run_on_what_a_script_defined(tmp_pa
     the default, `fail`, gives every check the import's error."""
     reference = "import torch\n\ndef relu(X):\n    return torch.clamp(X, min=0)\n\nLOSSES = [0.9, 0.7]\nNEVER = 1\n"
     folder = write_assignment(tmp_path / "a", textwrap.dedent(KEEP_GOING_SPEC.format(policy=policy)), {"work.py": reference})
-    with Engine(jobs=1, secret="keep", preload=["numpy", "torch"], require=[]) as engine:
+    with Engine(workers=1, secret="keep", preload=["numpy", "torch"], require=[]) as engine:
         result = engine.grade(engine.prepare(spec.load(folder)),
                               write_submission(tmp_path / "s", {"work.py": "import torch\n" + textwrap.dedent(STOPS_AT_THE_END)}))
     statuses = {c.id: c.status for c in result.checks}

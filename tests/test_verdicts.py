@@ -8,7 +8,7 @@ from conftest import write_assignment
 
 from grader import spec
 from grader.checks.base import Evaluation
-from grader.verdicts import explain_d2l_assert, explain_partial_import
+from grader.verdicts import explain_d2l_assert, explain_partial_import, failure
 
 TRAIN_LOSS = Evaluation(False, status="error", raised=True, error="AssertionError: 0.733775317509969",
                         traceback='  File "mlp_d2l.py", line 36, in <module>\n    d2l.train_ch3(net, train_iter, test_iter, loss, 10, updater)',
@@ -59,3 +59,11 @@ def test_a_traceback_without_a_whole_frame_gives_no_location_and_no_crash(tmp_pa
                        traceback='  File "work.py", line 3, in <module>\n    raise ValueError("bad")')
     assert explain_load(whole, assignment) == ('work.py could not be imported: ValueError: bad '
                                                '(File "work.py", line 3, in <module>).')
+
+
+def test_a_run_ended_by_a_signal_carries_the_signal() -> None:
+    crashed = failure({"outcome": "exited", "signal": "SIGSEGV"}, 0, 2.0)
+    assert (crashed.status, crashed.signal) == ("error", "SIGSEGV")
+    assert "segmentation fault" in (crashed.error or "")
+    assert failure({"outcome": "exited", "signal": "SIGXCPU"}, 0, 2.0).status == "timeout"
+    assert failure({"outcome": "exited", "code": 1}, 0, 2.0).signal is None

@@ -26,11 +26,11 @@ import yaml
 
 from grader import wire
 from grader.authoring import starter
-from grader.checks.base import Evaluation
+from grader.engine import Engine
 from grader.errors import GraderError
+from grader.expected import FORMAT
 from grader.spec import EXPECTED_ARRAYS, EXPECTED_FILE, SPEC_FILE, Assignment, check_inputs
 
-FORMAT = "grader.expected/1"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _DROPPED_KEYS = ("include", "late")   # composed already / about grading, not about the student's work
 
@@ -74,8 +74,6 @@ def public_spec_yaml(public: Assignment) -> str:
 
 def expected_data(public: Assignment, *, insecure: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Run the reference on the public checks; its answers as JSON-able descriptions plus arrays."""
-    from grader.engine import Engine
-
     with tempfile.TemporaryDirectory(prefix="grader-bundle-") as cache:
         with Engine(1, insecure=insecure, require=public.spec.sandbox.require, preload=public.spec.sandbox.preload,
                     cache_dir=Path(cache)) as engine:
@@ -96,39 +94,6 @@ def expected_data(public: Assignment, *, insecure: bool = False) -> tuple[dict[s
     return {"format": FORMAT, "assignment": public.name, "tasks": tasks}, arrays
 
 
-def load_expected(assignment: Assignment, tasks: list[Any]) -> list[Evaluation]:
-    """The precomputed answers of a bundle, in the order of ``tasks`` (validated like a sandbox reply)."""
-    folder = assignment.root
-    where = folder / EXPECTED_FILE
-    try:
-        described = json.loads(where.read_text(encoding="utf-8"))
-        spec_bytes = (folder / SPEC_FILE).read_bytes()
-        with np.load(folder / EXPECTED_ARRAYS, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError) as exc:
-        raise GraderError(f"{where}: the bundle's expected answers are unreadable ({exc}); download the bundle again") from None
-    if not isinstance(described, dict) or described.get("format") != FORMAT:
-        raise GraderError(f"{where}: not a bundle file this grader understands (format {described.get('format')!r}); "
-                          "update grader or rebuild the bundle")
-    if described.get("spec_sha256") != hashlib.sha256(spec_bytes).hexdigest():
-        raise GraderError(f"{folder / SPEC_FILE} was changed after the bundle was built, so its expected answers no "
-                          "longer fit; download the bundle again")
-    by_task = {(t.get("check"), t.get("case")): t.get("value") for t in described.get("tasks", []) if isinstance(t, dict)}
-    evaluations = []
-    for task in tasks:
-        value = by_task.get((task.check_id, task.case))
-        if value is None:
-            raise GraderError(f"{where}: no expected answer for check {task.check_id!r}; download the bundle again")
-        buffers: list[bytes] = []
-        try:
-            tree = _arrays_in(value, arrays, buffers)
-            evaluations.append(Evaluation(True, value=wire.decode(tree, buffers)))
-        except (wire.WireError, KeyError, TypeError, ValueError) as exc:
-            raise GraderError(f"{where}: the answer for check {task.check_id!r} is malformed ({exc}); "
-                              "download the bundle again") from None
-    return evaluations
-
-
 def _arrays_out(node: Any, buffers: list[bytes], arrays: dict[str, np.ndarray], prefix: str) -> Any:
     """A wire description with each raw buffer moved into ``arrays`` under a stable name."""
     if isinstance(node, dict):
@@ -139,18 +104,6 @@ def _arrays_out(node: Any, buffers: list[bytes], arrays: dict[str, np.ndarray], 
         return {k: _arrays_out(v, buffers, arrays, prefix) for k, v in node.items()}
     if isinstance(node, list):
         return [_arrays_out(v, buffers, arrays, prefix) for v in node]
-    return node
-
-
-def _arrays_in(node: Any, arrays: dict[str, np.ndarray], buffers: list[bytes]) -> Any:
-    if isinstance(node, dict):
-        if node.get("t") == "array":
-            array = arrays[str(node["array"])]
-            buffers.append(np.ascontiguousarray(array, dtype=np.dtype(str(node["dtype"]))).tobytes())
-            return {**{k: v for k, v in node.items() if k != "array"}, "buf": len(buffers) - 1}
-        return {k: _arrays_in(v, arrays, buffers) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_arrays_in(v, arrays, buffers) for v in node]
     return node
 
 

@@ -1,7 +1,7 @@
 """Entering the sandbox, in a freshly forked child, before any student code exists in it.
 
 ``enter_sandbox`` applies the per-child layers (session, descriptors, environment,
-resource limits, uid, Landlock, seccomp); :mod:`grader.sandbox.job` then imports the
+resource limits, uid, Landlock, seccomp); :mod:`grader.sandbox.tasks` then imports the
 submission's modules and evaluates the job's tasks. Nothing this process writes is
 trusted by the grader: it is only a description of what the student's code returned.
 """
@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 
 from grader.sandbox import landlock, seccomp
@@ -49,55 +50,15 @@ class ChildPlan:
 def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
     """Apply every per-child layer; returns the names of those now active."""
     layers = ["lifecycle"]
-    os.setsid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGXFSZ):
-        signal.signal(sig, signal.SIG_DFL if sig != signal.SIGXFSZ else signal.SIG_IGN)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(stdout_fd, 1)
-    os.dup2(stderr_fd, 2)
-    keep = sorted({0, 1, 2, *keep_fds})
-    _close_other_fds(keep)
-    os.environ.clear()
-    threads = str(plan.threads)
-    os.environ.update({
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.box, "TMPDIR": plan.box,
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    torch = sys.modules.get("torch")   # preloaded by the worker: the environment came too late for it
-    if torch is not None:
-        torch.set_num_threads(plan.threads)
-    os.chdir(plan.box)
-    import tempfile
-    tempfile.tempdir = plan.box   # the worker may have cached its own (/tmp), which the sandbox cannot write
-
+    libc = _detach(keep_fds, stdout_fd, stderr_fd)
+    _environment(plan)
     writable = [plan.box]
     if plan.shm_bytes and _private_shm(libc, plan.shm_bytes):
         writable.append("/dev/shm")
-
-    _set_limit(resource.RLIMIT_CORE, 0)
-    # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
-    # late `import torch` does not eat the budget the way it would under RLIMIT_AS.
-    _set_limit(resource.RLIMIT_DATA, _status_bytes("VmData") + plan.memory_bytes)
-    _set_limit(resource.RLIMIT_CPU, plan.cpu_seconds)
-    _set_limit(resource.RLIMIT_FSIZE, plan.max_file_bytes)
-    _set_limit(resource.RLIMIT_NOFILE, plan.max_open_files)
+    _limit_resources(plan)
     layers.append("resources")
-
     if plan.uid is not None:
-        for root, dirs, files in os.walk(plan.box):
-            for name in (root, *(os.path.join(root, n) for n in dirs + files)):
-                os.lchown(name, plan.uid, plan.uid)
-        os.setgroups([])
-        os.setresgid(plan.uid, plan.uid, plan.uid)
-        if plan.keep_read_search:
-            libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
-        os.setresuid(plan.uid, plan.uid, plan.uid)
-        if plan.keep_read_search:
-            _keep_only_read_search(libc)
+        _drop_uid(libc, plan.box, plan.uid, plan.keep_read_search)
         layers.append("uid")
     # After the uid drop RLIMIT_NPROC counts only this sandbox uid's processes.
     if plan.uid is not None or os.getuid() != 0:
@@ -114,6 +75,64 @@ def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, st
         seccomp.install_denylist()
         layers.append("seccomp")
     return layers
+
+
+def _detach(keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> ctypes.CDLL:
+    """A session of its own that dies with the worker, default signals, stdin from /dev/null,
+    stdout/stderr to the run's files, and no descriptor but ``keep_fds``; libc, for what follows."""
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL if sig != signal.SIGXFSZ else signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    keep = sorted({0, 1, 2, *keep_fds})
+    _close_other_fds(keep)
+    return libc
+
+
+def _environment(plan: ChildPlan) -> None:
+    """A fixed environment (thread counts from the plan), the box as working, home and temporary folder."""
+    os.environ.clear()
+    threads = str(plan.threads)
+    os.environ.update({
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": plan.box, "TMPDIR": plan.box,
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    torch = sys.modules.get("torch")   # preloaded by the worker: the environment came too late for it
+    if torch is not None:
+        torch.set_num_threads(plan.threads)
+    os.chdir(plan.box)
+    tempfile.tempdir = plan.box   # the worker may have cached its own (/tmp), which the sandbox cannot write
+
+
+def _limit_resources(plan: ChildPlan) -> None:
+    _set_limit(resource.RLIMIT_CORE, 0)
+    # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
+    # late `import torch` does not eat the budget the way it would under RLIMIT_AS.
+    _set_limit(resource.RLIMIT_DATA, _status_bytes("VmData") + plan.memory_bytes)
+    _set_limit(resource.RLIMIT_CPU, plan.cpu_seconds)
+    _set_limit(resource.RLIMIT_FSIZE, plan.max_file_bytes)
+    _set_limit(resource.RLIMIT_NOFILE, plan.max_open_files)
+
+
+def _drop_uid(libc: ctypes.CDLL, box: str, uid: int, keep_read_search: bool) -> None:
+    """The box becomes the sandbox uid's, then the child becomes that uid (keeping only
+    CAP_DAC_READ_SEARCH when the plan asks for it)."""
+    for root, dirs, files in os.walk(box):
+        for name in (root, *(os.path.join(root, n) for n in dirs + files)):
+            os.lchown(name, uid, uid)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    if keep_read_search:
+        libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0)
+    os.setresuid(uid, uid, uid)
+    if keep_read_search:
+        _keep_only_read_search(libc)
 
 
 def _private_shm(libc: ctypes.CDLL, size: int) -> bool:

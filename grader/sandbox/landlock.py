@@ -156,6 +156,37 @@ def _add_path_rule(libc: ctypes.CDLL, ruleset_fd: int, path: str, access: int) -
         os.close(fd)
 
 
+def _ruleset_attr(abi: int, handled_fs: int, deny_tcp: bool, scope_signals: bool) -> tuple[_RulesetAttr, int, list[str]]:
+    """The ruleset's attribute for this ABI, its size in bytes, and the features it enforces."""
+    attr = _RulesetAttr(handled_access_fs=handled_fs)
+    size = 8
+    enforced = ["fs"]
+    if abi >= 4:
+        size = 16
+        if deny_tcp:
+            attr.handled_access_net = NET_BIND_TCP | NET_CONNECT_TCP
+            enforced.append("tcp")
+    if abi >= 6:
+        size = 24
+        if scope_signals:
+            attr.scoped = SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX_SOCKET
+            enforced.append("signals")
+    return attr, size, enforced
+
+
+def _add_rules(libc: ctypes.CDLL, ruleset_fd: int, handled_fs: int, read_only: Sequence[str],
+               executable: Sequence[str], read_write: Sequence[str]) -> None:
+    read = FS_READ_FILE | FS_READ_DIR
+    rules = (
+        (read_only, read),
+        (executable, read | FS_EXECUTE),
+        (read_write, handled_fs & ~FS_EXECUTE),
+    )
+    for paths, access in rules:
+        for path in paths:
+            _add_path_rule(libc, ruleset_fd, os.fspath(path), access)
+
+
 def restrict(
     read_only: Sequence[str],
     read_write: Sequence[str],
@@ -194,35 +225,13 @@ def restrict(
         raise _fail("prctl(PR_SET_NO_NEW_PRIVS)")
 
     handled_fs = _handled_fs(abi)
-    attr = _RulesetAttr(handled_access_fs=handled_fs)
-    size = 8
-    enforced = ["fs"]
-    if abi >= 4:
-        size = 16
-        if deny_tcp:
-            attr.handled_access_net = NET_BIND_TCP | NET_CONNECT_TCP
-            enforced.append("tcp")
-    if abi >= 6:
-        size = 24
-        if scope_signals:
-            attr.scoped = SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX_SOCKET
-            enforced.append("signals")
-
+    attr, size, enforced = _ruleset_attr(abi, handled_fs, deny_tcp, scope_signals)
     ruleset_fd = _syscall(libc, _SYS_CREATE_RULESET, ctypes.byref(attr),
                           ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset_fd < 0:
         raise _fail("landlock_create_ruleset")
     try:
-        read = FS_READ_FILE | FS_READ_DIR
-        rules = (
-            (read_only, read),
-            (executable, read | FS_EXECUTE),
-            (read_write, handled_fs & ~FS_EXECUTE),
-        )
-        for paths, access in rules:
-            for path in paths:
-                _add_path_rule(libc, ruleset_fd, os.fspath(path), access)
-
+        _add_rules(libc, ruleset_fd, handled_fs, read_only, executable, read_write)
         if _syscall(libc, _SYS_RESTRICT_SELF, ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)) != 0:
             raise _fail("landlock_restrict_self")
     finally:

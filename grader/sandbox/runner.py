@@ -61,7 +61,7 @@ class Worker:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=worker_env(), cwd="/",
             close_fds=True,
         )
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):   # an open log file, not DEVNULL
             log.close()
         self.preload = list(preload)
         self.namespaces: list[str] = []

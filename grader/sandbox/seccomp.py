@@ -21,7 +21,8 @@ import errno
 import functools
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = ["SeccompError", "available", "install_denylist"]
 
@@ -153,14 +154,7 @@ def install_denylist(*, allow_socket_families: Iterable[int] = (socket.AF_UNIX,)
     if not ctx:
         raise SeccompError(errno.ENOMEM, "seccomp: seccomp_init failed")
 
-    def rule(action: int, name: str, *cmps: tuple[int, int, int, int]) -> None:
-        nr = lib.seccomp_syscall_resolve_name(name.encode())
-        if nr < 0:  # unknown (or pseudo-syscall) on this architecture: skip
-            return
-        arr = (_ArgCmp * max(len(cmps), 1))(*(_ArgCmp(*c) for c in cmps))
-        _check(lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), arr),
-               f"seccomp_rule_add({name})")
-
+    rule = functools.partial(_add_rule, lib, ctx)
     try:
         _check(lib.seccomp_attr_set(ctx, _SCMP_FLTATR_CTL_NNP, 1), "set NO_NEW_PRIVS")
         _check(lib.seccomp_attr_set(ctx, _SCMP_FLTATR_CTL_TSYNC, 1), "set TSYNC")
@@ -174,27 +168,39 @@ def install_denylist(*, allow_socket_families: Iterable[int] = (socket.AF_UNIX,)
         for flag in _CLONE_NAMESPACE_FLAGS:
             rule(eperm, "clone", (0, _SCMP_CMP_MASKED_EQ, flag, flag))
 
-        # Sockets: an allowlist expressed as deny rules, so it is complete
-        # (new or exotic families are denied too).  With allowed values
-        # a1 < ... < ak, deny  domain < a1,  domain > ak,  and domain == v for
-        # every v strictly between a1 and ak that is not allowed.  Families
-        # are small integers (< AF_MAX ~ 46), so that is only a few rules.
-        # The comparison is on the full 64-bit register, so garbage in the
-        # upper bits lands in "> ak" and is denied as well.  If nothing is
-        # allowed, socket()/socketpair() are denied unconditionally.
-        eafnosupport = _act_errno(errno.EAFNOSUPPORT)
-        for name in ("socket", "socketpair"):
-            if not allowed:
-                rule(eafnosupport, name)
-                continue
-            if allowed[0] > 0:
-                rule(eafnosupport, name, (0, _SCMP_CMP_LT, allowed[0], 0))
-            rule(eafnosupport, name, (0, _SCMP_CMP_GT, allowed[-1], 0))
-            for value in range(allowed[0] + 1, allowed[-1]):
-                if value not in allowed:
-                    rule(eafnosupport, name, (0, _SCMP_CMP_EQ, value, 0))
-
+        _deny_socket_families(rule, allowed)
         _check(lib.seccomp_load(ctx), "seccomp_load")
     finally:
         lib.seccomp_release(ctx)
     return ["syscalls", "clone", "sockets"]
+
+
+def _add_rule(lib: Any, ctx: Any, action: int, name: str, *cmps: tuple[int, int, int, int]) -> None:
+    nr = lib.seccomp_syscall_resolve_name(name.encode())
+    if nr < 0:  # unknown (or pseudo-syscall) on this architecture: skip
+        return
+    arr = (_ArgCmp * max(len(cmps), 1))(*(_ArgCmp(*c) for c in cmps))
+    _check(lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), arr),
+           f"seccomp_rule_add({name})")
+
+
+def _deny_socket_families(rule: Callable[..., None], allowed: list[int]) -> None:
+    """Sockets: an allowlist expressed as deny rules, so it is complete
+    (new or exotic families are denied too).  With allowed values
+    a1 < ... < ak, deny  domain < a1,  domain > ak,  and domain == v for
+    every v strictly between a1 and ak that is not allowed.  Families
+    are small integers (< AF_MAX ~ 46), so that is only a few rules.
+    The comparison is on the full 64-bit register, so garbage in the
+    upper bits lands in "> ak" and is denied as well.  If nothing is
+    allowed, socket()/socketpair() are denied unconditionally."""
+    eafnosupport = _act_errno(errno.EAFNOSUPPORT)
+    for name in ("socket", "socketpair"):
+        if not allowed:
+            rule(eafnosupport, name)
+            continue
+        if allowed[0] > 0:
+            rule(eafnosupport, name, (0, _SCMP_CMP_LT, allowed[0], 0))
+        rule(eafnosupport, name, (0, _SCMP_CMP_GT, allowed[-1], 0))
+        for value in range(allowed[0] + 1, allowed[-1]):
+            if value not in allowed:
+                rule(eafnosupport, name, (0, _SCMP_CMP_EQ, value, 0))

@@ -13,14 +13,19 @@ child produces: children write straight into files the grader reads.
 from __future__ import annotations
 
 import ctypes
+import functools
+import gc
 import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import sys
 import time
-from typing import Any
+import traceback
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from grader.sandbox.handover import Channels, HiddenChannel, Streams
 
@@ -120,7 +125,6 @@ def mount_box(box: str, staged: str, size_mb: int, max_files: int) -> bool:
     options = f"size={size_mb}m,nr_inodes={max_files},mode=0700".encode()
     if libc.mount(b"grader-box", box.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
         return False
-    import shutil
     shutil.copytree(staged, box, dirs_exist_ok=True, symlinks=True)
     return True
 
@@ -142,12 +146,11 @@ def main() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
             pass
-    from grader.sandbox import child, job  # import now, before any sandbox exists
+    from grader.sandbox import child, tasks  # import now, before any sandbox exists
 
     del child
-    job.warm_up()
+    tasks.warm_up()
 
-    import gc
     gc.collect()
     gc.freeze()
     _reply({"ready": True, "pid": os.getpid(), "namespaces": namespaces,
@@ -169,39 +172,15 @@ def _reply(message: dict[str, Any]) -> None:
 
 def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
-    from grader.calls import parse
+    # Imported by main() once the worker is in its namespaces with its modules preloaded (they import NumPy).
     from grader.sandbox.child import ChildPlan, enter_sandbox
-    from grader.sandbox.job import load_inputs, run_job, task_expressions
+    from grader.sandbox.tasks import run_job
 
-    with open(request["job"], "rb") as fh:
-        text = fh.read()
-    if text not in _JOBS:   # the same job for every submission of a batch: parsed once
-        _JOBS.clear()
-        _JOBS[text] = json.loads(text)
-    job = {**_JOBS[text], "box": request["plan"]["box"]}
-    if job["inputs"] not in _INPUTS:
-        _INPUTS.clear()
-        _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
-    inputs = _INPUTS[job["inputs"]]
-    if job.get("datasets"):
-        from grader import datasets
-        for name, root in job["datasets"]:
-            datasets.load_in_worker(name, root)
-    parsed = {}
-    for task in job["tasks"]:  # the public tasks: the hidden ones never reach the worker
-        for expr in task_expressions(task):
-            if expr not in _PARSED:
-                _PARSED[expr] = parse(expr)
-            parsed[expr] = _PARSED[expr]
+    job, inputs, parsed = _job(request)
     plan = ChildPlan(**request["plan"])
     rundir = request["rundir"]
     entered = time.monotonic()
-    mounted = False
-    if request.get("staged") and "mount-namespace" in NAMESPACES:
-        mounted = mount_box(plan.box, request["staged"], request["box_mb"], request["box_files"])
-    if request.get("staged") and not mounted:
-        import shutil
-        shutil.copytree(request["staged"], plan.box, dirs_exist_ok=True, symlinks=True)
+    mounted = _fill_box(plan.box, request)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     data_fd = os.open(os.path.join(rundir, "data.bin"), flags, 0o600)
     out_fd = os.open(os.path.join(rundir, "stdout.txt"), flags, 0o600)
@@ -210,22 +189,9 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     hidden = HiddenChannel.open(rundir, flags) if request.get("hidden") else None
     started = time.monotonic()
     pid = os.fork()
-    if pid == 0:  # ---------------------------------------------------- child
-        try:
-            os.close(control_read)
-            channels = Channels(control_write, *(hidden.child_fds() if hidden else (None, None, None)))
-            keep = (control_write, data_fd, *(fd for fd in channels[1:] if fd is not None))
-            layers = enter_sandbox(plan, keep, out_fd, err_fd)
-            os.write(control_write, f"L {','.join(layers)}\n".encode())
-            with os.fdopen(data_fd, "wb", buffering=1 << 16) as data:
-                run_job(job, data, channels, inputs, parsed)
-            os._exit(0)
-        except BaseException:  # noqa: BLE001
-            try:
-                import traceback
-                os.write(2, traceback.format_exc().encode()[-4000:])
-            finally:
-                os._exit(70)
+    if pid == 0:
+        _child((control_read, control_write, data_fd, out_fd, err_fd), hidden,
+               functools.partial(enter_sandbox, plan), functools.partial(run_job, job, inputs=inputs, parsed=parsed))
     # ------------------------------------------------------------------ worker
     os.close(control_write)
     if hidden:
@@ -250,54 +216,129 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     return reply
 
 
+def _job(request: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """The job, its inputs and its parsed calls, cached across the batch: every child inherits them."""
+    # Imported by main() once the worker is in its namespaces with its modules preloaded (they import NumPy).
+    from grader.calls import parse
+    from grader.sandbox.tasks import load_inputs, task_expressions
+
+    with open(request["job"], "rb") as fh:
+        text = fh.read()
+    if text not in _JOBS:   # the same job for every submission of a batch: parsed once
+        _JOBS.clear()
+        _JOBS[text] = json.loads(text)
+    job = {**_JOBS[text], "box": request["plan"]["box"]}
+    if job["inputs"] not in _INPUTS:
+        _INPUTS.clear()
+        _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
+    inputs = _INPUTS[job["inputs"]]
+    if job.get("datasets"):
+        from grader import datasets  # after the preload, like the modules above
+        for name, root in job["datasets"]:
+            datasets.load_in_worker(name, root)
+    parsed = {}
+    for task in job["tasks"]:  # the public tasks: the hidden ones never reach the worker
+        for expr in task_expressions(task):
+            if expr not in _PARSED:
+                _PARSED[expr] = parse(expr)
+            parsed[expr] = _PARSED[expr]
+    return job, inputs, parsed
+
+
+def _fill_box(box: str, request: dict[str, Any]) -> bool:
+    """Put the staged submission in the box: a tmpfs of its own where mounts are possible
+    (whether it was mounted), else a copy into the folder."""
+    mounted = False
+    if request.get("staged") and "mount-namespace" in NAMESPACES:
+        mounted = mount_box(box, request["staged"], request["box_mb"], request["box_files"])
+    if request.get("staged") and not mounted:
+        shutil.copytree(request["staged"], box, dirs_exist_ok=True, symlinks=True)
+    return mounted
+
+
+def _child(fds: tuple[int, int, int, int, int], hidden: HiddenChannel | None,
+           enter_sandbox: Callable[..., list[str]], run_job: Callable[..., None]) -> NoReturn:
+    """The forked child: enter the sandbox, report its layers, run the job; never returns.
+
+    ``fds``: the control pipe's two ends, then the result stream, stdout and stderr files.
+    """
+    control_read, control_write, data_fd, out_fd, err_fd = fds
+    try:
+        os.close(control_read)
+        channels = Channels(control_write, *(hidden.child_fds() if hidden else (None, None, None)))
+        keep = (control_write, data_fd, *(fd for fd in channels[1:] if fd is not None))
+        layers = enter_sandbox(keep, out_fd, err_fd)
+        os.write(control_write, f"L {','.join(layers)}\n".encode())
+        with os.fdopen(data_fd, "wb", buffering=1 << 16) as data:
+            run_job(data=data, channels=channels)
+        os._exit(0)
+    except BaseException:  # noqa: BLE001
+        try:
+            os.write(2, traceback.format_exc().encode()[-4000:])
+        finally:
+            os._exit(70)
+
+
+class _Control:
+    """What the child said on its control pipe: its layers, the step it began last, and that step's deadline."""
+
+    def __init__(self, started: float, timeouts: dict[str, Any]) -> None:
+        self.timeouts = timeouts
+        self.task_limits: list[float] = timeouts["tasks"]
+        setup_s = 5.0
+        self.final = started + setup_s + timeouts["load"] + sum(self.task_limits)
+        self.deadline = started + setup_s + timeouts["load"]
+        self.pending = b""
+        self.received = 0
+        self.layers: list[str] | None = None
+        self.current: str | None = None
+
+    def feed(self, chunk: bytes, streams: Streams, hidden: dict[str, Any] | None) -> None:
+        """Act on the whole lines in ``chunk``; beyond ``CONTROL_CAP`` bytes the child is not listened to."""
+        self.received += len(chunk)
+        if self.received > CONTROL_CAP:
+            return
+        self.pending += chunk
+        *lines, self.pending = self.pending.split(b"\n")
+        for raw in lines:
+            text = raw.decode("ascii", "replace")
+            if text.startswith("L ") and self.layers is None:
+                self.layers = [p for p in text[2:].split(",") if p]
+            elif text == "H" and self.layers is not None and streams.hidden and streams.handshake is None and hidden:
+                streams.hand_over(hidden)
+            elif text.startswith("B ") and self.layers is not None:
+                self.current = text[2:]
+                now = time.monotonic()
+                if self.current == "load":
+                    self.deadline = now + self.timeouts["load"]
+                elif self.current.isdigit() and int(self.current) < len(self.task_limits):
+                    self.deadline = now + self.task_limits[int(self.current)]
+
+
 def _supervise(pid: int, control: int, streams: Streams, request: dict[str, Any], started: float) -> dict[str, Any]:
-    timeouts = request["timeouts"]
-    setup_s = 5.0
-    task_limits: list[float] = timeouts["tasks"]
-    final = started + setup_s + timeouts["load"] + sum(task_limits)
-    deadline = started + setup_s + timeouts["load"]
+    said = _Control(started, request["timeouts"])
     output_cap = int(request["output_cap"])
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
     poller.register(control, select.POLLIN)
-    pending = b""
-    received = 0
-    layers: list[str] | None = None
-    current: str | None = None
     outcome = "exited"
     try:
         while True:
             now = time.monotonic()
-            wait = max(0.0, min(deadline, final) - now)
+            wait = max(0.0, min(said.deadline, said.final) - now)
             events = poller.poll(min(wait, 0.05) * 1000)
             exited = any(fd == pidfd for fd, _ in events)
             if any(fd == control for fd, _ in events):
                 chunk = os.read(control, 4096)
                 if not chunk:
                     poller.unregister(control)
-                received += len(chunk)
-                if received <= CONTROL_CAP:
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for raw in lines:
-                        text = raw.decode("ascii", "replace")
-                        if text.startswith("L ") and layers is None:
-                            layers = [p for p in text[2:].split(",") if p]
-                        elif text == "H" and layers is not None and streams.hidden and streams.handshake is None:
-                            streams.hand_over(request["hidden"])
-                        elif text.startswith("B ") and layers is not None:
-                            current = text[2:]
-                            now = time.monotonic()
-                            if current == "load":
-                                deadline = now + timeouts["load"]
-                            elif current.isdigit() and int(current) < len(task_limits):
-                                deadline = now + task_limits[int(current)]
+                said.feed(chunk, streams, request.get("hidden"))
             if exited:
                 break
             if streams.largest_output() > output_cap:
                 outcome = "output"
-            elif time.monotonic() >= min(deadline, final):
+            elif time.monotonic() >= min(said.deadline, said.final):
                 outcome = "timeout"
             else:
                 continue
@@ -307,7 +348,7 @@ def _supervise(pid: int, control: int, streams: Streams, request: dict[str, Any]
     finally:
         os.close(pidfd)
     reply: dict[str, Any] = {
-        "outcome": outcome, "current": current, "layers": layers or [],
+        "outcome": outcome, "current": said.current, "layers": said.layers or [],
         "wall_s": time.monotonic() - started, "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_kb": usage.ru_maxrss,
     }
@@ -318,7 +359,6 @@ def _supervise(pid: int, control: int, streams: Streams, request: dict[str, Any]
     else:
         reply["code"] = os.WEXITSTATUS(status)
     return reply
-
 
 if __name__ == "__main__":
     main()

@@ -207,3 +207,10 @@ def test_symlinked_files_are_not_followed(batch) -> None:
 def test_fake_scores_in_output_do_not_count(batch) -> None:
     data = json.loads((batch["out"] / "fake-score-os-exit" / "result.json").read_text())
     assert data["score"] == 0
+
+
+def test_a_crash_is_typed_by_its_signal(batch) -> None:
+    crashed = [c for c in batch["results"]["segfault"].checks if c.status == "error"]
+    assert crashed and all(c.signal == "SIGSEGV" for c in crashed), [(c.id, c.message) for c in crashed]
+    assert "crash" in batch["results"]["segfault"].flags
+    assert "crash" not in batch["results"]["control-first"].flags

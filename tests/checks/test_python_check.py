@@ -71,7 +71,7 @@ def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("python-kind")
     folder = write_assignment(root / "a", SPEC, REFERENCE, JUDGES)
     half_right = "import numpy as np\n\ndef work(x):\n    return np.array([2.0, 4.0, 0.0])\n"
-    with Engine(jobs=1, secret="python-kind", preload=["numpy"], require=[]) as engine:
+    with Engine(workers=1, secret="python-kind", preload=["numpy"], require=[]) as engine:
         prepared = engine.prepare(spec.load(folder))
         result = engine.grade(prepared, write_submission(root / "s", {"work.py": half_right}))
     return {check.id: check for check in result.checks}

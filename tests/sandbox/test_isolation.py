@@ -36,7 +36,7 @@ checks:
 
 @pytest.fixture(scope="module")
 def light_engine():
-    with Engine(jobs=1, secret="t", preload=["numpy"]) as eng:
+    with Engine(workers=1, secret="t", preload=["numpy"]) as eng:
         yield eng
 
 
@@ -119,7 +119,7 @@ def test_memory_limit_stops_a_memory_bomb(light_engine, probe, tmp_path) -> None
 def test_grader_environment_never_reaches_the_sandbox(light_engine, probe, tmp_path, monkeypatch) -> None:
     assert "GRADER_SECRET" not in worker_env()
     monkeypatch.setenv("GRADER_SECRET", "s3cret-course-key")
-    with Engine(jobs=1, secret="t", preload=["numpy"]) as fresh:
+    with Engine(workers=1, secret="t", preload=["numpy"]) as fresh:
         prepared = fresh.prepare(probe.assignment)
         check = run_probe(fresh, prepared, tmp_path, """
             import os

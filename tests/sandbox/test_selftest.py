@@ -13,7 +13,7 @@ from grader.sandbox import runner
 
 @pytest.fixture()
 def light():
-    with Engine(jobs=1, secret="t", preload=["numpy"], require=[]) as eng:
+    with Engine(workers=1, secret="t", preload=["numpy"], require=[]) as eng:
         yield eng
 
 
@@ -49,6 +49,6 @@ def test_probe_notices_a_missing_seccomp_layer(light, monkeypatch) -> None:
 def test_engine_refuses_when_a_present_layer_does_not_hold(monkeypatch) -> None:
     _without(monkeypatch, "use_landlock")
     with pytest.raises(SandboxUnavailable, match="filesystem"):
-        Engine(jobs=1, secret="t", preload=["numpy"], require=["filesystem"])
-    with Engine(jobs=1, secret="t", preload=["numpy"], require=["filesystem"], insecure=True) as engine:
+        Engine(workers=1, secret="t", preload=["numpy"], require=["filesystem"])
+    with Engine(workers=1, secret="t", preload=["numpy"], require=["filesystem"], insecure=True) as engine:
         assert engine.insecure

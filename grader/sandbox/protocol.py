@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
-from grader.checks.base import Evaluation, Task
+from grader.checks.base import Evaluation, Harness, Task
 from grader.settings import derive_seed
 from grader.verdicts import error_evaluation
 
@@ -48,21 +48,21 @@ class Handshake:
             return None
 
 
-def task_entry(task: Task, seed: int, harness: dict[str, Any] | None, reference_run: bool) -> dict[str, Any]:
+def task_entry(task: Task, seed: int, harness: Harness | None, reference_run: bool) -> dict[str, Any]:
     """One task as the child sees it."""
     return {"check": task.check_id, "expr": task.expr, "inputs": task.input_key, "seed": seed,
-            "oracle": task.oracle if reference_run else None, "harness": harness}
+            "oracle": task.oracle if reference_run else None, "harness": harness.wire() if harness is not None else None}
 
 
-def harness_for(harnesses: dict[str, dict[str, Any]], check_id: str, reference_run: bool) -> dict[str, Any] | None:
+def harness_for(harnesses: dict[str, Harness], check_id: str, reference_run: bool) -> Harness | None:
     harness = harnesses.get(check_id)
-    if harness is not None and reference_run and harness.get("skip_reference"):
+    if harness is not None and reference_run and harness.skip_reference:
         return {"skip": True}  # the judge never looks at the reference's run (e.g. training)
     return harness
 
 
 def hidden_part(tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
-                harnesses: dict[str, dict[str, Any]], hidden_from: int, reference_run: bool) -> dict[str, Any]:
+                harnesses: dict[str, Harness], hidden_from: int, reference_run: bool) -> dict[str, Any]:
     """What a child receives at the handshake: the hidden tasks (indices from ``hidden_from``) and their input forms."""
     hidden = tasks[hidden_from:]
     keys = {t.input_key for t in hidden}
@@ -72,7 +72,7 @@ def hidden_part(tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, 
 
 
 def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
-                       harnesses: dict[str, dict[str, Any]], hidden_from: int) -> dict[bool, Path]:
+                       harnesses: dict[str, Harness], hidden_from: int) -> dict[bool, Path]:
     """The hidden part of the job for student runs and for the reference run (``{reference_run: path}``)."""
     paths = {}
     for reference_run in (False, True):
@@ -83,7 +83,7 @@ def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms:
 
 
 def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
-               harnesses: dict[str, dict[str, Any]], hidden_from: int, modules: list[str], start: int, import_seed: Any,
+               harnesses: dict[str, Harness], hidden_from: int, modules: list[str], start: int, import_seed: Any,
                reference_run: bool, keep_going: bool = False) -> dict[str, Any]:
     """``job.json``: everything up to the hidden checks, which it only counts. The same for every
     submission of a batch (the run's box comes with the worker's request)."""
@@ -96,7 +96,7 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
                   for t, s in zip(public, seeds)],
         "hidden_tasks": len(tasks) - hidden_from,
         # loaded by the worker before it forks, so every child inherits them
-        "datasets": sorted({(h["dataset"], h["root"]) for h in harnesses.values() if "dataset" in h}),
+        "datasets": sorted({(h.dataset, h.root) for h in harnesses.values() if h.dataset is not None}),
     }
 
 

@@ -8,19 +8,23 @@ worker, so each child inherits them warm.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import random
+import runpy
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from grader import calls, wire
+from grader import calls, datasets, wire
 from grader.sandbox import handover, landlock, seccomp
 from grader.sandbox.handover import Channels
+from grader.sandbox.plots import quiet_plots
 
 
 def warm_up() -> None:
@@ -67,46 +71,17 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     ``inputs`` and ``parsed`` (call expressions) were prepared by the worker
     before the fork, so every child starts with them for free.
     """
-    control_fd = channels.control
-    for stream in (sys.stdout, sys.stderr):  # line by line: a run killed at its time limit keeps what it printed
-        try:
-            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-        except (AttributeError, ValueError):
-            pass
+    _line_buffered()
     box = job["box"]
-    _quiet_plots()
+    quiet_plots()
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
+    modules = _load(job, data, channels.control)
+    if modules is None:
+        return
+    resolve = _resolver(job, modules)
     forms = job["forms"]
     start = int(job.get("start", 0))
-
-    if start == 0:
-        _announce(control_fd, "load")
-    modules: dict[str, Any] = {}
-    _seed(job["seed"])
-    try:
-        for name in job["modules"]:
-            modules[name] = _import(name, modules) if job.get("keep_going") else importlib.import_module(name)
-    except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
-        partial = bool(job.get("keep_going")) and bool(modules)
-        if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **_describe(exc, box)})
-        if not partial:
-            return
-    else:
-        if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": True})
-
-    main = modules[job["modules"][0]] if modules else None
-
-    def resolve(name: str) -> Any:
-        # The module's own names first: a function may share its module's name (probe.probe).
-        if main is not None and hasattr(main, name):
-            return getattr(main, name)
-        if name in modules:
-            return modules[name]
-        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
-
     tasks: list[tuple[int, dict[str, Any]]] = [(i, t) for i, t in enumerate(job["tasks"]) if i >= start]
     if job.get("hidden_tasks") and channels.hidden is not None:
         tasks.append((-1, {}))   # the handshake, then the hidden tasks
@@ -119,32 +94,85 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
             first = int(hidden["first"])
             tasks = [(first + i, t) for i, t in enumerate(hidden["tasks"]) if first + i >= start]
             continue
-        _announce(control_fd, str(index))
-        _seed(task["seed"])
-        values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
-                  for name in forms[task["inputs"]]}
-        began = time.perf_counter()
-        try:
-            if task.get("oracle"):
-                result = _run_oracle(task["oracle"], values)
-            elif task.get("harness"):
-                result = _run_harness(task["harness"], task["seed"], values, parsed, resolve, box)
-            else:
-                result = calls.evaluate(parsed[task["expr"]], resolve, values)
-            buffers: list[bytes] = []
-            described = wire.encode(result, buffers)
-            header = {"type": "result", "task": index, "ok": True, "value": described,
-                      "seconds": time.perf_counter() - began}
-            wire.write_frame(data, header, buffers)
-        except BaseException as exc:  # noqa: BLE001
-            wire.write_frame(data, {"type": "result", "task": index, "ok": False,
-                                    "seconds": time.perf_counter() - began, **_describe(exc, box)})
-    _announce(control_fd, "done")
+        _announce(channels.control, str(index))
+        _run_task(index, task, data, inputs, forms, parsed, resolve, box)
+    _announce(channels.control, "done")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _line_buffered() -> None:
+    """Line by line: a run killed at its time limit keeps what it printed."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _load(job: dict[str, Any], data: BinaryIO, control_fd: int) -> dict[str, Any] | None:
+    """Import the submission's modules, reporting the import when the run starts at the first task;
+    None when nothing can run (the import raised, and ``keep_going`` kept nothing)."""
+    start = int(job.get("start", 0))
+    if start == 0:
+        _announce(control_fd, "load")
+    modules: dict[str, Any] = {}
+    _seed(job["seed"])
+    try:
+        for name in job["modules"]:
+            modules[name] = _import(name, modules) if job.get("keep_going") else importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
+        partial = bool(job.get("keep_going")) and bool(modules)
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **_describe(exc, job["box"])})
+        if not partial:
+            return None
+    else:
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": True})
+    return modules
+
+
+def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], Any]:
+    """How a call's names are looked up: the first module's own names, then the modules themselves."""
+    main = modules[job["modules"][0]] if modules else None
+
+    def resolve(name: str) -> Any:
+        # The module's own names first: a function may share its module's name (probe.probe).
+        if main is not None and hasattr(main, name):
+            return getattr(main, name)
+        if name in modules:
+            return modules[name]
+        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
+
+    return resolve
+
+
+def _run_task(index: int, task: dict[str, Any], data: BinaryIO, inputs: dict[str, np.ndarray],
+              forms: dict[str, dict[str, str]], parsed: dict[str, Any], resolve: Callable[[str], Any], box: str) -> None:
+    """Evaluate one task and write its result frame (a value, or what it raised)."""
+    _seed(task["seed"])
+    values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
+              for name in forms[task["inputs"]]}
+    began = time.perf_counter()
+    try:
+        if task.get("oracle"):
+            result = _run_oracle(task["oracle"], values)
+        elif task.get("harness"):
+            result = _run_harness(task["harness"], task["seed"], values, parsed, resolve, box)
+        else:
+            result = calls.evaluate(parsed[task["expr"]], resolve, values)
+        buffers: list[bytes] = []
+        described = wire.encode(result, buffers)
+        header = {"type": "result", "task": index, "ok": True, "value": described,
+                  "seconds": time.perf_counter() - began}
+        wire.write_frame(data, header, buffers)
+    except BaseException as exc:  # noqa: BLE001
+        wire.write_frame(data, {"type": "result", "task": index, "ok": False,
+                                "seconds": time.perf_counter() - began, **_describe(exc, box)})
 
 
 def _import(name: str, modules: dict[str, Any]) -> Any:
@@ -153,8 +181,6 @@ def _import(name: str, modules: dict[str, Any]) -> Any:
     For script-style work with ``import_errors: continue``: a script that stops at its last
     line (d2l's ``train_ch3`` asserting on the trained model) still has its ``net`` to grade.
     """
-    import importlib.util
-
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
@@ -220,14 +246,14 @@ def _materialise(array: np.ndarray, form: str) -> Any:
     if form == "list":
         return array.tolist()
     if form == "tensor":
-        import torch
+        import torch  # heavy, and preloaded by the worker where tensors are asked for
         return torch.from_numpy(np.array(array))
     return np.array(array)
 
 
 def _run_oracle(oracle: dict[str, Any], values: dict[str, Any]) -> Any:
     """Gradients of a trusted (reference-side) torch function, by autograd."""
-    import torch
+    import torch  # heavy: only the reference run of a gradient check needs it
 
     module = importlib.import_module(oracle["module"])
     function = getattr(module, oracle["function"])
@@ -250,8 +276,6 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
         return None
     if "script" in harness:
         return _run_script(harness, box)
-    from grader import datasets
-
     data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
     return datasets.train_and_predict(data, harness, seed, values,
                                       lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
@@ -296,8 +320,6 @@ def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
     The script's own exception (or a non-zero ``sys.exit``) does not lose what it printed:
     it comes back beside the text, described like any other error.
     """
-    import runpy
-
     path = os.path.join(box, harness["script"])
     real_stdout, real_argv = sys.stdout, sys.argv
     tee = _Tee(real_stdout, int(harness.get("max_chars", 1 << 20)))
@@ -321,57 +343,6 @@ def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
     text = np.frombuffer(tee.text().encode("utf-8", "replace"), dtype=np.uint8)
     return {"stdout": text, "truncated": tee.truncated,
             "error": problem.get("error"), "traceback": problem.get("traceback"), "memory": bool(problem.get("memory"))}
-
-
-def _quiet_plots() -> None:
-    """Plots never block and never need a display: ``MPLBACKEND=Agg`` is in the environment, and
-    ``pyplot.show`` / ``pyplot.pause`` do nothing. matplotlib is not imported for this: a
-    one-shot import hook patches pyplot when (if ever) the submission imports it."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:  # preloaded by the warm worker
-        _patch_pyplot(pyplot)
-        return
-    sys.meta_path.insert(0, _PyplotHook())
-
-
-def _patch_pyplot(pyplot: Any) -> None:
-    def show(*args: Any, **kwargs: Any) -> None:
-        """Does nothing while grading (figures are not displayed)."""
-
-    def pause(interval: float = 0.0) -> None:
-        """Does nothing while grading (no window, no event loop to run)."""
-
-    pyplot.show = show
-    pyplot.pause = pause
-
-
-class _PyplotHook:
-    """A meta-path finder that only watches for ``matplotlib.pyplot`` and patches it once loaded."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "matplotlib.pyplot":
-            return None
-        try:
-            sys.meta_path.remove(self)
-        except ValueError:
-            pass
-        from importlib.machinery import PathFinder
-
-        spec = PathFinder.find_spec(fullname, path)
-        loader = getattr(spec, "loader", None)
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            original(module)
-            _patch_pyplot(module)
-
-        loader.exec_module = exec_module
-        return spec
-
-    def invalidate_caches(self) -> None:
-        pass
 
 
 def _describe(exc: BaseException, box: str) -> dict[str, Any]:

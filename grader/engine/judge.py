@@ -1,0 +1,108 @@
+"""Judging: a run's evaluations into check verdicts, and the verdicts into one :class:`Result`.
+
+Each check kind judges plain data (the child's decoded values against the reference's); a
+run that failed before a check could be judged becomes that check's verdict in words
+(:mod:`grader.verdicts`), with the signal that ended it when one did. Hidden checks'
+details are redacted here, before they reach a result.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import grader
+from grader.checks import CHECKS
+from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
+from grader.engine.prepare import Prepared
+from grader.results import CheckResult, Result, total
+from grader.sandbox.session import Run
+from grader.spec import Assignment, SandboxSpec
+from grader.submission import Submission
+from grader.verdicts import describe, explain, explain_load, hidden_details
+
+
+def judge(prepared: Prepared, submission: Submission, run: Run) -> list[CheckResult]:
+    """One verdict per check of the assignment, in the spec's order."""
+    results = []
+    for check in prepared.assignment.checks:
+        indices = [i for i, t in enumerate(prepared.tasks) if t.check_id == check.id]
+        verdict, signal = _verdict(prepared, submission, run, check, indices)
+        details = verdict.details if check.visibility == "public" else hidden_details(verdict.details)
+        results.append(CheckResult(
+            id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
+            score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
+            message=verdict.message, title=check.title or check.id, description=describe(check), details=details,
+            signal=signal,
+        ))
+    return results
+
+
+def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckSpec,
+             indices: list[int]) -> tuple[Verdict, str | None]:
+    """What the check concludes, and the signal that ended the run before it could be judged, if one did."""
+    assignment = prepared.assignment
+    got = [run.evaluations[i] for i in indices]
+    failed = next((e for e in got if not e.ok), None)
+    if run.load_error is not None and indices:
+        return Verdict(run.load_error.status or "error", 0.0, explain_load(run.load_error, assignment),
+                       _traceback(run.load_error)), run.load_error.signal
+    if failed is not None:
+        return Verdict(failed.status or "error", 0.0,
+                       explain(failed, check, got.index(failed), len(got), assignment.spec.sandbox.memory_mb),
+                       _traceback(failed)), failed.signal
+    named = {k: v for k, v in submission.files.items() if k in assignment.spec.files}
+    ctx = JudgeContext(got=got, expected=[prepared.expected[i] for i in indices],
+                       inputs=prepared.case_inputs.get(check.id, []), files=named,
+                       default_rtol=assignment.spec.tolerance.rtol, default_atol=assignment.spec.tolerance.atol,
+                       harness=prepared.harness.get(check.id), assignment=assignment)
+    try:
+        return CHECKS[check.kind].judge(check, ctx), None
+    except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
+        return Verdict("error", 0.0, f"the grader could not judge this check ({type(exc).__name__}: {exc})"), None
+
+
+def _traceback(failed: Evaluation) -> dict[str, Any]:
+    return {"traceback": failed.traceback} if failed.traceback else {}
+
+
+def graded_result(prepared: Prepared, submission: Submission, run: Run, checks: list[CheckResult],
+                  sandbox: dict[str, Any], started: float) -> Result:
+    """The result of a submission that ran: its checks' verdicts and how the sandbox held it."""
+    assignment = prepared.assignment
+    return Result(
+        assignment=assignment.name, submission=submission.id, status="graded",
+        score=total(checks), max_score=assignment.max_score, checks=checks,
+        sandbox=sandbox, timing={"wall_s": round(time.perf_counter() - started, 4)},
+        grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
+        output=run.output, notes=[*submission.notes, *run.notes],
+    )
+
+
+def error_result(assignment: Assignment, sub_id: str, sub_hash: str, message: str, started: float,
+                 insecure: bool) -> Result:
+    """The result of a submission that could not be graded at all: every check an error with ``message``."""
+    checks = [CheckResult(id=c.id, kind=c.kind, visibility=c.visibility, status="error", score=0.0, max_score=c.points,
+                          message=message, title=c.title or c.id, description=describe(c)) for c in assignment.checks]
+    return Result(assignment=assignment.name, submission=sub_id, status="error", score=0.0,
+                  max_score=assignment.max_score, checks=checks, sandbox={"layers": [], "insecure": insecure},
+                  timing={"wall_s": round(time.perf_counter() - started, 4)}, grader_version=grader.__version__,
+                  spec_hash=assignment.spec_hash, submission_hash=sub_hash, message=message)
+
+
+def sandbox_record(*, child_layers: list[str], box: str, limits: SandboxSpec, mechanisms: dict[str, str | None],
+                   namespaces: list[str], private_shm: bool, insecure: bool) -> dict[str, Any]:
+    """``result.json``'s ``sandbox``: the layers that held this run, by what mechanism, within which limits."""
+    layers: list[str] = [name for name in ("lifecycle", "resources") if name in child_layers]
+    if "network-namespace" in namespaces or "seccomp" in child_layers:
+        layers.append("network")
+    layers += [name for name in ("filesystem", "uid", "seccomp") if name in child_layers]
+    if os.geteuid() != 0 and "uid" not in layers:
+        layers.append("uid")
+    used: dict[str, Any] = {k: v for k, v in mechanisms.items() if k in layers}
+    used["disk"] = (f"private tmpfs, {limits.disk_mb} MiB, {limits.max_files} files" if box == "tmpfs"
+                    else f"directory, {limits.max_file_mb} MiB per file")
+    if private_shm:
+        used["disk"] += f"; private /dev/shm, {limits.shm_mb} MiB"
+    return {"layers": layers, "mechanisms": used, "namespaces": namespaces, "insecure": insecure}
