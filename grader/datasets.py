@@ -71,8 +71,10 @@ class DataMissing(GraderError):
         self.folder = folder     # where the grader looked, when it looked in a folder
 
 
-def data_dir() -> Path:
-    """The data folder: ``$GRADER_DATA``, else ``$XDG_CACHE_HOME/grader/data`` (``~/.cache/grader/data``)."""
+def data_dir(given: Path | None = None) -> Path:
+    """The data folder: ``given`` (``--data-dir``), else ``$GRADER_DATA``, else ``$XDG_CACHE_HOME/grader/data``."""
+    if given is not None:
+        return Path(given).expanduser()
     env = os.environ.get(ENV_DIR)
     if env:
         return Path(env).expanduser()

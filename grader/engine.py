@@ -93,12 +93,14 @@ class Engine:
 
     def __init__(self, jobs: int = 1, *, insecure: bool = False, secret: str | None = None,
                  cache_dir: Path | None = None, require: list[str] | None = None,
-                 preload: list[str] | None = None, namespaces: bool = True, stand_in: bool = False) -> None:
+                 preload: list[str] | None = None, namespaces: bool = True, stand_in: bool = False,
+                 data_dir: Path | None = None) -> None:
         """``stand_in`` is for ``grader demo`` only: a training check whose dataset is missing trains
         on the offline stand-in (see :meth:`grader.checks.train.Train.stand_in`) instead of reporting an error."""
         from grader.spec import ALL_LAYERS
         self.insecure = insecure
         self.stand_in = stand_in
+        self.data_dir = data_dir   # the datasets' folder; None: datasets.data_dir()'s default
         self.required = list(require if require is not None else ALL_LAYERS)
         self.layers = runner.require(self.required, insecure)
         self.secret = secret or default_secret()
@@ -246,7 +248,7 @@ class Engine:
                 cases = draw_set(input_set.values, seed, input_set.cases)
             case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
             if hasattr(kind, "harness"):  # e.g. train: datasets and a prediction step around the call
-                harness[check.id] = kind.harness(check, assignment)
+                harness[check.id] = kind.harness(check, assignment, data_dir=self.data_dir)
                 if self.stand_in and hasattr(kind, "stand_in"):   # the demo: a missing dataset's offline stand-in
                     with self._data_lock:
                         harness[check.id] = kind.stand_in(check, harness[check.id], self.workdir / "stand-in")
@@ -508,7 +510,7 @@ class Engine:
         Never a download from here; ``grader demo`` stages its offline stand-in when the data
         folder holds no Fashion-MNIST.
         """
-        key = str(datasets.data_dir())
+        key = str(datasets.data_dir(self.data_dir))
         with self._data_lock:
             if key not in self._script_data_by_folder:
                 self._script_data_by_folder[key] = self._build_script_data()
@@ -516,7 +518,7 @@ class Engine:
 
     def _build_script_data(self) -> tuple[Path | None, list[str], str | None]:
         try:
-            root = datasets.locate(datasets.FASHION_MNIST, download=False)
+            root = datasets.locate(datasets.FASHION_MNIST, root=self.data_dir, download=False)
         except datasets.DataMissing as exc:
             if not self.stand_in:
                 return None, [], (f"This code loads Fashion-MNIST itself, but the grader has no copy to give it ({exc}); "

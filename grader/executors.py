@@ -40,6 +40,7 @@ class EngineOptions:
     secret: str | None = None
     cache_dir: Path | None = None
     stand_in: bool = False      # grader demo only: train on the offline stand-in when a dataset is missing
+    data_dir: Path | None = None   # the datasets' folder (--data-dir); None: datasets.data_dir()'s default
 
 
 class Executor(Protocol):
@@ -81,7 +82,8 @@ def engine_for(assignment: Assignment, options: EngineOptions) -> tuple[Engine, 
     """A warm engine with one sandbox slot, and the assignment prepared on it."""
     sandbox = assignment.spec.sandbox
     engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in)
+                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in,
+                    data_dir=options.data_dir)
     try:
         return engine, engine.prepare(assignment)
     except BaseException:
@@ -108,14 +110,14 @@ def grade_job(engine: Engine, prepared: Prepared, job: Job) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ Dask
 
-_DASK_ENGINES: dict[tuple[str, str | None, bool, bool], tuple[Engine, Prepared]] = {}
+_DASK_ENGINES: dict[tuple[str, str | None, bool, bool, Path | None], tuple[Engine, Prepared]] = {}
 _DASK_LOCK = threading.Lock()
 
 
 def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Prepared]:
     from grader import spec
 
-    key = (assignment_root, options.secret, options.insecure, options.stand_in)
+    key = (assignment_root, options.secret, options.insecure, options.stand_in, options.data_dir)
     if key not in _DASK_ENGINES:
         _DASK_ENGINES[key] = engine_for(spec.load(Path(assignment_root)), options)
     return _DASK_ENGINES[key]

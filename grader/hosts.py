@@ -175,7 +175,7 @@ def _serve(init: dict[str, Any], out: Any) -> None:
     from grader import spec
     from grader.executors import EngineOptions, Job, engine_for, grade_job
 
-    options = EngineOptions(**{k: Path(v) if k == "cache_dir" and v else v for k, v in init["options"].items()})
+    options = EngineOptions(**{k: Path(v) if k in ("cache_dir", "data_dir") and v else v for k, v in init["options"].items()})
     assignment = spec.load(Path(init["assignment"]))
     if assignment.spec_hash != init["spec_hash"]:
         raise GraderError(f"{assignment.name} changed on disk after grading began (its spec or reference); "

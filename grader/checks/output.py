@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -139,7 +140,7 @@ class Output:
             raise SpecError(f"{assignment.root / 'assignment.yaml'}: check {spec.id!r}: the assignment has no .py file to run")
         return py[0]
 
-    def harness(self, spec: OutputSpec, assignment: Any = None) -> dict[str, Any]:
+    def harness(self, spec: OutputSpec, assignment: Any = None, data_dir: Path | None = None) -> dict[str, Any]:
         """What the child runs instead of a call: the script, as __main__, with stdout captured."""
         cap = assignment.spec.sandbox.max_output_kb << 10 if assignment is not None else 1 << 20
         script = self.script(spec, assignment) if assignment is not None else spec.file
