@@ -24,7 +24,7 @@ __all__ = ["ExitCode", "cli", "main", "run"]
 class GraderGroup(click.Group):
     """The command group; run standalone (``CliRunner``, the script) it exits with :func:`main`'s code."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         code = _invoke(self, list(sys.argv[1:] if args is None else args), prog_name or "grader")
         if standalone_mode:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grader import api
 from grader.cli_common import ExitCode
 from grader.errors import GraderError
+
+if TYPE_CHECKING:
+    from grader.authoring.strength import Strength
 
 
 @click.command("new")
@@ -95,7 +99,7 @@ def bundle_cmd(assignment: str, out: Path, insecure: bool) -> ExitCode:
 @click.option("--diff/--no-diff", default=True, show_default=True, help="Show each survivor's diff.")
 @click.option("--insecure", is_flag=True, help="Grade even if a sandbox layer is missing here.")
 def strength_cmd(assignments: tuple[str, ...], limit: int, seed: int, jobs: int | None, diff: bool,
-                 insecure: bool) -> None:
+                 insecure: bool) -> ExitCode:
     """How many deliberately broken copies of the reference do ASSIGNMENTS' checks catch?
 
     Every single change a student's bug could be (flip an operator, drop a factor,
@@ -129,22 +133,23 @@ def strength_cmd(assignments: tuple[str, ...], limit: int, seed: int, jobs: int 
     for m in rows:
         click.echo(f"{m.assignment:20} {m.total:7d} {m.rate():8.1%} {m.rate('hidden'):10.1%} {m.equivalent:10d} "
                    f"{m.rate('rest'):8.1%} {m.rate('hidden-rest'):10.1%} {m.seconds:8.1f}")
+    return ExitCode.OK
 
 
-def _print_survivors(measured: object, diff: bool) -> None:
-    public_only = measured.public_only  # type: ignore[attr-defined]
+def _print_survivors(measured: Strength, diff: bool) -> None:
+    public_only = measured.public_only
     if public_only:
-        click.echo(f"\n{measured.assignment}: {len(public_only)} caught by public checks only "  # type: ignore[attr-defined]
+        click.echo(f"\n{measured.assignment}: {len(public_only)} caught by public checks only "
                    "(a submission that hard-codes the public answers would pass the hidden checks with this bug)")
         for v in public_only:
             click.echo(f"  {v.mutant.file}:{v.mutant.line}: {v.mutant.description}  [{', '.join(v.failing)}]")
             if diff and v.diff:
                 click.echo("\n".join("        " + line for line in v.diff.splitlines()))
-    survivors = measured.survivors  # type: ignore[attr-defined]
+    survivors = measured.survivors
     if not survivors:
         return
     reviewed = sum(1 for v in survivors if v.equivalent)
-    click.echo(f"\n{measured.assignment}: {len(survivors)} survivors ({reviewed} reviewed as equivalent)")  # type: ignore[attr-defined]
+    click.echo(f"\n{measured.assignment}: {len(survivors)} survivors ({reviewed} reviewed as equivalent)")
     for v in survivors:
         click.echo(f"  {v.mutant.file}:{v.mutant.line}: {v.mutant.description}")
         click.echo(f"      equivalent: {v.equivalent}" if v.equivalent else
