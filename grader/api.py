@@ -84,7 +84,8 @@ class Validation:
         return self.reference_full and not self.problems
 
 
-def validate(assignment: Assignment, *, insecure: bool = False, secret: str | None = None) -> Validation:
+def validate(assignment: Assignment, *, insecure: bool = False, secret: str | None = None,
+             data_dir: Path | None = None) -> Validation:
     """Grade the reference (it must score full marks) and the starter (no hidden points for free),
     and check the authoring rules: every check has words for students, ``starter/`` is current."""
     from grader.authoring import lint
@@ -94,7 +95,7 @@ def validate(assignment: Assignment, *, insecure: bool = False, secret: str | No
                           "run validate on the instructor's assignment folder")
     problems = lint.check_texts(assignment) + lint.starter_freshness(assignment)
     with Engine(1, insecure=insecure, secret=secret, require=assignment.spec.sandbox.require,
-                preload=assignment.spec.sandbox.preload) as engine:
+                preload=assignment.spec.sandbox.preload, data_dir=data_dir) as engine:
         prepared = engine.prepare(assignment)
         reference = engine.grade(prepared, assignment.reference_dir)
         starter_result = None
@@ -104,10 +105,10 @@ def validate(assignment: Assignment, *, insecure: bool = False, secret: str | No
     return Validation(reference, starter_result, problems)
 
 
-def check(assignment: Assignment, submission: Path, *, insecure: bool = False) -> Result:
+def check(assignment: Assignment, submission: Path, *, insecure: bool = False, data_dir: Path | None = None) -> Result:
     """A student's self-check: public checks only, with the sandbox the machine offers."""
     public = public_only(assignment)
-    with Engine(1, insecure=insecure, require=[], preload=assignment.spec.sandbox.preload) as engine:
+    with Engine(1, insecure=insecure, require=[], preload=assignment.spec.sandbox.preload, data_dir=data_dir) as engine:
         prepared = engine.prepare(public)
         return engine.grade(prepared, submission)
 
@@ -127,12 +128,12 @@ def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, job
           insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
           progress: Progress | None = None, force: bool = False, executor: Executor | None = None,
           overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
-          submitted_at: Path | None = None, stand_in: bool = False) -> list[Result]:
+          submitted_at: Path | None = None, stand_in: bool = False, data_dir: Path | None = None) -> list[Result]:
     """Grade every submission (see :func:`iter_grade`) and return all the results."""
     results = []
     for result in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
                              cache_dir=cache_dir, force=force, executor=executor, overrides=overrides, warn=warn,
-                             submitted_at=submitted_at, stand_in=stand_in):
+                             submitted_at=submitted_at, stand_in=stand_in, data_dir=data_dir):
         results.append(result)
         if progress:
             progress(result)
@@ -143,7 +144,8 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
                insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
                force: bool = False, executor: Executor | None = None,
                overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
-               submitted_at: Path | None = None, stand_in: bool = False) -> Iterator[Result]:
+               submitted_at: Path | None = None, stand_in: bool = False,
+               data_dir: Path | None = None) -> Iterator[Result]:
     """Grade submissions, yielding each :class:`Result` as soon as its ``result.json`` is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
@@ -176,7 +178,8 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
         overrides = overrides_mod.load(Path(overrides), assignment)
     out.mkdir(parents=True, exist_ok=True)
     secret = secret or default_secret()
-    options = EngineOptions(jobs or default_jobs(assignment), insecure, secret, cache_dir or default_cache_dir(), stand_in)
+    options = EngineOptions(jobs or default_jobs(assignment), insecure, secret, cache_dir or default_cache_dir(), stand_in,
+                            data_dir)
     ids = submission_ids(submissions)
     policies = _Policies(assignment, overrides, _late_stamps(assignment, ids, submitted_at, warn))  # a bad manifest fails first
     if overrides is not None:
@@ -309,7 +312,8 @@ def write_summary(out: Path, assignment: str) -> None:
 
 
 def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,
-         progress: Progress | None = None, stand_in: bool = True, warn: Warn | None = None) -> dict[str, list[Result]]:
+         progress: Progress | None = None, stand_in: bool = True, warn: Warn | None = None,
+         data_dir: Path | None = None) -> dict[str, list[Result]]:
     """Grade every example submission of every assignment under ``root``.
 
     Offline, a training check whose dataset is not on disk trains on the offline stand-in
@@ -330,7 +334,7 @@ def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecu
         paths = sorted(examples.iterdir()) if examples.is_dir() else []
         if paths:
             graded[loaded.name] = grade(loaded, paths, out / loaded.name, jobs=jobs, insecure=insecure, progress=progress,
-                                        stand_in=stand_in)
+                                        stand_in=stand_in, data_dir=data_dir)
     if not graded:
         raise GraderError(f"no example submissions found under {root / 'submissions'}; run grader demo from the project folder")
     return graded

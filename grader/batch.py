@@ -29,13 +29,15 @@ class EngineOptions:
     secret: str | None = None
     cache_dir: Path | None = None
     stand_in: bool = False      # grader demo only: train on the offline stand-in when a dataset is missing
+    data_dir: Path | None = None   # the datasets' folder (--data-dir); None: datasets.data_dir()'s default
 
 
 def engine_for(assignment: Assignment, options: EngineOptions) -> tuple[Engine, Prepared]:
     """A warm engine with one sandbox slot, and the assignment prepared on it."""
     sandbox = assignment.spec.sandbox
     engine = Engine(1, insecure=options.insecure, secret=options.secret, cache_dir=options.cache_dir,
-                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in)
+                    require=sandbox.require, preload=sandbox.preload, stand_in=options.stand_in,
+                    data_dir=options.data_dir)
     try:
         return engine, engine.prepare(assignment)
     except BaseException:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grader import api
+from grader.cli_common import ExitCode
 from grader.errors import GraderError
+
+if TYPE_CHECKING:
+    from grader.authoring.strength import Strength
 
 
 @click.command("new")
 @click.argument("name")
 @click.option("--title", default=None, help="The assignment's title (students see it on every report).")
-def new_cmd(name: str, title: str | None) -> None:
+def new_cmd(name: str, title: str | None) -> ExitCode:
     """Scaffold assignments/NAME: a commented spec, reference/ with solution markers,
     the generated starter/, README.md, and submissions/NAME/correct/.
 
@@ -30,13 +34,14 @@ def new_cmd(name: str, title: str | None) -> None:
         click.echo(f"wrote {path.relative_to(Path.cwd())}")
     click.echo(f"next: edit assignments/{name}/assignment.yaml and reference/, then `grader starter {name}` "
                f"and `grader validate {name}`")
+    return ExitCode.OK
 
 
 @click.command("starter")
 @click.argument("assignment")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 when starter/ differs from what the markers generate (for CI).")
-def starter_cmd(assignment: str, check_only: bool) -> None:
+def starter_cmd(assignment: str, check_only: bool) -> ExitCode:
     """Write ASSIGNMENT's starter/ from reference/, taking out the solutions.
 
     \b
@@ -54,11 +59,12 @@ def starter_cmd(assignment: str, check_only: bool) -> None:
         stale = starter.stale_files(loaded) if starter.uses_markers(loaded) else []
         if stale:
             click.echo(f"starter/ is out of date: {', '.join(stale)}; run `grader starter {loaded.name}`", err=True)
-            sys.exit(1)
+            return ExitCode.FAILED
         click.echo("starter/ is up to date")
-        return
+        return ExitCode.OK
     for name in starter.write(loaded):
         click.echo(f"wrote {loaded.starter_dir.name}/{name}")
+    return ExitCode.OK
 
 
 @click.command("bundle")
@@ -66,7 +72,7 @@ def starter_cmd(assignment: str, check_only: bool) -> None:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the bundle into (replaced if it holds an earlier bundle).")
 @click.option("--insecure", is_flag=True, help="Run the reference even if a sandbox layer is missing here.")
-def bundle_cmd(assignment: str, out: Path, insecure: bool) -> None:
+def bundle_cmd(assignment: str, out: Path, insecure: bool) -> ExitCode:
     """Write what students receive for ASSIGNMENT: the starter, README.md, a spec with only
     the public checks, and the reference's answers to them as plain data (expected.json,
     expected.npz). No reference code, hidden check, hidden input or secret goes in.
@@ -81,6 +87,7 @@ def bundle_cmd(assignment: str, out: Path, insecure: bool) -> None:
     public = sum(1 for c in loaded.checks if c.visibility == "public")
     click.echo(f"wrote {out}: {', '.join(files)} ({public} public checks; "
                f"{len(loaded.checks) - public} hidden checks left out)")
+    return ExitCode.OK
 
 
 @click.command("strength")
@@ -92,7 +99,7 @@ def bundle_cmd(assignment: str, out: Path, insecure: bool) -> None:
 @click.option("--diff/--no-diff", default=True, show_default=True, help="Show each survivor's diff.")
 @click.option("--insecure", is_flag=True, help="Grade even if a sandbox layer is missing here.")
 def strength_cmd(assignments: tuple[str, ...], limit: int, seed: int, jobs: int | None, diff: bool,
-                 insecure: bool) -> None:
+                 insecure: bool) -> ExitCode:
     """How many deliberately broken copies of the reference do ASSIGNMENTS' checks catch?
 
     Every single change a student's bug could be (flip an operator, drop a factor,
@@ -126,22 +133,23 @@ def strength_cmd(assignments: tuple[str, ...], limit: int, seed: int, jobs: int 
     for m in rows:
         click.echo(f"{m.assignment:20} {m.total:7d} {m.rate():8.1%} {m.rate('hidden'):10.1%} {m.equivalent:10d} "
                    f"{m.rate('rest'):8.1%} {m.rate('hidden-rest'):10.1%} {m.seconds:8.1f}")
+    return ExitCode.OK
 
 
-def _print_survivors(measured: object, diff: bool) -> None:
-    public_only = measured.public_only  # type: ignore[attr-defined]
+def _print_survivors(measured: Strength, diff: bool) -> None:
+    public_only = measured.public_only
     if public_only:
-        click.echo(f"\n{measured.assignment}: {len(public_only)} caught by public checks only "  # type: ignore[attr-defined]
+        click.echo(f"\n{measured.assignment}: {len(public_only)} caught by public checks only "
                    "(a submission that hard-codes the public answers would pass the hidden checks with this bug)")
         for v in public_only:
             click.echo(f"  {v.mutant.file}:{v.mutant.line}: {v.mutant.description}  [{', '.join(v.failing)}]")
             if diff and v.diff:
                 click.echo("\n".join("        " + line for line in v.diff.splitlines()))
-    survivors = measured.survivors  # type: ignore[attr-defined]
+    survivors = measured.survivors
     if not survivors:
         return
     reviewed = sum(1 for v in survivors if v.equivalent)
-    click.echo(f"\n{measured.assignment}: {len(survivors)} survivors ({reviewed} reviewed as equivalent)")  # type: ignore[attr-defined]
+    click.echo(f"\n{measured.assignment}: {len(survivors)} survivors ({reviewed} reviewed as equivalent)")
     for v in survivors:
         click.echo(f"  {v.mutant.file}:{v.mutant.line}: {v.mutant.description}")
         click.echo(f"      equivalent: {v.equivalent}" if v.equivalent else

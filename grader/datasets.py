@@ -13,15 +13,12 @@ Three processes, three roles:
   function and returns only its predictions on the test images
   (:func:`train_and_predict`).
 
-``grader demo`` alone may train on a **stand-in** when Fashion-MNIST is not on disk:
-scikit-learn's handwritten digits (1797 real 8×8 images of 10 classes that ship inside
-the scikit-learn wheel, so nothing is downloaded), upscaled to 28×28 and split once,
-the same way every time (:func:`stand_in`). The grader writes the stand-in's training
-images and labels and its test images to a folder of its own and keeps the test labels
-to itself, exactly as for Fashion-MNIST (they are not secret, though: scikit-learn's own
-file, readable wherever the interpreter is, holds them; one more reason a stand-in score
-is no grade). ``grader grade``, ``check`` and ``validate`` never use it: an instructor's
-dataset is never swapped.
+``grader demo`` alone may train on a **stand-in** when Fashion-MNIST is not on disk
+(:func:`stand_in`): scikit-learn's handwritten digits (1797 real 8×8 images of 10 classes
+inside the scikit-learn wheel: nothing is downloaded), upscaled to 28×28, split the same
+way every time, handled as Fashion-MNIST is (test labels kept by the grader; not secret,
+though: scikit-learn's own file holds them, one more reason a stand-in score is no grade).
+``grader grade``, ``check`` and ``validate`` never use it: an instructor's dataset is never swapped.
 """
 
 from __future__ import annotations
@@ -33,6 +30,7 @@ import importlib.util
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,16 +69,12 @@ class DataMissing(GraderError):
         self.folder = folder     # where the grader looked, when it looked in a folder
 
 
-def data_dir() -> Path:
-    """The data folder: ``$GRADER_DATA``, else ``$XDG_CACHE_HOME/grader/data`` (``~/.cache/grader/data``)."""
-    env = os.environ.get(ENV_DIR)
+def data_dir(given: Path | None = None) -> Path:
+    """The data folder: ``given`` (``--data-dir``), else ``$GRADER_DATA``, else ``$XDG_CACHE_HOME/grader/data``."""
+    env = given or os.environ.get(ENV_DIR)
     if env:
         return Path(env).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "grader" / "data"
-
-
-def download_allowed() -> bool:
-    return os.environ.get(ENV_DOWNLOAD, "").strip().lower() in ("1", "true", "yes")
 
 
 def raw_folder(root: Path) -> Path:
@@ -103,7 +97,7 @@ def locate(name: str = FASHION_MNIST, root: Path | None = None, download: bool |
     root = (root or data_dir()).resolve()
     if _present(root):
         return root
-    if download if download is not None else download_allowed():
+    if download if download is not None else os.environ.get(ENV_DOWNLOAD, "").strip().lower() in ("1", "true", "yes"):
         try:
             from torchvision.datasets import FashionMNIST
             for train in (True, False):
@@ -250,7 +244,6 @@ def stand_in(name: str, folder: Path, reason: str = "") -> tuple[Path, dict[str,
         try:
             os.replace(tmp, root)
         except OSError:          # prepared meanwhile by another engine: theirs is the same
-            import shutil
             shutil.rmtree(tmp, ignore_errors=True)
     info = {"name": DIGITS, "title": TITLES[DIGITS], "stand_in": True, "stand_in_for": name,
             "reason": reason, "source": str(source), "train_images": len(digits.train_labels),

@@ -73,12 +73,12 @@ def _take(iterator: Iterator[BatchItem], n: int) -> list[BatchItem]:
 
 # ------------------------------------------------------------------------ Dask
 
-_DASK_ENGINES: dict[tuple[str, str | None, bool, bool], tuple[Engine, Prepared]] = {}
+_DASK_ENGINES: dict[tuple[str, str | None, bool, bool, Path | None], tuple[Engine, Prepared]] = {}
 _DASK_LOCK = threading.Lock()
 
 
 def _dask_engine(assignment_root: str, options: EngineOptions) -> tuple[Engine, Prepared]:
-    key = (assignment_root, options.secret, options.insecure, options.stand_in)
+    key = (assignment_root, options.secret, options.insecure, options.stand_in, options.data_dir)
     if key not in _DASK_ENGINES:
         _DASK_ENGINES[key] = engine_for(load(Path(assignment_root)), options)
     return _DASK_ENGINES[key]

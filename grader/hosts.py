@@ -174,7 +174,7 @@ def _replace(dead: Host, start_host: Callable[[int], Host]) -> Host:
 # ------------------------------------------------------------ host process
 
 def _serve(init: dict[str, Any], out: BinaryIO) -> None:
-    fields: dict[str, Any] = {k: Path(v) if k == "cache_dir" and v else v for k, v in init["options"].items()}
+    fields: dict[str, Any] = {k: Path(v) if k in ("cache_dir", "data_dir") and v else v for k, v in init["options"].items()}
     options = EngineOptions(**fields)
     assignment = spec.load(Path(init["assignment"]))
     if assignment.spec_hash != init["spec_hash"]:

@@ -1,41 +1,105 @@
-"""The command line, run as a user would: exit codes, one-sentence errors, files written."""
+"""The command line: exit codes, one-sentence errors, files written.
+
+Most tests call :func:`grader.cli.main` in this process (capsys reads what it printed); two run
+the installed ``grader`` script and ``python -m grader`` as a user would.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
+from grader.cli import ExitCode, main
+
 EXAMPLES = ROOT / "submissions" / "bp-manual"
+HOME = Path(tempfile.gettempdir()) / "grader-cli-test-home"
+ENV = {"GRADER_SECRET": "cli-test", "HOME": str(HOME), "XDG_CACHE_HOME": str(HOME / "cache")}
 
 
-def grader(*args: str, cwd: Path = ROOT, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    home = Path(tempfile.gettempdir()) / "grader-cli-test-home"
-    env = {"PATH": "/usr/bin:/bin", "GRADER_SECRET": "cli-test", "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
-           **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_help_teaches_the_verbs() -> None:
+@pytest.fixture
+def grader(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """``grader(*args, cwd=..., extra_env=...)``: main(args) in this process, with the test's environment."""
+    def run(*args: str, cwd: Path = ROOT, extra_env: dict[str, str] | None = None) -> Ran:
+        with monkeypatch.context() as mp:
+            for name, value in {**ENV, **(extra_env or {})}.items():
+                mp.setenv(name, value)
+            mp.chdir(cwd)
+            capsys.readouterr()
+            code = main(list(args))
+            out, err = capsys.readouterr()
+        return Ran(code, out, err)
+    return run
+
+
+def subprocess_env() -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **ENV}
+
+
+def test_the_installed_script_and_python_m_exit_with_mains_status() -> None:
+    script = Path(sysconfig.get_path("scripts")) / "grader"
+    for command in ([str(script)], [sys.executable, "-m", "grader"]):
+        helped = subprocess.run([*command, "--help"], cwd=ROOT, capture_output=True, text=True, env=subprocess_env(),
+                                timeout=300)
+        assert helped.returncode == 0, helped.stderr
+        assert "grade" in helped.stdout
+        wrong = subprocess.run([*command, "check", "bp-manul", str(EXAMPLES / "correct")], cwd=ROOT, capture_output=True,
+                               text=True, env=subprocess_env(), timeout=300)
+        assert wrong.returncode == 3
+        assert wrong.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
+
+
+def test_exit_codes_are_the_readmes() -> None:
+    assert [int(c) for c in (ExitCode.OK, ExitCode.FAILED, ExitCode.USAGE, ExitCode.GRADER_ERROR)] == [0, 1, 2, 3]
+
+
+def test_usage_errors_exit_2_with_clicks_message(grader) -> None:
+    unknown = grader("no-such-verb")
+    assert unknown.returncode == 2 and "No such command 'no-such-verb'" in unknown.stderr
+    missing = grader("check", "bp-manual", "/no/such/submission")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    both = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", "x", "--force", "--resume")
+    assert both.returncode == 2 and "--force and --resume contradict each other" in both.stderr
+
+
+def test_debug_shows_the_traceback_with_the_sentence(grader) -> None:
+    ran = grader("--debug", "check", "bp-manul", str(EXAMPLES / "correct"))
+    assert ran.returncode == 3
+    assert "Traceback (most recent call last)" in ran.stderr
+    assert ran.stderr.strip().endswith("grader: no assignment 'bp-manul'; did you mean 'bp-manual'?")
+
+
+def test_help_teaches_the_verbs(grader) -> None:
     result = grader("--help")
     assert result.returncode == 0
     for verb in ("list", "validate", "check", "grade", "demo", "doctor"):
         assert verb in result.stdout
 
 
-def test_list_shows_bp_manual() -> None:
+def test_list_shows_bp_manual(grader) -> None:
     result = grader("list")
     assert result.returncode == 0
     assert any(line.startswith("bp-manual ") and "10 points" in line for line in result.stdout.splitlines())
 
 
-def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message() -> None:
+def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message(grader) -> None:
     good = grader("check", "bp-manual", str(EXAMPLES / "correct"))
     assert good.returncode == 0, good.stdout + good.stderr
     assert "4 / 4 on public checks" in good.stdout
@@ -45,20 +109,20 @@ def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message() ->
     assert "hidden" not in bad.stdout.replace("hidden-layer", "")  # no hidden check is run or shown
 
 
-def test_check_json_is_a_result_document() -> None:
+def test_check_json_is_a_result_document(grader) -> None:
     result = grader("check", "bp-manual", str(EXAMPLES / "correct"), "--json")
     data = json.loads(result.stdout)
     assert data["schema"] == "grader.result/1" and data["submission"] == "correct"
     assert {c["visibility"] for c in data["checks"]} == {"public"}
 
 
-def test_unknown_assignment_is_one_sentence_without_traceback() -> None:
+def test_unknown_assignment_is_one_sentence_without_traceback(grader) -> None:
     result = grader("check", "bp-manul", str(EXAMPLES / "correct"))
     assert result.returncode == 3
     assert result.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
 
 
-def test_grade_writes_results_reports_and_gradebook(tmp_path: Path) -> None:
+def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> None:
     out = tmp_path / "out"
     subs = [str(EXAMPLES / name) for name in ("correct", "hardcoded", "crash-at-import")]
     result = grader("grade", "bp-manual", *subs, "--out", str(out), "--jobs", "2")
@@ -76,7 +140,7 @@ def test_grade_writes_results_reports_and_gradebook(tmp_path: Path) -> None:
     assert "crash-at-import" in (out / "index.html").read_text()
 
 
-def test_grade_a_missing_file_is_an_error_result_not_a_crash(tmp_path: Path) -> None:
+def test_grade_a_missing_file_is_an_error_result_not_a_crash(grader, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     result = grader("grade", "bp-manual", str(empty), "--out", str(tmp_path / "out"), "--jobs", "1")
@@ -85,13 +149,13 @@ def test_grade_a_missing_file_is_an_error_result_not_a_crash(tmp_path: Path) -> 
     assert data["status"] == "error" and data["score"] == 0 and "has no bp.py" in data["message"]
 
 
-def test_doctor_lists_every_layer() -> None:
+def test_doctor_lists_every_layer(grader) -> None:
     result = grader("doctor")
     for layer in ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp"):
         assert layer in result.stdout
 
 
-def test_demo_grades_every_example(tmp_path: Path) -> None:
+def test_demo_grades_every_example(grader, tmp_path: Path) -> None:
     result = grader("demo", "--out", str(tmp_path / "reports"))
     assert result.returncode == 0, result.stderr
     graded = {p.parent.name for p in (tmp_path / "reports" / "bp-manual").glob("*/result.json")}
@@ -99,7 +163,7 @@ def test_demo_grades_every_example(tmp_path: Path) -> None:
     assert "correct" in result.stdout and "10 / 10" in result.stdout
 
 
-def test_demo_offline_trains_on_the_stand_in_and_names_it(tmp_path: Path) -> None:
+def test_demo_offline_trains_on_the_stand_in_and_names_it(grader, tmp_path: Path) -> None:
     """No Fashion-MNIST anywhere: the demo's training checks use scikit-learn's digits and say so everywhere."""
     project, empty = tmp_path / "project", tmp_path / "no-data"
     empty.mkdir()
@@ -123,7 +187,7 @@ def test_demo_offline_trains_on_the_stand_in_and_names_it(tmp_path: Path) -> Non
     assert "<strong>Dataset:</strong> the offline stand-in for Fashion-MNIST" in report
 
 
-def test_grade_never_trains_on_the_stand_in(tmp_path: Path) -> None:
+def test_grade_never_trains_on_the_stand_in(grader, tmp_path: Path) -> None:
     empty = tmp_path / "no-data"
     empty.mkdir()
     ran = grader("grade", "mlp", str(ROOT / "submissions" / "mlp" / "correct"), "--out", str(tmp_path / "out"),
@@ -137,7 +201,7 @@ def test_grade_never_trains_on_the_stand_in(tmp_path: Path) -> None:
     assert "stand-in" not in text and "digits" not in text
 
 
-def test_the_course_secret_comes_from_a_file_and_only_its_fingerprint_is_recorded(tmp_path: Path) -> None:
+def test_the_course_secret_comes_from_a_file_and_only_its_fingerprint_is_recorded(grader, tmp_path: Path) -> None:
     (tmp_path / "secret").write_text("correct horse battery staple\n")
     (tmp_path / "empty").write_text("\n")
     ran = grader("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(tmp_path / "a"),
@@ -153,10 +217,11 @@ def test_the_course_secret_comes_from_a_file_and_only_its_fingerprint_is_recorde
     assert empty.returncode == 3 and "is empty; put the course secret on its first line" in empty.stderr
 
 
-def test_data_dir_option_says_where_it_looked(tmp_path: Path) -> None:
+def test_data_dir_option_says_where_it_looked(grader, tmp_path: Path) -> None:
     empty = tmp_path / "no-data-here"
     empty.mkdir()
     ran = grader("check", "mlp", str(ROOT / "submissions" / "mlp" / "correct"), "--data-dir", str(empty))
     assert ran.returncode == 1
     assert f"Fashion-MNIST is not in {empty} (looked for {empty}/FashionMNIST/raw/" in ran.stdout
     assert "pass --data-dir (or set GRADER_DATA)" in ran.stdout
+    assert os.environ.get("GRADER_DATA") != str(empty)   # passed to the API, never through the environment

@@ -12,13 +12,13 @@ from conftest import ROOT
 from grader import datasets
 
 SHARED = Path(os.environ.get("GRADER_DATA") or ROOT.parent / "shared" / "data" / "fashion-mnist")
-needs_data = pytest.mark.skipif(not datasets._present(SHARED.resolve()),
-                                reason=f"no Fashion-MNIST in {SHARED} (set GRADER_DATA)")
+needs_data = pytest.mark.usefixtures("fashion_mnist")   # skips without the data, fails in CI (conftest)
 
 
 def test_data_dir_is_the_variable_else_a_per_user_cache(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("GRADER_DATA", str(tmp_path))
     assert datasets.data_dir() == tmp_path
+    assert datasets.data_dir(tmp_path / "given") == tmp_path / "given"   # --data-dir, passed explicitly, comes first
     monkeypatch.delenv("GRADER_DATA")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert datasets.data_dir() == tmp_path / "cache" / "grader" / "data"

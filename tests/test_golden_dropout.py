@@ -1,10 +1,9 @@
-"""dropout: the reference's statistics, the stated false-alarm rate, and pinned example scores."""
+"""dropout: the reference's statistics and the stated false-alarm rate; the examples' pins are in tests/golden/dropout.yaml."""
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
-import re
 
 import pytest
 import torch
@@ -14,17 +13,6 @@ from grader import api
 from grader.checks import expr as ex
 
 NAME = "dropout"
-EXAMPLES = ROOT / "submissions" / NAME
-
-GOLDEN = {
-    "correct": (9.0, {}),
-    "no-rescale": (7.0, {"dropout-behaviour": "partial", "dropout-behaviour-hidden": "partial"}),
-    "keeps-with-probability-p": (7.0, {"dropout-behaviour": "partial", "dropout-behaviour-hidden": "partial"}),
-    "p-one-divides-by-zero": (8.5, {"dropout-behaviour": "partial", "dropout-behaviour-hidden": "partial"}),
-    "decays-bias-too": (6.0, {"weight-decay-step-given": "failed", "weight-decay-shrinks-w": "partial",
-                              "weight-decay-step-hidden": "failed", "weight-decay-shrinks-w-hidden": "partial"}),
-}
-
 
 def _load(folder: str, name: str):
     spec = importlib.util.spec_from_file_location(name, ROOT / "assignments" / NAME / folder / "dropout.py")
@@ -41,14 +29,6 @@ def ref():
 @pytest.fixture(scope="module")
 def assignment():
     return api.load_assignment(ROOT / "assignments" / NAME)
-
-
-@pytest.fixture(scope="module")
-def graded(engine, assignment):
-    prepared = engine.prepare(assignment)
-    results = {path.name: engine.grade(prepared, path) for path in sorted(EXAMPLES.iterdir())}
-    results["<reference>"] = engine.grade(prepared, assignment.reference_dir)
-    return results
 
 
 def test_reference_dropout(ref) -> None:
@@ -96,32 +76,3 @@ def test_starter_has_the_reference_signatures(ref) -> None:
         starter.dropout_layer(torch.ones(2), 0.5)
 
 
-def test_every_example_is_pinned() -> None:
-    assert sorted(p.name for p in EXAMPLES.iterdir()) == sorted(GOLDEN)
-
-
-def test_reference_scores_full_marks(graded) -> None:
-    assert graded["<reference>"].score == graded["<reference>"].max_score == 9.0
-
-
-@pytest.mark.parametrize("name", sorted(GOLDEN))
-def test_golden_score_and_statuses(graded, name: str) -> None:
-    score, not_passed = GOLDEN[name]
-    result = graded[name]
-    assert result.status == "graded"
-    assert {c.id: c.status for c in result.checks if c.status != "passed"} == not_passed
-    assert result.score == score
-
-
-def test_messages_name_the_statistic(graded) -> None:
-    check = next(c for c in graded["keeps-with-probability-p"].checks if c.id == "dropout-behaviour")
-    assert "the fraction of zeros at p = 0.3 should match low.p within 0.0096" in check.message
-    check = next(c for c in graded["decays-bias-too"].checks if c.id == "weight-decay-shrinks-w")
-    assert "the bias takes the same step with or without weight decay" in check.message
-
-
-def test_hidden_messages_reveal_no_expected_values(graded) -> None:
-    for result in graded.values():
-        for check in result.checks:
-            if check.visibility == "hidden":
-                assert not re.search(r"expected -?[0-9.]", check.message) and "expected_at_worst" not in check.details

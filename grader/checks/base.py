@@ -150,8 +150,9 @@ class CheckKind(Protocol):
         """The check's own input cases, or None to draw from the spec's ``inputs``."""
         ...
 
-    def harness(self, spec: Any, assignment: Assignment) -> Harness | None:
-        """What the child runs around the call for every task of this check, or None."""
+    def harness(self, spec: Any, assignment: Assignment, data_dir: Path | None = None) -> Harness | None:
+        """What the child runs around the call for every task of this check, or None; ``data_dir`` is
+        where datasets are read from (None: :func:`grader.datasets.data_dir`'s default)."""
         ...
 
     def stand_in(self, spec: Any, harness: Harness, folder: Path) -> Harness:
@@ -186,7 +187,7 @@ class KindBase:
     def draw(self, spec: Any, assignment: Assignment, seed: int) -> list[dict[str, InputValue]] | None:
         return None
 
-    def harness(self, spec: Any, assignment: Assignment) -> Harness | None:
+    def harness(self, spec: Any, assignment: Assignment, data_dir: Path | None = None) -> Harness | None:
         return None
 
     def stand_in(self, spec: Any, harness: Harness, folder: Path) -> Harness:

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -142,7 +143,7 @@ class Output(KindBase):
             raise SpecError(f"{assignment.root / 'assignment.yaml'}: check {spec.id!r}: the assignment has no .py file to run")
         return py[0]
 
-    def harness(self, spec: OutputSpec, assignment: Assignment | None = None) -> Harness:
+    def harness(self, spec: OutputSpec, assignment: Assignment | None = None, data_dir: Path | None = None) -> Harness:
         """What the child runs instead of a call: the script, as __main__, with stdout captured."""
         cap = assignment.spec.sandbox.max_output_kb << 10 if assignment is not None else 1 << 20
         script = self.script(spec, assignment) if assignment is not None else spec.file

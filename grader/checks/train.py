@@ -110,14 +110,14 @@ class Train(KindBase):
         case = {name: inp.draw(inp.parse_value(raw), rng) for name, raw in spec.inputs.items()}
         return [dict(case) for _ in range(spec.runs)]
 
-    def harness(self, spec: TrainSpec, assignment: Assignment | None = None) -> Harness:
+    def harness(self, spec: TrainSpec, assignment: Assignment | None = None, data_dir: Path | None = None) -> Harness:
         """What the child runs around the call (the engine hands it to every run of this check).
 
         Without the data nothing runs: the judge then reports, in one sentence, where the
         grader looked and what to set, and the assignment's other checks still grade.
         """
         try:
-            root = datasets.locate(spec.dataset)
+            root = datasets.locate(spec.dataset, root=data_dir)
         except datasets.DataMissing as exc:
             data = {"name": spec.dataset, "title": datasets.TITLES[spec.dataset], "missing": str(exc),
                     "looked_in": str(exc.folder) if exc.folder else None}

@@ -35,7 +35,8 @@ class Engine:
 
     def __init__(self, workers: int = 1, *, insecure: bool = False, secret: str | None = None,
                  cache_dir: Path | None = None, require: Sequence[str] | None = None,
-                 preload: Sequence[str] | None = None, namespaces: bool = True, stand_in: bool = False) -> None:
+                 preload: Sequence[str] | None = None, namespaces: bool = True, stand_in: bool = False,
+                 data_dir: Path | None = None) -> None:
         """``stand_in`` is for ``grader demo`` only: a training check whose dataset is missing trains
         on the offline stand-in (see :meth:`grader.checks.train.Train.stand_in`) instead of reporting an error."""
         self.insecure = insecure
@@ -43,7 +44,7 @@ class Engine:
         self.cache_dir = cache_dir
         self.pool = Pool(workers, preload=list(preload if preload is not None else ["numpy", "torch"]),
                          namespaces=namespaces, required=list(require if require is not None else ALL_LAYERS),
-                         insecure=insecure, stand_in=stand_in)
+                         insecure=insecure, stand_in=stand_in, data_dir=data_dir)
         try:
             if self.pool.required and not insecure:
                 self.pool.verify_layers(self.self_test())

@@ -27,9 +27,10 @@ class Pool:
     """``workers`` slots of warm sandbox workers, and this engine's scratch folders, until closed."""
 
     def __init__(self, workers: int, *, preload: list[str], namespaces: bool, required: list[str],
-                 insecure: bool, stand_in: bool) -> None:
+                 insecure: bool, stand_in: bool, data_dir: Path | None = None) -> None:
         self.insecure = insecure
         self.stand_in = stand_in
+        self.data_dir = data_dir   # the datasets' folder; None: datasets.data_dir()'s default
         self.required = required
         self.layers = runner.require(required, insecure)
         remove_stale_workdirs()
@@ -152,7 +153,7 @@ class Pool:
         Never a download from here; ``grader demo`` stages its offline stand-in when the data
         folder holds no Fashion-MNIST.
         """
-        key = str(datasets.data_dir())
+        key = str(datasets.data_dir(self.data_dir))
         with self.data_lock:
             if key not in self._script_data_by_folder:
                 self._script_data_by_folder[key] = self._build_script_data()
@@ -160,7 +161,7 @@ class Pool:
 
     def _build_script_data(self) -> tuple[Path | None, list[str], str | None]:
         try:
-            root = datasets.locate(datasets.FASHION_MNIST, download=False)
+            root = datasets.locate(datasets.FASHION_MNIST, root=self.data_dir, download=False)
         except datasets.DataMissing as exc:
             if not self.stand_in:
                 return None, [], (f"This code loads Fashion-MNIST itself, but the grader has no copy to give it ({exc}); "

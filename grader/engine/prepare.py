@@ -123,7 +123,7 @@ def _draw_check(pool: Pool, drawn: _Drawn, assignment: Assignment, check: CheckS
         input_set = check_inputs(assignment, check)
         cases = draw_set(input_set.values, seed, input_set.cases)
     drawn.case_inputs[check.id] = [{k: v.value for k, v in case.items()} for case in cases]
-    harness = kind.harness(check, assignment)   # e.g. train: datasets and a prediction step around the call
+    harness = kind.harness(check, assignment, data_dir=pool.data_dir)   # e.g. train: datasets and a prediction step around the call
     if harness is not None:
         if pool.stand_in:   # the demo: a missing dataset's offline stand-in
             with pool.data_lock:

@@ -209,7 +209,7 @@ def _pyproject() -> str:
     deps = ",\n".join(f"    {json.dumps(r)}" for r in requires)
     return (f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
             f'[project]\nname = "grader"\nversion = "{grader.__version__}"\nrequires-python = ">=3.10"\n'
-            f'dependencies = [\n{deps}\n]\n\n[project.scripts]\ngrader = "grader.cli:main"\n\n'
+            f'dependencies = [\n{deps}\n]\n\n[project.scripts]\ngrader = "grader.cli:run"\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["grader*"]\n\n'
             f'[tool.setuptools.package-data]\ngrader = ["report/templates/*.j2", "report/templates/*.js"]\n')
 

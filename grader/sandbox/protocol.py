@@ -57,7 +57,7 @@ def task_entry(task: Task, seed: int, harness: Harness | None, reference_run: bo
 def harness_for(harnesses: dict[str, Harness], check_id: str, reference_run: bool) -> Harness | None:
     harness = harnesses.get(check_id)
     if harness is not None and reference_run and harness.skip_reference:
-        return {"skip": True}  # the judge never looks at the reference's run (e.g. training)
+        return Harness(skip=True)  # the judge never looks at the reference's run (e.g. training)
     return harness
 
 

@@ -246,7 +246,7 @@ def test_blank_points_mean_not_graded_yet(course) -> None:
 
 
 def test_the_cli_merges_overrides_and_reports_errors_in_one_sentence(course) -> None:
-    from grader.cli import main
+    from grader.cli import cli as main
 
     assignment, subs, tmp_path = course
     runner = CliRunner()

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from report.samples import HOSTILE, XSS_IMG, XSS_SCRIPT, as_result, check, full_result, hostile_result, result
 
 from grader import api
-from grader.cli import main
+from grader.cli import cli as main
 from grader.exports.github import md, summary_markdown
 from grader.exports.junit import to_junit
 

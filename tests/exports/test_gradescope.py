@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from report.samples import HIDDEN_EXPECTED, HIDDEN_INPUT, HOSTILE, as_result, full_result, hostile_result, result
 
-from grader.cli import main
+from grader.cli import cli as main
 from grader.exports.gradescope import build_bundle, to_gradescope
 
 from .gradescope_schema import RESULTS_SCHEMA
