@@ -24,11 +24,6 @@ def describe(check: CheckSpec) -> str:
     return " ".join(doc.split())
 
 
-def hidden_details(details: dict[str, Any]) -> dict[str, Any]:
-    drop = {"got_at_worst", "expected_at_worst", "expected_shape", "expected_dtype", "expected_type"}
-    return {k: v for k, v in details.items() if k not in drop}
-
-
 def error_evaluation(header: dict[str, Any]) -> Evaluation:
     status: Status = "memory" if header.get("memory") else "error"
     return Evaluation(False, status=status, error=str(header.get("error", "unknown error"))[:2000],

@@ -16,11 +16,12 @@ import grader
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
 from grader.engine.prepare import Prepared
+from grader.redaction import redact
 from grader.results import CheckResult, Result, total
 from grader.sandbox.session import Run
 from grader.spec import Assignment, SandboxSpec
 from grader.submission import Submission
-from grader.verdicts import describe, explain, explain_load, hidden_details
+from grader.verdicts import describe, explain, explain_load
 
 
 def judge(prepared: Prepared, submission: Submission, run: Run) -> list[CheckResult]:
@@ -29,13 +30,12 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> list[CheckRes
     for check in prepared.assignment.checks:
         indices = [i for i, t in enumerate(prepared.tasks) if t.check_id == check.id]
         verdict, signal = _verdict(prepared, submission, run, check, indices)
-        details = verdict.details if check.visibility == "public" else hidden_details(verdict.details)
-        results.append(CheckResult(
+        results.append(redact(CheckResult(
             id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
             score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
-            message=verdict.message, title=check.title or check.id, description=describe(check), details=details,
-            signal=signal,
-        ))
+            message=verdict.message, title=check.title or check.id, description=describe(check),
+            details=verdict.details, signal=signal,
+        )))
     return results
 
 

@@ -2,8 +2,8 @@
 bundle, JUnit XML for CI, and a Markdown summary for GitHub Actions job pages.
 
 Each works on a :class:`~grader.results.Result` (``load_result`` reads one from a
-``result.json``), so it can run on results graded earlier or elsewhere. Hidden checks export their status, points and
-message only (the engine already redacts their messages), never details.
+``result.json``), so it can run on results graded earlier or elsewhere. Hidden checks export their status, points,
+message and only the details :mod:`grader.redaction` allows (the engine already redacts their messages).
 """
 
 from __future__ import annotations

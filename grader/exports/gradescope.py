@@ -29,6 +29,7 @@ import grader
 from grader import late
 from grader.exports import check_name, plain, score_text
 from grader.includes import SPEC_FILE, flatten
+from grader.redaction import student_details
 from grader.results import CheckResult, Result, write_atomic
 
 VISIBILITY = {"public": "visible", "hidden": "after_published"}
@@ -40,7 +41,7 @@ VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 def _test_output(check: CheckResult) -> str:
     lines = [plain(check.message)]
-    details = check.details
+    details = student_details(check.visibility, check.details)
     for key, label in (("prompt", "Question"), ("rubric", "Rubric")):
         if isinstance(details.get(key), str) and details[key].strip():
             lines.append(f"{label}: {plain(details[key])}")

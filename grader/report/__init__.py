@@ -40,6 +40,7 @@ import grader
 from grader import late as late_policy
 from grader.checks import CHECKS
 from grader.checks.display import MAX_TEXT_CHARS, DetailRow, Section, clip, fmt_error, fmt_value, plain_rows
+from grader.redaction import student_details
 from grader.report import plots
 from grader.results import CheckResult, Flag, LateRecord, Result, total
 from grader.summary import ClassSummary, Row, collect
@@ -68,9 +69,6 @@ FLAG_LABELS: dict[Flag, str] = {"ungraded": "not graded", "crash": "crashed", "t
 MAX_OUTPUT_CHARS = 8_000      # per stream; the head and the tail are kept
 MAX_TRACEBACK_CHARS = 4_000
 
-# Details a hidden check may show: how wrong, never what was expected or what went in.
-HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "wrong", "rel_err",
-                            "nonfinite", "curves", "bars", "properties", "prompt", "rubric", "dataset"})
 # Details the report draws itself, whatever the check's kind; the kind gets the others.
 REPORT_DETAILS = frozenset({"traceback", "curves", "bars", "curves_label", "bars_label"})
 # Rows a hidden check never shows, whatever its kind gives: expected values, the student's code, free-form details.
@@ -141,10 +139,8 @@ class LateView:
 
 
 def visible_details(check: CheckResult) -> dict[str, Any]:
-    """The details a page may use: all of a public check's; of a hidden check's, only the allow-listed."""
-    if check.visibility == "public":
-        return dict(check.details)
-    return {key: value for key, value in check.details.items() if key in HIDDEN_DETAILS}
+    """The details a page may use: all of a public check's; of a hidden check's, what :mod:`grader.redaction` allows."""
+    return student_details(check.visibility, check.details)
 
 
 def detail_rows(kind: str, details: dict[str, Any]) -> list[DetailRow]:
