@@ -25,8 +25,9 @@ from grader.batch import BatchItem, EngineOptions
 from grader.engine import Engine
 from grader.errors import GraderError
 from grader.executors import Executor, LocalExecutor
+from grader.paths import default_cache_dir
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
-from grader.settings import default_cache_dir, default_secret, derive_seed, secret_id
+from grader.secret import default_secret, derive_seed, secret_id
 from grader.spec import Assignment
 from grader.submission import read
 

@@ -36,8 +36,8 @@ import grader
 from grader import spec
 from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
 from grader.errors import GraderError
+from grader.paths import remove_stale_workdirs
 from grader.results import Result
-from grader.settings import remove_stale_workdirs
 
 _PR_SET_PDEATHSIG = 1
 

@@ -8,7 +8,7 @@ exists; reports and exports read results and apply the same :func:`student_detai
 ``result.json`` written by an older grader is shown under today's policy too.
 
 Messages are redacted by the kinds themselves (they know which of their words quote values), and
-a hidden check's exception text by :mod:`grader.verdicts`.
+a hidden check's exception text by :mod:`grader.explain`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from grader import api, spec
 from grader.engine import Engine
 from grader.errors import SandboxUnavailable
 from grader.sandbox import runner, session
-from grader.settings import derive_seed
+from grader.secret import derive_seed
 
 
 def test_reference_outputs_are_cached_by_content_hash(tmp_path: Path, bp_manual, monkeypatch) -> None:

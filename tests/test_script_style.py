@@ -17,7 +17,7 @@ from conftest import ROOT, write_assignment, write_submission
 
 from grader import api, datasets, spec
 from grader.engine import Engine
-from grader.verdicts import GPU_ADVICE, advice
+from grader.explain import GPU_ADVICE, advice
 
 SHARED = Path(os.environ.get("GRADER_DATA") or ROOT.parent / "shared" / "data" / "fashion-mnist").resolve()
 

@@ -33,7 +33,7 @@ REVIEW_FILE = "strength.yaml"
 
 
 @dataclass
-class Verdict:
+class MutantVerdict:
     """What grading one mutant showed."""
 
     mutant: Mutant
@@ -50,34 +50,34 @@ class Strength:
     """An assignment's mutation score and its survivors."""
 
     assignment: str
-    verdicts: list[Verdict] = field(default_factory=list)
+    mutants_graded: list[MutantVerdict] = field(default_factory=list)
     seconds: float = 0.0
     sampled_from: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.verdicts)
+        return len(self.mutants_graded)
 
     @property
     def caught(self) -> int:
-        return sum(v.caught for v in self.verdicts)
+        return sum(v.caught for v in self.mutants_graded)
 
     @property
     def caught_hidden(self) -> int:
-        return sum(v.caught_hidden for v in self.verdicts)
+        return sum(v.caught_hidden for v in self.mutants_graded)
 
     @property
     def equivalent(self) -> int:
-        return sum(1 for v in self.verdicts if not v.caught and v.equivalent)
+        return sum(1 for v in self.mutants_graded if not v.caught and v.equivalent)
 
     @property
-    def survivors(self) -> list[Verdict]:
-        return [v for v in self.verdicts if not v.caught]
+    def survivors(self) -> list[MutantVerdict]:
+        return [v for v in self.mutants_graded if not v.caught]
 
     @property
-    def public_only(self) -> list[Verdict]:
+    def public_only(self) -> list[MutantVerdict]:
         """Caught, but by public checks alone: hard-coding the public answers would get it past the hidden ones."""
-        return [v for v in self.verdicts if v.caught and not v.caught_hidden]
+        return [v for v in self.mutants_graded if v.caught and not v.caught_hidden]
 
     def rate(self, which: str = "caught") -> float:
         """Fraction caught (``caught``), caught by hidden checks (``hidden``), or the same among the
@@ -130,7 +130,7 @@ def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: i
     held = {c.id for c in assignment.checks if c.visibility == "hidden" or CHECKS[c.kind].held_out}
     done = [0]
 
-    def grade(mutant: Mutant) -> Verdict | None:
+    def grade(mutant: Mutant) -> MutantVerdict | None:
         text = mutate(sources[mutant.file], mutant)
         if text is None:
             return None
@@ -141,12 +141,12 @@ def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: i
         done[0] += 1
         if progress:
             progress(done[0], len(mutants))
-        return Verdict(mutant, bool(failing) or result.score < baseline.score, bool(hidden), result.score, failing,
+        return MutantVerdict(mutant, bool(failing) or result.score < baseline.score, bool(hidden), result.score, failing,
                        _diff(sources[mutant.file], text, mutant.file), reviewed.get(mutant.description))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        verdicts = [v for v in pool.map(grade, mutants) if v is not None]
-    return Strength(assignment.name, verdicts, time.perf_counter() - started, found)
+        mutants_graded = [v for v in pool.map(grade, mutants) if v is not None]
+    return Strength(assignment.name, mutants_graded, time.perf_counter() - started, found)
 
 
 def _diff(original: str, mutated: str, name: str) -> str:

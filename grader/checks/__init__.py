@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.checks.base import CheckKind, CheckSpec, KindBase, Outcome, Task, Verdict
+from grader.checks.base import CheckKind, CheckSpec, KindBase, Task, Verdict
 from grader.checks.compare import Compare
 from grader.checks.experiment import Experiment
 from grader.checks.gradient import Gradient
@@ -16,4 +16,4 @@ from grader.checks.train import Train
 CHECKS: dict[str, CheckKind] = {kind.name: kind for kind in (Compare(), Gradient(), Source(), Property(), Experiment(), Train(), Manual(), Output(),
                                                         Python())}
 
-__all__ = ["CHECKS", "CheckKind", "CheckSpec", "KindBase", "Outcome", "Task", "Verdict"]
+__all__ = ["CHECKS", "CheckKind", "CheckSpec", "KindBase", "Task", "Verdict"]

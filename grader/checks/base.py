@@ -14,7 +14,7 @@ from grader.checks.display import DetailRow, plain_rows
 from grader.inputs import InputValue
 from grader.results import Status
 
-__all__ = ["CheckKind", "CheckSpec", "Evaluation", "Harness", "InputUse", "JudgeContext", "KindBase", "Outcome",
+__all__ = ["CheckKind", "CheckSpec", "Evaluation", "Harness", "InputUse", "JudgeContext", "KindBase",
            "Status", "Task", "Verdict", "Visibility"]
 
 
@@ -50,10 +50,6 @@ class Verdict:
     @classmethod
     def failed(cls, message: str, **details: Any) -> Verdict:
         return cls("failed", 0.0, message, dict(details))
-
-
-# Deprecated: the old name of Verdict, kept while the engine (another branch) still imports it.
-Outcome = Verdict
 
 
 class Harness(BaseModel):

@@ -23,7 +23,7 @@ from grader.errors import GraderError
 from grader.results import Result
 from grader.sandbox import selftest, session
 from grader.sandbox.session import Run
-from grader.settings import default_secret
+from grader.secret import default_secret
 from grader.spec import ALL_LAYERS
 from grader.submission import Submission, read
 

@@ -2,7 +2,7 @@
 
 Each check kind judges plain data (the child's decoded values against the reference's); a
 run that failed before a check could be judged becomes that check's verdict in words
-(:mod:`grader.verdicts`), with the signal that ended it when one did. Hidden checks'
+(:mod:`grader.explain`), with the signal that ended it when one did. Hidden checks'
 details are redacted here, before they reach a result.
 """
 
@@ -16,12 +16,12 @@ import grader
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
 from grader.engine.prepare import Prepared
+from grader.explain import describe, explain, explain_load
 from grader.redaction import redact
 from grader.results import CheckResult, Result, total
 from grader.sandbox.session import Run
 from grader.spec import Assignment, SandboxSpec
 from grader.submission import Submission
-from grader.verdicts import describe, explain, explain_load
 
 
 def judge(prepared: Prepared, submission: Submission, run: Run) -> list[CheckResult]:

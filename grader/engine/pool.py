@@ -15,8 +15,8 @@ from pathlib import Path
 
 from grader import datasets, script_data
 from grader.checks.base import Harness
+from grader.paths import boxes_root, remove_stale_workdirs, scratch_root
 from grader.sandbox import runner
-from grader.settings import boxes_root, remove_stale_workdirs, scratch_root
 from grader.submission import Submission
 
 _MENTIONS_TORCH = re.compile(rb"\btorch\b")

@@ -30,7 +30,7 @@ from grader.errors import GraderError
 from grader.expected import load_expected
 from grader.inputs import InputValue, draw_set
 from grader.sandbox import handover, protocol, session
-from grader.settings import derive_seed
+from grader.secret import derive_seed
 from grader.spec import Assignment, check_inputs, missing_requirements
 from grader.submission import read
 

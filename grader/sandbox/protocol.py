@@ -19,8 +19,8 @@ from typing import Any
 
 from grader import wire
 from grader.checks.base import Evaluation, Harness, Task
-from grader.settings import derive_seed
-from grader.verdicts import error_evaluation
+from grader.explain import error_evaluation
+from grader.secret import derive_seed
 
 MAX_RESULT_BYTES = 256 << 20
 INTERFERED = ("did not finish: the run moved on to the hidden checks before this check's result was written "

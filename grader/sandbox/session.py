@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from grader import wire
 from grader.checks.base import Evaluation
 from grader.errors import GraderError
+from grader.explain import explain_partial_import, failure
 from grader.sandbox import protocol, runner
 from grader.submission import Submission, stage
-from grader.verdicts import explain_partial_import, failure
 
 if TYPE_CHECKING:   # annotations only: the engine imports this module
     from grader.engine.pool import Pool

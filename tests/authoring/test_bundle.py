@@ -18,7 +18,7 @@ from grader.authoring import bundle
 from grader.authoring.starter import plan
 from grader.errors import GraderError
 from grader.inputs import draw_set
-from grader.settings import derive_seed
+from grader.secret import derive_seed
 
 EXAMPLES = ROOT / "submissions"
 

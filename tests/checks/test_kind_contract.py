@@ -8,7 +8,7 @@ import numpy as np
 
 from grader import tolerance
 from grader.checks import CHECKS
-from grader.checks.base import CheckSpec, Harness, KindBase, Outcome, Verdict
+from grader.checks.base import CheckSpec, Harness, KindBase
 from grader.checks.output import Output, OutputSpec
 from grader.checks.train import Train, TrainSpec
 
@@ -36,7 +36,6 @@ def test_the_defaults_are_exactly_nothing_to_add() -> None:
     assert bare.stand_in(spec, harness, Path(".")) is harness
     assert bare.held_out is False and bare.tasks(spec, 3) == [] and bare.input_uses(spec) == []
     assert CHECKS["train"].held_out is True
-    assert Outcome is Verdict
 
 
 def test_detail_rows_render_every_plain_detail_as_text() -> None:

@@ -262,7 +262,7 @@ def test_long_non_ascii_output_comes_back_whole(engine, printer, tmp_path) -> No
 
 
 def test_a_script_that_never_ends_is_named(tmp_path) -> None:
-    from grader.verdicts import explain
+    from grader.explain import explain
     failed = Evaluation(False, status="timeout", error="did not finish within 5 s (an endless loop, or waiting for input?)")
     message = explain(failed, OutputSpec(id="o", kind="output", file="train.py"), 0, 1, 1024)
     assert message == "running train.py did not finish within 5 s (an endless loop, or waiting for input?)."

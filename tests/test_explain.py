@@ -8,7 +8,7 @@ from conftest import write_assignment
 
 from grader import spec
 from grader.checks.base import Evaluation
-from grader.verdicts import explain_d2l_assert, explain_partial_import, failure
+from grader.explain import explain_d2l_assert, explain_partial_import, failure
 
 TRAIN_LOSS = Evaluation(False, status="error", raised=True, error="AssertionError: 0.733775317509969",
                         traceback='  File "mlp_d2l.py", line 36, in <module>\n    d2l.train_ch3(net, train_iter, test_iter, loss, 10, updater)',
@@ -48,7 +48,7 @@ def test_a_script_that_stopped_is_told_where_and_that_the_checks_still_ran(tmp_p
 
 
 def test_a_traceback_without_a_whole_frame_gives_no_location_and_no_crash(tmp_path: Path) -> None:
-    from grader.verdicts import explain_load
+    from grader.explain import explain_load
 
     folder = write_assignment(tmp_path / "a", "name: s\ntitle: s\nfiles: [work.py]\n"
                               "checks:\n  - {id: x, kind: compare, call: X}\n", {"work.py": "X = 1\n"})
