@@ -1,7 +1,9 @@
 """Executors: where submissions are graded. One small interface, two implementations.
 
-An executor takes (assignment folder, submission paths) and yields plain-data
-results (``result.json`` dicts) as they finish; the caller writes them. The
+An executor takes (assignment folder, submission paths) and yields typed
+results (:class:`~grader.results.Result`) as they finish; the caller writes them.
+Results that cross a process boundary travel as ``result.json`` data and are
+parsed back into a ``Result`` where they arrive. The
 local executor grades in this process with ``--jobs 1``, and above that on
 ``--jobs`` engine hosts (:mod:`grader.hosts`), processes that each keep a warm,
 sandboxed engine, so that judging runs on every core too; the Dask executor
@@ -54,7 +56,7 @@ class LocalExecutor:
                     for future in done:
                         for item in _take(queue, 1):   # refill first: the caller writes this result meanwhile
                             pending.add(pool.submit(grade_item, engine, prepared, item))
-                        yield Result.from_dict(future.result())
+                        yield future.result()
             finally:
                 for future in pending:
                     future.cancel()
@@ -123,5 +125,5 @@ class DaskExecutor:
                                       key=f"grade-{assignment.name}-{item.submission_id}-{i}")
                    for i, item in enumerate(items)]
         for future in as_completed(futures):
-            yield future.result()
+            yield Result.from_dict(future.result())   # plain data from the worker: parsed here
             future.release()
