@@ -16,7 +16,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from grader.sandbox import landlock, seccomp
+from grader.sandbox import cgroup, landlock, seccomp
 
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS = 0x00020000
@@ -39,12 +39,14 @@ class ChildPlan:
     max_file_bytes: int
     max_processes: int
     max_open_files: int
-    uid: int | None                  # drop to this uid (when running as root)
+    uid: int | None                  # drop to this uid (as root; the worker puts the child's leased uid here)
     keep_read_search: bool           # keep CAP_DAC_READ_SEARCH: the interpreter lives under a 0700 home
     use_landlock: bool
     use_seccomp: bool
     shm_bytes: int = 0               # a private /dev/shm of this size (0: none, /dev/shm stays out of reach)
     threads: int = 1                 # torch/OpenMP/BLAS threads: the spec's, so results never follow --jobs
+    memory_cgroup: bool = False      # the machine offers memory cgroups: the worker makes one per child
+    cgroup_procs: str = ""           # the child's cgroup (its ``cgroup.procs``), filled in by the worker
 
 
 def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
@@ -111,6 +113,8 @@ def _environment(plan: ChildPlan) -> None:
 
 
 def _limit_resources(plan: ChildPlan) -> None:
+    if plan.cgroup_procs:   # one memory budget for every process the child starts; fails closed
+        cgroup.join(plan.cgroup_procs)
     _set_limit(resource.RLIMIT_CORE, 0)
     # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
     # late `import torch` does not eat the budget the way it would under RLIMIT_AS.
