@@ -79,8 +79,11 @@ class Streams:
         descriptors (never read here): nothing hidden is in the child before the copies exist."""
         assert self.hidden is not None
         self.handshake = {"stdout": _size(self.stdout), "stderr": _size(self.stderr), "data": _size(self.data)}
-        for key, size in self.handshake.items():
-            snapshot(os.path.join(self.rundir, LIVE_FILES[key]), os.path.join(self.rundir, PUBLIC_COPIES[key]), size)
+        try:
+            for key, size in self.handshake.items():
+                snapshot(os.path.join(self.rundir, LIVE_FILES[key]), os.path.join(self.rundir, PUBLIC_COPIES[key]), size)
+        except OSError:
+            return   # no copies (a full disk): the child gets no hidden part, and nothing counts as public
         opened: list[int] = []
         sock = socket.socket(fileno=os.dup(self.hidden.worker_end))
         try:

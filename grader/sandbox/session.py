@@ -136,7 +136,8 @@ def _frames(data: Path, handshake: protocol.Handshake | None) -> tuple[list[wire
     (the child's own file may have been rewritten since), the hidden phase from what followed."""
     if handshake is None:
         return protocol.read_frames(data, None)
-    public, _ = protocol.read_frames(data.parent / PUBLIC_COPIES["data"], None)
+    copy = data.parent / PUBLIC_COPIES["data"]
+    public = protocol.read_frames(copy, None)[0] if copy.exists() else []
     live = wire.read_bytes(str(data), protocol.MAX_RESULT_BYTES)
     return public, list(wire.parse(live[min(handshake.data, len(live)):]))
 

@@ -8,12 +8,15 @@ honest submission graded at the same time starved of processes.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from adversarial.attacks import ARENA_SPEC, HONEST, REFERENCE
 from adversarial.test_attacks import _open_tree
 from grader import api, spec
 from grader.sandbox import cgroup
+from grader.sandbox.uids import UidLease, held_uids
 
 MARK = "HIDDEN-INPUT:"
 
@@ -244,3 +247,19 @@ def test_the_supervisor_grants_each_time_limit_once() -> None:
     later = Control(0.0, {"load": 3.0, "tasks": [2.0, 2.0, 2.0], "start": 2})
     later.begin("1", 1.0)    # before the child's start
     assert later.last_task is None and later.final == Control.SETUP_S + 3.0 + 2.0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="uids are leased only when the grader runs as root")
+def test_a_uid_is_leased_to_one_child_on_the_machine_at_a_time() -> None:
+    first = UidLease.take()
+    try:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:   # another grader's worker, on the same machine
+            os.write(write, str(UidLease.take().uid).encode())
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert int(os.read(read, 32)) != first.uid
+        assert first.uid in held_uids()
+    finally:
+        first.release()
