@@ -45,8 +45,7 @@ class ChildPlan:
     use_seccomp: bool
     shm_bytes: int = 0               # a private /dev/shm of this size (0: none, /dev/shm stays out of reach)
     threads: int = 1                 # torch/OpenMP/BLAS threads: the spec's, so results never follow --jobs
-    memory_cgroup: bool = False      # the machine offers memory cgroups: the worker makes one per child
-    cgroup_procs: str = ""           # the child's cgroup (its ``cgroup.procs``), filled in by the worker
+    memory_cgroup: bool = False      # the child's processes share one memory budget in the worker's cgroup
 
 
 def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
@@ -113,8 +112,8 @@ def _environment(plan: ChildPlan) -> None:
 
 
 def _limit_resources(plan: ChildPlan) -> None:
-    if plan.cgroup_procs:   # one memory budget for every process the child starts; fails closed
-        cgroup.join(plan.cgroup_procs)
+    if plan.memory_cgroup:   # born in the worker's cgroup: an out-of-memory kill must take the child, not the worker
+        cgroup.child_oom_score()
     _set_limit(resource.RLIMIT_CORE, 0)
     # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
     # late `import torch` does not eat the budget the way it would under RLIMIT_AS.

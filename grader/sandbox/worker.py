@@ -52,6 +52,7 @@ PRELOAD_STDLIB = ("math", "random", "itertools", "functools", "collections", "st
 
 
 NAMESPACES: list[str] = []
+GROUP: MemoryCgroup | None = None   # this worker's memory cgroup, where the machine offers one
 _INPUTS: dict[str, Any] = {}   # inputs of the current batch, inherited by every child
 _PARSED: dict[str, Any] = {}   # call expressions, parsed once
 _JOBS: dict[bytes, dict[str, Any]] = {}   # the current batch's job.json, parsed once
@@ -147,7 +148,7 @@ def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global NAMESPACES
+    global NAMESPACES, GROUP
     namespaces, reaper = enter_namespaces() if config.get("namespaces", True) else ([], None)
     NAMESPACES = namespaces
     for name in (*PRELOAD_STDLIB, *config.get("preload", ["numpy", "torch"])):
@@ -158,6 +159,11 @@ def main() -> None:
     from grader.sandbox import child, tasks  # import now, before any sandbox exists
 
     cgroup.remove_stale()
+    if cgroup.parent_dir() is not None:
+        try:
+            GROUP = MemoryCgroup.enter(f"grader-{os.getpid()}")
+        except OSError:
+            GROUP = None   # a plan that asks for a cgroup then fails closed
 
     del child
     tasks.warm_up()
@@ -174,6 +180,8 @@ def main() -> None:
             reply = {"outcome": "worker-error", "error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = request.get("id")
         _reply(reply)
+    if GROUP is not None:
+        GROUP.leave()
 
 
 def _reply(message: dict[str, Any]) -> None:
@@ -190,19 +198,16 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     plan = ChildPlan(**request["plan"])
     # Both held until every process of the run is gone.
     lease = UidLease.take() if plan.uid is not None else None
-    group = None
     try:
-        if plan.memory_cgroup:
-            limit = plan.memory_bytes + plan.shm_bytes + (int(request.get("box_mb", 0)) << 20) + CGROUP_MARGIN
-            group = MemoryCgroup.make(f"grader-{os.getpid()}-{request.get('id', 0)}", limit)
-        plan = dataclasses.replace(plan, uid=lease.uid if lease else plan.uid, cgroup_procs=group.procs if group else "")
-        reply = _run(request, plan, (job, inputs, parsed), reaper)
-        if group is not None:
-            reply["memory_peak_kb"] = (group.peak_bytes() or 0) >> 10
+        if plan.memory_cgroup:   # fails closed: the plan promised one budget for all the child's processes
+            if GROUP is None:
+                raise OSError("the worker could not make its memory cgroup")
+            GROUP.limit_next(plan.memory_bytes + plan.shm_bytes + (int(request.get("box_mb", 0)) << 20) + CGROUP_MARGIN)
+        reply = _run(request, dataclasses.replace(plan, uid=lease.uid) if lease else plan, (job, inputs, parsed), reaper)
+        if plan.memory_cgroup and GROUP is not None:
+            reply["memory_peak_kb"] = (GROUP.peak_bytes() or 0) >> 10
         return reply
     finally:
-        if group is not None:
-            group.remove()
         if lease is not None:
             lease.release()
 

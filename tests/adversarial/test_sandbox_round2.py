@@ -222,7 +222,7 @@ def test_a_fork_hog_does_not_starve_a_submission_graded_beside_it(batch) -> None
 def test_memory_is_bounded_for_all_of_a_submissions_processes_together(batch, name: str) -> None:
     result = batch["results"][name]
     assert result.score == 0.0, [c.message for c in result.checks]
-    assert {c.status for c in result.checks} <= {"failed", "error", "memory"}, [c.message for c in result.checks]
+    assert {c.status for c in result.checks} <= {"failed", "error", "memory", "timeout"}, [c.message for c in result.checks]
     assert "cgroup" in result.sandbox["mechanisms"]["resources"]
 
 
