@@ -27,8 +27,10 @@ CONFIGS: dict[str, dict] = {
     "no seccomp": {"plan": {"use_seccomp": False}},
     "no Landlock": {"plan": {"use_landlock": False}},
     "no uid drop": {"plan": {"uid": None, "keep_read_search": False}},
+    "no memory cgroup": {"plan": {"memory_cgroup": False}},
     "no namespaces/tmpfs": {"namespaces": False},
-    "no layers but rlimits": {"plan": {"use_seccomp": False, "use_landlock": False, "uid": None, "keep_read_search": False},
+    "no layers but rlimits": {"plan": {"use_seccomp": False, "use_landlock": False, "uid": None, "keep_read_search": False,
+                                       "memory_cgroup": False},
                               "namespaces": False},
 }
 

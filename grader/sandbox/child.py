@@ -16,7 +16,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from grader.sandbox import landlock, seccomp
+from grader.sandbox import cgroup, landlock, seccomp
 
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWNS = 0x00020000
@@ -39,12 +39,13 @@ class ChildPlan:
     max_file_bytes: int
     max_processes: int
     max_open_files: int
-    uid: int | None                  # drop to this uid (when running as root)
+    uid: int | None                  # drop to this uid (as root; the worker puts the child's leased uid here)
     keep_read_search: bool           # keep CAP_DAC_READ_SEARCH: the interpreter lives under a 0700 home
     use_landlock: bool
     use_seccomp: bool
     shm_bytes: int = 0               # a private /dev/shm of this size (0: none, /dev/shm stays out of reach)
     threads: int = 1                 # torch/OpenMP/BLAS threads: the spec's, so results never follow --jobs
+    memory_cgroup: bool = False      # the child's processes share one memory budget in the worker's cgroup
 
 
 def enter_sandbox(plan: ChildPlan, keep_fds: tuple[int, ...], stdout_fd: int, stderr_fd: int) -> list[str]:
@@ -111,6 +112,8 @@ def _environment(plan: ChildPlan) -> None:
 
 
 def _limit_resources(plan: ChildPlan) -> None:
+    if plan.memory_cgroup:   # born in the worker's cgroup: an out-of-memory kill must take the child, not the worker
+        cgroup.child_oom_score()
     _set_limit(resource.RLIMIT_CORE, 0)
     # RLIMIT_DATA counts heap and private anonymous memory, not mapped libraries, so a
     # late `import torch` does not eat the budget the way it would under RLIMIT_AS.

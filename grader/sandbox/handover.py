@@ -8,8 +8,11 @@ notes how much the public output and the result stream hold — the engine reads
 further than that as public — and sends the hidden job and inputs over a unix socket
 as two open file descriptors (``SCM_RIGHTS``). The worker never reads them itself,
 so no worker, and no later child forked from one, holds a hidden value in memory.
-Anything still written to the public files after the handshake (a descriptor the
-submission duplicated, a process it started) is cut off when the run ends.
+Before it sends them, the worker copies the public output and result stream, as they
+are then, into files the child never had a descriptor for (``public_*``); the engine
+reads the public phase from those copies only. Whatever is still written to the
+child's public files after the handshake (a descriptor the submission duplicated, a
+process it started, ``pwrite`` at offset 0) changes nothing a student sees.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import numpy as np
 
 HIDDEN_STDOUT = "hidden_stdout.txt"
 HIDDEN_STDERR = "hidden_stderr.txt"
+PUBLIC_COPIES = {"stdout": "public_stdout.txt", "stderr": "public_stderr.txt", "data": "public_data.bin"}
+LIVE_FILES = {"stdout": "stdout.txt", "stderr": "stderr.txt", "data": "data.bin"}
 
 
 class Channels(NamedTuple):
@@ -64,14 +69,21 @@ class HiddenChannel:
 class Streams:
     """The worker's view of one run's output files, and the handshake when it comes."""
 
-    def __init__(self, stdout: int, stderr: int, data: int, hidden: HiddenChannel | None) -> None:
+    def __init__(self, rundir: str, stdout: int, stderr: int, data: int, hidden: HiddenChannel | None) -> None:
+        self.rundir = rundir
         self.stdout, self.stderr, self.data, self.hidden = stdout, stderr, data, hidden
         self.handshake: dict[str, int] | None = None
 
     def hand_over(self, paths: dict[str, Any]) -> None:
-        """Note the public sizes, then pass the hidden job and inputs as descriptors (never read here)."""
+        """Copy the public output and results aside, then pass the hidden job and inputs as
+        descriptors (never read here): nothing hidden is in the child before the copies exist."""
         assert self.hidden is not None
         self.handshake = {"stdout": _size(self.stdout), "stderr": _size(self.stderr), "data": _size(self.data)}
+        try:
+            for key, size in self.handshake.items():
+                snapshot(os.path.join(self.rundir, LIVE_FILES[key]), os.path.join(self.rundir, PUBLIC_COPIES[key]), size)
+        except OSError:
+            return   # no copies (a full disk): the child gets no hidden part, and nothing counts as public
         opened: list[int] = []
         sock = socket.socket(fileno=os.dup(self.hidden.worker_end))
         try:
@@ -89,13 +101,7 @@ class Streams:
         return max(_size(fd) for fd in fds)
 
     def close(self) -> None:
-        """Cut the public output at the handshake, then close every descriptor (once every process of the run is gone)."""
-        if self.handshake is not None:
-            for fd, key in ((self.stdout, "stdout"), (self.stderr, "stderr")):
-                try:
-                    os.ftruncate(fd, self.handshake[key])
-                except OSError:
-                    pass
+        """Close every descriptor (once every process of the run is gone)."""
         fds = [self.stdout, self.stderr, self.data]
         if self.hidden:
             fds += [self.hidden.worker_end, self.hidden.stdout, self.hidden.stderr]
@@ -120,6 +126,26 @@ def receive(channels: Channels) -> tuple[int, int]:
 
 def _size(fd: int) -> int:
     return os.fstat(fd).st_size
+
+
+def snapshot(source: str, target: str, size: int) -> None:
+    """The first ``size`` bytes of ``source`` into a new file ``target`` (in the kernel: the bytes are never parsed here)."""
+    src = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        offset = 0
+        while offset < size:
+            try:
+                copied = os.copy_file_range(src, dst, size - offset, offset, offset)
+            except OSError:   # a file system without it: through memory, in bounded pieces
+                chunk = os.pread(src, min(size - offset, 1 << 20), offset)
+                copied = os.pwrite(dst, chunk, offset) if chunk else 0
+            if copied <= 0:   # the file shrank meanwhile: the copy holds what there was
+                break
+            offset += copied
+    finally:
+        os.close(src)
+        os.close(dst)
 
 
 def pack_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:

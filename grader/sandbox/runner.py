@@ -22,10 +22,10 @@ from typing import Any
 
 import grader
 from grader.errors import GraderError, SandboxUnavailable
-from grader.sandbox import landlock, seccomp
+from grader.sandbox import cgroup, landlock, seccomp, uids
 from grader.sandbox.child import ChildPlan
 
-SANDBOX_UID_BASE = 4_000_000
+SANDBOX_UID_BASE = uids.UID_BASE
 LAYER_LOSS = {
     "lifecycle": "runaway processes could outlive their time limit",
     "resources": "a submission could exhaust memory, CPU or disk",
@@ -134,10 +134,12 @@ def available_layers() -> dict[str, str | None]:
         network.append("seccomp socket filter")
     return {
         "lifecycle": "own session, wall-clock kill" + (", PID namespace" if root or _userns_possible() else ""),
-        "resources": "rlimits (memory, CPU, processes, file size, open files, no core)",
+        "resources": (f"memory: {cgroup.mechanism()}; " if cgroup.mechanism() else "memory: rlimits, per process; ")
+                     + "rlimits (memory, CPU, processes, file size, open files, no core)",
         "network": " + ".join(network) or None,
         "filesystem": f"Landlock ABI {abi}" if abi >= 1 else None,
-        "uid": f"unprivileged uid {SANDBOX_UID_BASE}+" if root else "grader itself is unprivileged",
+        "uid": (f"one unprivileged uid per running child ({uids.UID_BASE}-{uids.UID_BASE + uids.UID_COUNT - 1}, "
+                f"leased in {uids.lock_dir()})") if root else "grader itself is unprivileged",
         "seccomp": "libseccomp denylist" if has_seccomp else None,
     }
 
@@ -211,12 +213,13 @@ def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, 
         max_file_bytes=spec_sandbox.max_file_mb << 20,
         max_processes=spec_sandbox.max_processes,
         max_open_files=256,
-        uid=SANDBOX_UID_BASE + worker_index if root else None,
+        uid=SANDBOX_UID_BASE if root else None,   # the worker leases a uid of the child's own (sandbox.uids)
         keep_read_search=root and not _all_traversable(read_only + executable),
         use_landlock=bool(layers.get("filesystem")),
         use_seccomp=bool(layers.get("seccomp")),
         shm_bytes=spec_sandbox.shm_mb << 20 if private_shm else 0,
         threads=spec_sandbox.threads,
+        memory_cgroup=cgroup.mechanism() is not None,
     )
 
 

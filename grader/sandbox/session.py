@@ -3,7 +3,8 @@
 Every task runs in one child of a warm worker; after a task that stops the child, a fresh
 child goes on from the next check. What the child wrote comes back through the result
 stream (:mod:`grader.sandbox.protocol`) as validated plain data, split at the handshake:
-only what came before it can be a public verdict or be shown to the student.
+only what came before it can be a public verdict or be shown to the student, and that is
+read from the copies the worker made at the handshake, never from the child's own files.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from grader.checks.base import Evaluation
 from grader.errors import GraderError
 from grader.explain import explain_partial_import, failure
 from grader.sandbox import protocol, runner
+from grader.sandbox.handover import LIVE_FILES, PUBLIC_COPIES
 from grader.submission import Submission, stage
 
 if TYPE_CHECKING:   # annotations only: the engine imports this module
@@ -94,7 +96,7 @@ def _one_child(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Pl
                reference_run: bool) -> tuple[runner.Worker, Path, bool]:
     """One child from ``progress.start``: (the worker now, its result stream, whether another child must go on)."""
     job = job_text(prepared, progress.start, reference_run)
-    rundir, reply, worker = _request_with_retry(pool, worker, prepared, place, job, reference_run)
+    rundir, reply, worker = _request_with_retry(pool, worker, prepared, place, job, (progress.start, reference_run))
     progress.layers = reply["layers"]
     progress.box = reply.get("box", "directory")
     handshake = protocol.Handshake.from_reply(reply)
@@ -115,7 +117,7 @@ def _read_results(progress: _Progress, data: Path, handshake: protocol.Handshake
     """Fill in what this child's result stream holds; whether it reported the import."""
     evaluations, start, n = progress.evaluations, progress.start, len(progress.evaluations)
     try:
-        public_frames, hidden_frames = protocol.read_frames(data, handshake)
+        public_frames, hidden_frames = _frames(data, handshake)
         load = protocol.collect(public_frames, evaluations, range(start, hidden_from), take_load=start == 0)
         protocol.collect(hidden_frames, evaluations, range(max(start, hidden_from), n), take_load=False)
     except wire.WireError as exc:
@@ -129,21 +131,38 @@ def _read_results(progress: _Progress, data: Path, handshake: protocol.Handshake
     return load.seen
 
 
+def _frames(data: Path, handshake: protocol.Handshake | None) -> tuple[list[wire.Frame], list[wire.Frame]]:
+    """The result stream split at the handshake: the public phase from the worker's copy made then
+    (the child's own file may have been rewritten since), the hidden phase from what followed."""
+    if handshake is None:
+        return protocol.read_frames(data, None)
+    copy = data.parent / PUBLIC_COPIES["data"]
+    public = protocol.read_frames(copy, None)[0] if copy.exists() else []
+    live = wire.read_bytes(str(data), protocol.MAX_RESULT_BYTES)
+    return public, list(wire.parse(live[min(handshake.data, len(live)):]))
+
+
 def _skip_stopped_check(progress: _Progress, prepared: Prepared, reply: dict[str, Any],
                         handshake: protocol.Handshake | None) -> bool:
-    """After a child that stopped early: its unfinished check fails with why; whether tasks remain after it."""
+    """After a child that stopped early: its unfinished checks fail with why; whether tasks remain after them.
+
+    The next child starts after the check of the last task this one announced: a task's
+    time limit is granted once per submission, however often its children stop.
+    """
     evaluations, n = progress.evaluations, len(progress.evaluations)
     missing = next((i for i in range(progress.start, n) if evaluations[i] is None), None)
     if missing is None:
         return False
-    if handshake is not None and missing < prepared.hidden_from:
-        stopped = Evaluation(False, status="error", error=protocol.INTERFERED)  # nothing from after the handshake
-    else:
-        stopped = failure(reply, missing, timeouts(prepared)[missing])
-    check_id = prepared.tasks[missing].check_id
+    last = reply.get("last_task")
+    stopped_at = last if isinstance(last, int) and missing < last < n else missing
+    check_id = prepared.tasks[stopped_at].check_id
+    limits = timeouts(prepared)
     start = missing
-    while start < n and prepared.tasks[start].check_id == check_id:
-        evaluations[start] = evaluations[start] or stopped
+    while start < n and (start <= stopped_at or prepared.tasks[start].check_id == check_id):
+        if evaluations[start] is None:
+            evaluations[start] = (
+                Evaluation(False, status="error", error=protocol.INTERFERED)   # nothing from after the handshake
+                if handshake is not None and start < prepared.hidden_from else failure(reply, start, limits[start]))
         start += 1
     progress.start = start
     return start < n
@@ -161,7 +180,7 @@ def _finish(progress: _Progress, prepared: Prepared, data_note: str | None) -> R
 
 
 def _request_with_retry(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Place, job: str,
-                        reference_run: bool) -> tuple[Path, dict[str, Any], runner.Worker]:
+                        start: tuple[int, bool]) -> tuple[Path, dict[str, Any], runner.Worker]:
     """One run of ``job``. A worker that died (killed from outside, out of memory) is replaced
     and the run tried once more; a second failure is reported."""
     for attempt in (1, 2):
@@ -169,7 +188,7 @@ def _request_with_retry(pool: Pool, worker: runner.Worker, prepared: Prepared, p
         place.rundirs.append(rundir)
         (rundir / "job.json").write_text(job)
         try:
-            reply = _request(pool, worker, prepared, place, rundir, reference_run)
+            reply = _request(pool, worker, prepared, place, rundir, start)
             break
         except GraderError:
             if attempt == 2:
@@ -186,20 +205,22 @@ def _request_with_retry(pool: Pool, worker: runner.Worker, prepared: Prepared, p
 def _keep_output(output: dict[str, str], rundir: Path, handshake: protocol.Handshake | None, shown: bool) -> None:
     """What the run printed: up to the handshake for the student (when ``shown``), after it for the instructor."""
     public = "" if shown else "hidden_"
-    sizes = (handshake.stdout, handshake.stderr) if handshake else (None, None)
-    output[public + "stdout"] += protocol.head(rundir / "stdout.txt", OUTPUT_KEEP, sizes[0])
-    output[public + "stderr"] += protocol.head(rundir / "stderr.txt", OUTPUT_KEEP, sizes[1])
+    files = PUBLIC_COPIES if handshake else LIVE_FILES   # after a handshake, the worker's copies made then
+    output[public + "stdout"] += protocol.head(rundir / files["stdout"], OUTPUT_KEEP)
+    output[public + "stderr"] += protocol.head(rundir / files["stderr"], OUTPUT_KEEP)
     output["hidden_stdout"] += protocol.head(rundir / "hidden_stdout.txt", OUTPUT_KEEP)
     output["hidden_stderr"] += protocol.head(rundir / "hidden_stderr.txt", OUTPUT_KEEP)
 
 
 def _request(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Place, rundir: Path,
-             reference_run: bool) -> dict[str, Any]:
+             start: tuple[int, bool]) -> dict[str, Any]:
+    """One child's run from task ``start[0]`` (of the reference when ``start[1]``)."""
+    first, reference_run = start
     sandbox = prepared.assignment.spec.sandbox
     plan = runner.plan(place.box, [*map(Path, place.data_paths)], sandbox, worker.index, pool.layers, pool.private_shm)
     request = {
         "job": str(rundir / "job.json"), "rundir": str(rundir), "plan": runner.plan_dict(plan),
-        "timeouts": {"load": sandbox.import_timeout_s, "tasks": timeouts(prepared)},
+        "timeouts": {"load": sandbox.import_timeout_s, "tasks": timeouts(prepared), "start": first},
         "output_cap": sandbox.max_output_kb << 10,
         "staged": str(place.staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
     }

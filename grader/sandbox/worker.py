@@ -7,12 +7,14 @@ when the kernel allows it) and forks a tiny reaper that is PID 1 there: every
 process a submission starts lives in that namespace, has no network at all, and
 is killed by the reaper after each run. Requests and replies are JSON lines on
 stdin/stdout. The worker never runs student code itself and never reads what a
-child produces: children write straight into files the grader reads.
+child produces: children write straight into files the grader reads (at the hidden
+handshake the worker copies the public ones aside, byte for byte, unread).
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import gc
 import importlib
@@ -25,9 +27,16 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from grader.sandbox import cgroup
+from grader.sandbox.cgroup import MemoryCgroup
 from grader.sandbox.handover import Channels, HiddenChannel, Streams
+from grader.sandbox.supervisor import supervise
+from grader.sandbox.uids import UidLease
+
+if TYPE_CHECKING:   # imported at run time only once the worker has its namespaces and preloads
+    from grader.sandbox.child import ChildPlan
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -37,12 +46,13 @@ CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
 MNT_DETACH = 2
-CONTROL_CAP = 1 << 16
+CGROUP_MARGIN = 256 << 20   # pages of the warm image a child copies on write, on top of the spec's budgets
 PRELOAD_STDLIB = ("math", "random", "itertools", "functools", "collections", "statistics", "json", "copy",
                   "dataclasses", "typing", "time", "re", "string", "fractions", "decimal", "linecache")
 
 
 NAMESPACES: list[str] = []
+GROUP: MemoryCgroup | None = None   # this worker's memory cgroup, where the machine offers one
 _INPUTS: dict[str, Any] = {}   # inputs of the current batch, inherited by every child
 _PARSED: dict[str, Any] = {}   # call expressions, parsed once
 _JOBS: dict[bytes, dict[str, Any]] = {}   # the current batch's job.json, parsed once
@@ -138,7 +148,7 @@ def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global NAMESPACES
+    global NAMESPACES, GROUP
     namespaces, reaper = enter_namespaces() if config.get("namespaces", True) else ([], None)
     NAMESPACES = namespaces
     for name in (*PRELOAD_STDLIB, *config.get("preload", ["numpy", "torch"])):
@@ -147,6 +157,13 @@ def main() -> None:
         except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
             pass
     from grader.sandbox import child, tasks  # import now, before any sandbox exists
+
+    cgroup.remove_stale()
+    if cgroup.parent_dir() is not None:
+        try:
+            GROUP = MemoryCgroup.enter(f"grader-{os.getpid()}")
+        except OSError:
+            GROUP = None   # a plan that asks for a cgroup then fails closed
 
     del child
     tasks.warm_up()
@@ -163,6 +180,8 @@ def main() -> None:
             reply = {"outcome": "worker-error", "error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = request.get("id")
         _reply(reply)
+    if GROUP is not None:
+        GROUP.leave()
 
 
 def _reply(message: dict[str, Any]) -> None:
@@ -173,11 +192,33 @@ def _reply(message: dict[str, Any]) -> None:
 def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     """Fork one sandboxed child for a job and supervise it to the end."""
     # Imported by main() once the worker is in its namespaces with its modules preloaded (they import NumPy).
-    from grader.sandbox.child import ChildPlan, enter_sandbox
-    from grader.sandbox.tasks import run_job
+    from grader.sandbox.child import ChildPlan
 
     job, inputs, parsed = _job(request)
     plan = ChildPlan(**request["plan"])
+    # Both held until every process of the run is gone.
+    lease = UidLease.take() if plan.uid is not None else None
+    try:
+        if plan.memory_cgroup:   # fails closed: the plan promised one budget for all the child's processes
+            if GROUP is None:
+                raise OSError("the worker could not make its memory cgroup")
+            GROUP.limit_next(plan.memory_bytes + plan.shm_bytes + (int(request.get("box_mb", 0)) << 20) + CGROUP_MARGIN)
+        reply = _run(request, dataclasses.replace(plan, uid=lease.uid) if lease else plan, (job, inputs, parsed), reaper)
+        if plan.memory_cgroup and GROUP is not None:
+            reply["memory_peak_kb"] = (GROUP.peak_bytes() or 0) >> 10
+        return reply
+    finally:
+        if lease is not None:
+            lease.release()
+
+
+def _run(request: dict[str, Any], plan: ChildPlan, prepared: tuple[dict[str, Any], Any, dict[str, Any]],
+         reaper: Reaper | None) -> dict[str, Any]:
+    """:func:`run` once the child's uid is leased: ``prepared`` is the job, its inputs and parsed calls."""
+    from grader.sandbox.child import enter_sandbox
+    from grader.sandbox.tasks import run_job
+
+    job, inputs, parsed = prepared
     rundir = request["rundir"]
     entered = time.monotonic()
     mounted = _fill_box(plan.box, request)
@@ -196,9 +237,9 @@ def run(request: dict[str, Any], reaper: Reaper | None) -> dict[str, Any]:
     os.close(control_write)
     if hidden:
         hidden.close_child_side()
-    streams = Streams(out_fd, err_fd, data_fd, hidden)
+    streams = Streams(rundir, out_fd, err_fd, data_fd, hidden)
     try:
-        reply = _supervise(pid, control_read, streams, request, started)
+        reply = supervise(pid, control_read, streams, request, started)
     finally:
         if reaper is not None:
             reaper.sweep()
@@ -278,87 +319,6 @@ def _child(fds: tuple[int, int, int, int, int], hidden: HiddenChannel | None,
         finally:
             os._exit(70)
 
-
-class _Control:
-    """What the child said on its control pipe: its layers, the step it began last, and that step's deadline."""
-
-    def __init__(self, started: float, timeouts: dict[str, Any]) -> None:
-        self.timeouts = timeouts
-        self.task_limits: list[float] = timeouts["tasks"]
-        setup_s = 5.0
-        self.final = started + setup_s + timeouts["load"] + sum(self.task_limits)
-        self.deadline = started + setup_s + timeouts["load"]
-        self.pending = b""
-        self.received = 0
-        self.layers: list[str] | None = None
-        self.current: str | None = None
-
-    def feed(self, chunk: bytes, streams: Streams, hidden: dict[str, Any] | None) -> None:
-        """Act on the whole lines in ``chunk``; beyond ``CONTROL_CAP`` bytes the child is not listened to."""
-        self.received += len(chunk)
-        if self.received > CONTROL_CAP:
-            return
-        self.pending += chunk
-        *lines, self.pending = self.pending.split(b"\n")
-        for raw in lines:
-            text = raw.decode("ascii", "replace")
-            if text.startswith("L ") and self.layers is None:
-                self.layers = [p for p in text[2:].split(",") if p]
-            elif text == "H" and self.layers is not None and streams.hidden and streams.handshake is None and hidden:
-                streams.hand_over(hidden)
-            elif text.startswith("B ") and self.layers is not None:
-                self.current = text[2:]
-                now = time.monotonic()
-                if self.current == "load":
-                    self.deadline = now + self.timeouts["load"]
-                elif self.current.isdigit() and int(self.current) < len(self.task_limits):
-                    self.deadline = now + self.task_limits[int(self.current)]
-
-
-def _supervise(pid: int, control: int, streams: Streams, request: dict[str, Any], started: float) -> dict[str, Any]:
-    said = _Control(started, request["timeouts"])
-    output_cap = int(request["output_cap"])
-    pidfd = os.pidfd_open(pid)
-    poller = select.poll()
-    poller.register(pidfd, select.POLLIN)
-    poller.register(control, select.POLLIN)
-    outcome = "exited"
-    try:
-        while True:
-            now = time.monotonic()
-            wait = max(0.0, min(said.deadline, said.final) - now)
-            events = poller.poll(min(wait, 0.05) * 1000)
-            exited = any(fd == pidfd for fd, _ in events)
-            if any(fd == control for fd, _ in events):
-                chunk = os.read(control, 4096)
-                if not chunk:
-                    poller.unregister(control)
-                said.feed(chunk, streams, request.get("hidden"))
-            if exited:
-                break
-            if streams.largest_output() > output_cap:
-                outcome = "output"
-            elif time.monotonic() >= min(said.deadline, said.final):
-                outcome = "timeout"
-            else:
-                continue
-            os.kill(pid, signal.SIGKILL)
-            break
-        _, status, usage = os.wait4(pid, 0)
-    finally:
-        os.close(pidfd)
-    reply: dict[str, Any] = {
-        "outcome": outcome, "current": said.current, "layers": said.layers or [],
-        "wall_s": time.monotonic() - started, "cpu_s": usage.ru_utime + usage.ru_stime,
-        "maxrss_kb": usage.ru_maxrss,
-    }
-    if streams.handshake is not None:
-        reply["public"] = streams.handshake
-    if os.WIFSIGNALED(status):
-        reply["signal"] = signal.Signals(os.WTERMSIG(status)).name
-    else:
-        reply["code"] = os.WEXITSTATUS(status)
-    return reply
 
 if __name__ == "__main__":
     main()
