@@ -182,3 +182,47 @@ def test_installed_before_torchvision_is_imported_it_patches_on_import() -> None
             "assert dl.DataLoader._get_iterator.__module__ == 'grader.sandbox.fastdata'; print('ok')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.stdout.strip() == "ok", run.stderr
+
+
+PROBE_SPEC = """
+    name: probe
+    title: Probe
+    files: [work.py]
+    sandbox: {timeout_s: 30, import_timeout_s: 120, preload: [numpy, torch], max_processes: 64}
+    checks:
+      - {id: probe, kind: compare, call: probe()}
+"""
+
+SCRIPT = """
+import torch
+import torchvision
+from torchvision import transforms
+
+data = torchvision.datasets.FashionMNIST(root="../data", train=False, transform={transform}, download=True)
+loader = torch.utils.data.DataLoader(data, 256, shuffle=True, num_workers=2)
+sums = [float(X.sum()) for X, y in loader]
+
+def probe():
+    return "ok" if len(sums) == 40 else str(len(sums))
+"""
+
+
+@pytest.mark.parametrize(("transform", "note"), [
+    ("transforms.ToTensor()", "Fashion-MNIST reached this code from tensors preloaded"),
+    ("transforms.Compose([transforms.RandomHorizontalFlip(), transforms.ToTensor()])",
+     "Fashion-MNIST went through torchvision's own path (image by image, slower) for this code's loaders: "
+     "they use a transform other than ToTensor"),
+])
+def test_a_graded_script_s_result_says_which_path_ran(engine, fashion_mnist: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, transform: str, note: str) -> None:
+    """In the sandbox: the child installs the path before the script runs, and the note comes back in fixed words."""
+    from conftest import write_assignment, write_submission
+
+    from grader import api
+
+    monkeypatch.setenv("GRADER_DATA", str(fashion_mnist))
+    folder = write_assignment(tmp_path / "probe", PROBE_SPEC, {"work.py": "def probe():\n    return 'ok'\n"})
+    prepared = engine.prepare(api.load_assignment(folder))
+    result = engine.grade(prepared, write_submission(tmp_path / "student", {"work.py": SCRIPT.format(transform=transform)}))
+    assert result.checks[0].status == "passed", result.checks[0].message
+    assert [n for n in result.notes if n.startswith("Fashion-MNIST")] == [next(n for n in result.notes if note in n)]
