@@ -11,6 +11,19 @@ the grader's child gets them through the spec's ``sandbox.threads``), in one run
       4 in d2l's ``load_data_fashion_mnist``), the same model and optimiser.
 
 Prints each wall time and the ratios (targets: (b) <= 1.15 x (a); (c) >= 10 x (b)).
+
+``--script`` measures the script way instead (``assignments/mlp-d2l``, d2l 4.2 from scratch,
+``d2l.load_data_fashion_mnist`` + ``train_ch3``), in one run:
+
+  (s1) bare torch: the same model and updates on preloaded float tensors, a shuffled
+       batch of 256 by indexing, at ``--threads`` threads;
+  (s2) the reference script graded through ``grader`` (the fast data path: torchvision's
+       batches built at once, its four-worker loaders served in-process), after one grade
+       that fills the reference cache, and a ``grader check`` of it (reference cached);
+  (s3) the same script on the real DataLoader path (PIL per image, four worker processes),
+       run as a plain ``python`` process in a copy of the box layout.
+
+Targets: (s2) <= 1.3 x (s1); ``check`` <= 1.3 x one training of the submission.
 ``--model softmax`` runs the same three ways with d2l 3.7's softmax regression
 (``nn.Sequential(nn.Flatten(), nn.Linear(784, 10))``), whose compute is ~25x smaller:
 the DataLoader's per-image cost is the same, so the ratio shows how much of (c) is
@@ -135,17 +148,106 @@ def d2l_way(root: Path, epochs: int, workers: int) -> tuple[float, float]:
     return seconds, correct / len(test)
 
 
+MLP_D2L = ROOT / "assignments" / "mlp-d2l"
+
+
+def bare_scratch(root: Path, epochs: int) -> float:
+    """(s1): d2l 4.2's from-scratch MLP and train_ch3's updates and per-epoch test accuracy, on preloaded tensors."""
+    from torchvision.datasets import FashionMNIST
+
+    train, test = FashionMNIST(str(root), train=True), FashionMNIST(str(root), train=False)
+    X, y = train.data.unsqueeze(1).float().div_(255), train.targets
+    Xt, yt = test.data.unsqueeze(1).float().div_(255), test.targets
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(784, 256) * 0.01), torch.nn.Parameter(torch.zeros(256)),
+              torch.nn.Parameter(torch.randn(256, 10) * 0.01), torch.nn.Parameter(torch.zeros(10))]
+    W1, b1, W2, b2 = params
+
+    def net(batch: torch.Tensor) -> torch.Tensor:
+        return torch.max(batch.reshape(-1, 784) @ W1 + b1, torch.zeros(1)) @ W2 + b2
+
+    loss, updater = torch.nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(params, lr=0.1)
+    began = time.perf_counter()
+    for _ in range(epochs):
+        for rows in torch.randperm(len(X)).split(256):
+            losses = loss(net(X[rows]), y[rows])
+            updater.zero_grad()
+            losses.mean().backward()
+            updater.step()
+        with torch.no_grad():
+            float((net(Xt).argmax(1) == yt).float().mean())
+    return time.perf_counter() - began
+
+
+def graded_script(cache: Path) -> tuple[float, float, float, list[str]]:
+    """(s2): (a grade with the reference cached, the reference's own first run, a check with the reference
+    cached, the notes) for mlp-d2l's reference script."""
+    assignment = api.load_assignment(MLP_D2L)
+    sandbox = assignment.spec.sandbox
+    with Engine(workers=1, secret="bench", preload=sandbox.preload, cache_dir=cache) as engine:
+        began = time.perf_counter()
+        prepared = engine.prepare(assignment)
+        reference = time.perf_counter() - began
+        began = time.perf_counter()
+        result = engine.grade(prepared, MLP_D2L / "reference")
+        grade = time.perf_counter() - began
+    api.check(assignment, MLP_D2L / "reference", cache_dir=cache / "check")   # fills check's cache
+    began = time.perf_counter()
+    api.check(assignment, MLP_D2L / "reference", cache_dir=cache / "check")
+    check = time.perf_counter() - began
+    return grade, reference, check, [*result.notes, f"score {result.score}/{result.max_score}"]
+
+
+def real_loader_script(root: Path, threads: int, folder: Path) -> float:
+    """(s3): the reference script as a plain process: d2l's DataLoader, PIL per image, four workers."""
+    import os
+    import subprocess
+    import sys
+
+    from grader import script_data
+
+    script_data.link_into(folder / "data", root)
+    (folder / "work").mkdir()
+    (folder / "work" / "mlp_d2l.py").write_bytes((MLP_D2L / "reference" / "mlp_d2l.py").read_bytes())
+    code = f"import torch; torch.set_num_threads({threads}); import runpy; runpy.run_path('mlp_d2l.py', run_name='__main__')"
+    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": str(threads)}
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], cwd=folder / "work", env=env, check=True, capture_output=True)
+    return time.perf_counter() - began
+
+
+def script_way(root: Path, epochs: int, threads: int) -> None:
+    """The three script ways in one run (mlp-d2l trains 10 epochs whatever ``--epochs`` says; (s1) follows it)."""
+    print(f"mlp-d2l (d2l 4.2 from scratch, 784-256-10), {threads} torch thread(s), data in {root}")
+    s1 = bare_scratch(root, epochs)
+    print(f"(s1) bare torch, preloaded tensors, {epochs} epochs : {s1:7.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        grade, reference, check, notes = graded_script(Path(tmp) / "cache")
+        print(f"(s2) grader: the reference's first run        : {reference:7.2f} s   (fills the cache)")
+        print(f"     grader: one graded script submission     : {grade:7.2f} s   {notes}")
+        print(f"     grader check, reference cached           : {check:7.2f} s")
+        print(f"     graded / bare torch                      : {grade / s1:7.3f} x  (target <= 1.3)")
+        print(f"     check / graded submission                : {check / grade:7.3f} x  (target <= 1.3 x one training)")
+        s3 = real_loader_script(root, threads, Path(tmp) / "real")
+        print(f"(s3) real DataLoader path, plain python       : {s3:7.2f} s")
+        print(f"     real path / graded                       : {s3 / grade:7.2f} x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--loader-workers", type=int, default=4, help="DataLoader workers for (c); d2l uses 4")
     parser.add_argument("--skip-d2l", action="store_true")
+    parser.add_argument("--script", action="store_true", help="the script way: mlp-d2l graded vs bare torch vs real DataLoader")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for every way (default 1)")
     parser.add_argument("--model", choices=("mlp", "softmax"), default="mlp",
                         help="the concise MLP of d2l 4.3 (default), or d2l 3.7's softmax regression")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     root = datasets.locate()
+    if args.script:
+        script_way(root, args.epochs, args.threads)
+        return
     scratch = tempfile.TemporaryDirectory()
     use_model(args.model, Path(scratch.name))
     title = "concise MLP (784-256-10)" if args.model == "mlp" else "softmax regression (784-10)"

@@ -106,10 +106,19 @@ def validate(assignment: Assignment, *, insecure: bool = False, secret: str | No
     return Validation(reference, starter_result, problems)
 
 
-def check(assignment: Assignment, submission: Path, *, insecure: bool = False, data_dir: Path | None = None) -> Result:
-    """A student's self-check: public checks only, with the sandbox the machine offers."""
+def check(assignment: Assignment, submission: Path, *, insecure: bool = False, data_dir: Path | None = None,
+          cache_dir: Path | None = None) -> Result:
+    """A student's self-check: public checks only, with the sandbox the machine offers.
+
+    The reference's evaluations are cached as :func:`grade` caches them (by grader version,
+    spec and reference content, and secret), under ``cache_dir`` (default: ``check/`` in
+    :func:`default_cache_dir`, apart from ``grade``'s, whose streams hold every check's
+    tasks): a second check of the same assignment runs only the submission.
+    """
     public = public_only(assignment)
-    with Engine(1, insecure=insecure, require=[], preload=assignment.spec.sandbox.preload, data_dir=data_dir) as engine:
+    cache = cache_dir or default_cache_dir() / "check"
+    with Engine(1, insecure=insecure, require=[], preload=assignment.spec.sandbox.preload, data_dir=data_dir,
+                cache_dir=cache) as engine:
         prepared = engine.prepare(public)
         return engine.grade(prepared, submission)
 

@@ -36,6 +36,32 @@ _FILES = datasets.FILES
 _IMAGES_MAGIC, _LABELS_MAGIC = datasets.IMAGES_MAGIC, datasets.LABELS_MAGIC
 
 
+_WHY = {"dataset": "a dataset class other than torchvision's FashionMNIST",
+        "target_transform": "a target_transform", "data": "data or targets replaced by other tensors",
+        "transform": "a transform other than ToTensor, optionally after Resize and before a one-channel Normalize",
+        "indices": "a sampler giving other indices than plain integers in range",
+        "resize": "a Resize that does not give one-channel images of one size",
+        "collate_fn": "a collate_fn of its own (or no batching)", "worker_init_fn": "a worker_init_fn",
+        "pin_memory": "pin_memory=True", "persistent_workers": "persistent_workers=True",
+        "multiprocessing_context": "a multiprocessing_context", "in_order": "in_order=False"}
+
+
+def data_path_note(code: object) -> str | None:
+    """The note a result gets from the child's record of how Fashion-MNIST reached the script
+    (:func:`grader.sandbox.fastdata.record`): fixed words, whatever the child wrote."""
+    if code == "fast":
+        return ("Fashion-MNIST reached this code from tensors preloaded from its files, a batch at a time: "
+                "the same images, labels and order as torchvision's DataLoader gives, faster.")
+    if not isinstance(code, str) or ":" not in code:
+        return None
+    how, why = code.split(":", 1)
+    if how not in ("mixed", "torchvision") or why not in _WHY:
+        return None
+    which = "some of this code's loaders" if how == "mixed" else "this code's loaders"
+    return (f"Fashion-MNIST went through torchvision's own path (image by image, slower) for {which}: "
+            f"they use {_WHY[why]}, which the grader's fast path does not serve.")
+
+
 def mentions_dataset(files: dict[str, bytes]) -> bool:
     return any(name.endswith(".py") and MENTIONS.search(data) for name, data in files.items())
 

@@ -60,3 +60,15 @@ def test_the_worker_holds_uint8_images_and_no_test_labels() -> None:
     assert datasets.load_in_worker(datasets.FASHION_MNIST, str(SHARED.resolve())) is data  # loaded once
     images = datasets.as_float_images(data.test_images[:5], torch.device("cpu"))
     assert images.shape == (5, 1, 28, 28) and images.dtype == torch.float32 and float(images.max()) <= 1.0
+
+
+def test_the_data_path_note_is_fixed_words_whatever_the_child_wrote() -> None:
+    """The child's record of how Fashion-MNIST reached a script is untrusted: only known codes become a note."""
+    from grader import script_data
+
+    assert "same images, labels and order" in (script_data.data_path_note("fast") or "")
+    slow = script_data.data_path_note("torchvision:transform") or ""
+    assert "torchvision's own path" in slow and "this code's loaders" in slow and "a transform other" in slow
+    assert "some of this code's loaders" in (script_data.data_path_note("mixed:worker_init_fn") or "")
+    for forged in (None, 3, "", "fast!", "torchvision:<script>alert(1)</script>", "other:transform", ["fast"]):
+        assert script_data.data_path_note(forged) is None

@@ -118,6 +118,7 @@ class Load:
     seen: bool = False
     error: Evaluation | None = None
     partial: bool = False
+    data_path: object = None     # the child's record of how Fashion-MNIST reached a script (untrusted: a code)
 
 
 def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allowed: range, take_load: bool) -> Load:
@@ -132,6 +133,8 @@ def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allo
         if header.get("type") == "load":
             if take_load and not load.seen and not header.get("ok"):
                 load.error, load.partial = error_evaluation(header), bool(header.get("partial"))
+            if take_load and not load.seen:
+                load.data_path = header.get("data_path")
             load.seen = True
             continue
         if header.get("type") != "result":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import wire
+from grader import script_data, wire
 from grader.checks.base import Evaluation
 from grader.errors import GraderError
 from grader.explain import explain_partial_import, failure
@@ -51,6 +51,7 @@ class _Progress:
     start: int = 0
     load_error: Evaluation | None = None
     import_problem: Evaluation | None = None
+    data_note: str | None = None                      # how Fashion-MNIST reached a script, when it did
     layers: list[str] = field(default_factory=list)
     box: str = "directory"
     output: dict[str, str] = field(default_factory=lambda: dict.fromkeys(
@@ -126,6 +127,8 @@ def _read_results(progress: _Progress, data: Path, handshake: protocol.Handshake
             evaluations[i] = evaluations[i] or bad
         return True
     progress.load_error = load.error
+    if load.seen and start == 0:
+        progress.data_note = script_data.data_path_note(load.data_path)
     if load.partial:   # import_errors: continue: the checks ran on what the module defined
         progress.import_problem, progress.load_error = load.error, None
     return load.seen
@@ -172,7 +175,7 @@ def _finish(progress: _Progress, prepared: Prepared, data_note: str | None) -> R
     evaluations = progress.evaluations
     if progress.load_error is not None:
         evaluations = [e or progress.load_error for e in evaluations]
-    notes = [*([data_note] if data_note else []),
+    notes = [*([data_note] if data_note else []), *([progress.data_note] if progress.data_note else []),
              *([explain_partial_import(progress.import_problem, prepared.assignment)] if progress.import_problem else [])]
     return Run([e or Evaluation(False, status="error", error="not run") for e in evaluations],
                progress.load_error, progress.layers, {k: v[:OUTPUT_KEEP] for k, v in progress.output.items() if v},
