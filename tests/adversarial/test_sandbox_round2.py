@@ -263,3 +263,18 @@ def test_a_uid_is_leased_to_one_child_on_the_machine_at_a_time() -> None:
         assert first.uid in held_uids()
     finally:
         first.release()
+
+
+def test_a_stopped_child_is_not_given_the_time_of_tasks_it_announced_again() -> None:
+    from types import SimpleNamespace
+
+    from grader.sandbox.session import _Progress, _skip_stopped_check
+
+    checks = [SimpleNamespace(id=name, timeout_s=None) for name in "abc"]
+    prepared = SimpleNamespace(tasks=[SimpleNamespace(check_id=c) for c in "abbc"], hidden_from=4,
+                               assignment=SimpleNamespace(checks=checks, spec=SimpleNamespace(sandbox=SimpleNamespace(timeout_s=2.0))))
+    progress = _Progress([None] * 4)
+    # the child announced task 2 (check b) and wrote nothing: the next child starts at check c
+    assert _skip_stopped_check(progress, prepared, {"outcome": "timeout", "last_task": 2}, None)  # type: ignore[arg-type]
+    assert progress.start == 3
+    assert [e.status for e in progress.evaluations[:3]] == ["timeout"] * 3 and progress.evaluations[3] is None
