@@ -22,20 +22,20 @@ from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
 from grader.engine import Engine, Prepared
 from grader.errors import GraderError
 from grader.hosts import run_on_hosts
-from grader.results import Result
+from grader.redaction import Graded
 from grader.spec import Assignment, load
 
 
 class Executor(Protocol):
-    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
-        """Grade every item; yield each result as soon as it is ready."""
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
+        """Grade every item; yield each result (with its instructor record) as soon as it is ready."""
         ...
 
 
 class LocalExecutor:
     """Warm sandboxed workers on this machine, ``options.workers`` submissions at a time."""
 
-    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
         if not items:
             return
         if options.workers > 1 and len(items) > 1:
@@ -54,7 +54,7 @@ class LocalExecutor:
                     for future in done:
                         for item in _take(queue, 1):   # refill first: the caller writes this result meanwhile
                             pending.add(pool.submit(grade_item, engine, prepared, item))
-                        yield Result.from_dict(future.result())
+                        yield future.result()
             finally:
                 for future in pending:
                     future.cancel()
@@ -115,7 +115,7 @@ class DaskExecutor:
         except OSError as exc:
             raise GraderError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one or check the address") from None
 
-    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
         from distributed import as_completed  # optional, and heavy to import
 
         self.client.run(warm_dask_worker, str(assignment.root), options)
@@ -123,5 +123,5 @@ class DaskExecutor:
                                       key=f"grade-{assignment.name}-{item.submission_id}-{i}")
                    for i, item in enumerate(items)]
         for future in as_completed(futures):
-            yield future.result()
+            yield Graded.from_dict(future.result())   # the Dask boundary: plain data back into models
             future.release()
