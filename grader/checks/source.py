@@ -13,11 +13,12 @@ elsewhere.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from grader.checks.base import CheckSpec, JudgeContext, KindBase, Task, Verdict
+from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Task, Verdict
 from grader.checks.display import DetailRow, clip, plain_rows
 
 MAX_SOURCE_BYTES = 2 << 20
@@ -191,6 +192,21 @@ class _Rule:
         if node.attr in self.suffixes:
             return [f"uses .{node.attr}"]
         return []
+
+
+def forbids_autograd(spec: SourceSpec) -> bool:
+    """Whether the rule forbids computing gradients with autograd (torch.autograd, or ``.backward``)."""
+    imports, calls = expanded(spec)
+    return "torch.autograd" in imports or any(p in (".backward", "torch.autograd.*") for p in calls)
+
+
+def guarded(rules: list[SourceSpec], task: Task, harness: Harness | None) -> bool:
+    """Whether a student's run must refuse autograd while ``task`` runs: a rule forbids it for whole
+    files, or for a function the task's call (or its harness's train / predict call) names."""
+    calls = [harness.train, harness.predict] if harness is not None else []
+    said = " ".join([task.expr, *(c for c in calls if c)])
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", said))
+    return any(forbids_autograd(rule) and (not rule.functions or words & set(rule.functions)) for rule in rules)
 
 
 def unfinished(tree: ast.AST, spec: SourceSpec) -> list[str]:

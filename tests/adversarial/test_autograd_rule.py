@@ -53,6 +53,29 @@ def results(tmp_path_factory):
     return {r.submission: r for r in api.grade(spec.load(folder), paths, root / "out", jobs=1, secret="autograd")}
 
 
+GUARDED = SPEC.replace("files: [bp.py]", "files: [bp.py, helper.py]").replace(
+    "    forbid_imports: [torch.autograd]", "    files: [bp.py]\n    forbid_imports: [torch.autograd]")
+HELPER = "import torch\n\n\ndef square_grad(t):\n    t.requires_grad_(True)\n    (t * t).sum().backward()\n    return t.grad\n"
+OUTSOURCED = "import numpy as np\nimport torch\nimport helper\n\n\ndef grad_of(w):\n" \
+             "    return helper.square_grad(torch.tensor(np.asarray(w), dtype=torch.float64)).numpy()\n"
+
+
+def test_autograd_refuses_to_run_in_code_the_rule_cannot_read(tmp_path) -> None:
+    """The rule reads bp.py only; bp.py calls a helper that uses autograd. The static rule passes, the
+    run-time guard makes the helper's backward() raise while the governed call runs (a bypass fixed here)."""
+    folder = write_assignment(tmp_path / "a", GUARDED, {"bp.py": HONEST, "helper.py": "X = 1\n"})
+    paths = [write_submission(tmp_path / "subs" / "control-first", {"bp.py": HONEST, "helper.py": "X = 1\n"}),
+             write_submission(tmp_path / "subs" / "outsourced", {"bp.py": OUTSOURCED, "helper.py": HELPER}),
+             write_submission(tmp_path / "subs" / "control-last", {"bp.py": HONEST, "helper.py": "X = 1\n"})]
+    results = {r.submission: r for r in api.grade(spec.load(folder), paths, tmp_path / "out", jobs=1, secret="guard")}
+    for name in ("control-first", "control-last"):
+        assert results[name].score == results[name].max_score, [c.message for c in results[name].checks]
+    by_id = {c.id: c for c in results["outsourced"].checks}
+    assert by_id["no-autograd"].status == "passed"   # nothing forbidden is spelled out in bp.py
+    assert by_id["gradient"].status == "error" and "autograd is not allowed here" in by_id["gradient"].message, \
+        by_id["gradient"].message
+
+
 def test_controls_keep_full_marks(results) -> None:
     for name in ("control-first", "control-last"):
         assert results[name].score == results[name].max_score, [c.message for c in results[name].checks]
