@@ -151,7 +151,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     """Grade submissions, yielding each :class:`Result` as soon as its ``result.json`` is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
-    finishes, so an interrupted batch loses nothing already graded. A result
+    finishes (with ``instructor.json``: the hidden checks' unredacted details), so an interrupted batch loses nothing already graded. A result
     already in ``out`` for the same submission content, spec, grader version
     and course secret is reused instead of graded again, unless ``force``: run
     the same command again to finish an interrupted batch. ``gradebook.csv`` and

@@ -118,7 +118,7 @@ class Graded(BaseModel):
     """A graded submission as a batch carries it: the student's :class:`Result` and, beside it, the
     instructors' record of what redaction cut (``instructor.json``)."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
     result: Result
     instructor: InstructorRecord
 
