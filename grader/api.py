@@ -26,6 +26,7 @@ from grader.engine import Engine
 from grader.errors import GraderError
 from grader.executors import Executor, LocalExecutor
 from grader.paths import default_cache_dir
+from grader.redaction import InstructorRecord
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
 from grader.secret import default_secret, derive_seed, secret_id
 from grader.spec import Assignment
@@ -159,7 +160,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     """Grade submissions, yielding each :class:`Result` as soon as its ``result.json`` is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
-    finishes, so an interrupted batch loses nothing already graded. A result
+    finishes (with ``instructor.json``: the hidden checks' unredacted details), so an interrupted batch loses nothing already graded. A result
     already in ``out`` for the same submission content, spec, grader version
     and course secret is reused instead of graded again, unless ``force``: run
     the same command again to finish an interrupted batch. ``gradebook.csv`` and
@@ -200,9 +201,9 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     paths = dict(ids)
     try:
         for graded in (executor or LocalExecutor()).run(assignment, todo, options):
-            graded = graded.model_copy(update={"cache_key": key, "secret_id": secret_id(secret)})
-            result = policies.apply(graded, paths.get(graded.submission))
-            write_submission(result, out)
+            fresh = graded.result.model_copy(update={"cache_key": key, "secret_id": secret_id(secret)})
+            result = policies.apply(fresh, paths.get(fresh.submission))
+            write_submission(result, out, graded.instructor)
             yield result
     finally:
         write_summary(out, assignment.name)
@@ -299,12 +300,16 @@ def _current_result(path: Path, key: str, submission: Path, assignment: Assignme
     return result if result.submission_hash == current_hash else None
 
 
-def write_submission(result: Result, out: Path) -> None:
-    """``out/<submission>/result.json`` (``result.to_json()``) and its ``report.html``, each atomically."""
+def write_submission(result: Result, out: Path, instructor: InstructorRecord | None = None) -> None:
+    """``out/<submission>/result.json`` (``result.to_json()``) and its ``report.html``, each atomically;
+    with ``instructor``, ``instructor.json`` too (the hidden checks' unredacted details, for instructors
+    only: no report, export or bundle reads it)."""
     name = result.submission
     if not name or name in (".", "..") or "/" in name or "\x00" in name:
         raise GraderError(f"refusing to write results for a submission id that is not a plain folder name: {name!r}")
     folder = out / name
+    if instructor is not None:
+        write_atomic(folder / "instructor.json", instructor.to_json())
     write_atomic(folder / "result.json", result.to_json())
     write_atomic(folder / "report.html", report.render_result(result))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.engine import Engine, Prepared
-from grader.results import Result
+from grader.redaction import Graded
 from grader.spec import Assignment
 
 
@@ -45,6 +45,6 @@ def engine_for(assignment: Assignment, options: EngineOptions) -> tuple[Engine, 
         raise
 
 
-def grade_item(engine: Engine, prepared: Prepared, item: BatchItem) -> Result:
-    """One submission's result, under the id the batch gave it."""
-    return engine.grade(prepared, item.path).model_copy(update={"submission": item.submission_id})
+def grade_item(engine: Engine, prepared: Prepared, item: BatchItem) -> Graded:
+    """One submission's result and instructor record, under the id the batch gave it."""
+    return engine.graded(prepared, item.path).renamed(item.submission_id)

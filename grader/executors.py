@@ -1,9 +1,10 @@
 """Executors: where submissions are graded. One small interface, two implementations.
 
-An executor takes (assignment folder, submission paths) and yields typed
-results (:class:`~grader.results.Result`) as they finish; the caller writes them.
-Results that cross a process boundary travel as ``result.json`` data and are
-parsed back into a ``Result`` where they arrive. The
+An executor takes (assignment folder, submission paths) and yields each
+submission's :class:`~grader.batch.Graded` (its typed ``Result`` and the
+instructor-only record) as it finishes; the caller writes them. What crosses a
+process boundary travels as plain JSON data and is parsed back into models where
+it arrives. The
 local executor grades in this process with ``--jobs 1``, and above that on
 ``--jobs`` engine hosts (:mod:`grader.hosts`), processes that each keep a warm,
 sandboxed engine, so that judging runs on every core too; the Dask executor
@@ -24,20 +25,20 @@ from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
 from grader.engine import Engine, Prepared
 from grader.errors import GraderError
 from grader.hosts import run_on_hosts
-from grader.results import Result
+from grader.redaction import Graded
 from grader.spec import Assignment, load
 
 
 class Executor(Protocol):
-    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
-        """Grade every item; yield each result as soon as it is ready."""
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
+        """Grade every item; yield each result (with its instructor record) as soon as it is ready."""
         ...
 
 
 class LocalExecutor:
     """Warm sandboxed workers on this machine, ``options.workers`` submissions at a time."""
 
-    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
         if not items:
             return
         if options.workers > 1 and len(items) > 1:
@@ -117,7 +118,7 @@ class DaskExecutor:
         except OSError as exc:
             raise GraderError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one or check the address") from None
 
-    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+    def run(self, assignment: Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
         from distributed import as_completed  # optional, and heavy to import
 
         self.client.run(warm_dask_worker, str(assignment.root), options)
@@ -125,5 +126,5 @@ class DaskExecutor:
                                       key=f"grade-{assignment.name}-{item.submission_id}-{i}")
                    for i, item in enumerate(items)]
         for future in as_completed(futures):
-            yield Result.from_dict(future.result())   # plain data from the worker: parsed here
+            yield Graded.from_dict(future.result())   # the Dask boundary: plain data back into models
             future.release()

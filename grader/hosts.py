@@ -11,7 +11,7 @@ however many cores there are.
 
 The protocol is JSON lines: the parent writes one ``init`` object, then one submission
 per line; the host answers ``{"ready": true}`` (or ``{"error": ...}``) and then
-one ``{"result": ...}`` per submission. Nothing is pickled.
+one ``{"graded": {"result": ..., "instructor": ...}}`` per submission. Nothing is pickled.
 
 Run as ``python -m grader.hosts``; see :class:`Host` for the parent's side.
 """
@@ -37,7 +37,7 @@ from grader import spec
 from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
 from grader.errors import GraderError
 from grader.paths import remove_stale_workdirs
-from grader.results import Result
+from grader.redaction import Graded
 
 _PR_SET_PDEATHSIG = 1
 
@@ -114,7 +114,7 @@ class Host:
         self.process.wait()
 
 
-def run_on_hosts(assignment: spec.Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Result]:
+def run_on_hosts(assignment: spec.Assignment, items: Sequence[BatchItem], options: EngineOptions) -> Iterator[Graded]:
     """Grade ``items`` on ``options.workers`` hosts, yielding each result as it arrives.
 
     A host that dies holding an item is replaced and the item given to the new host once;
@@ -152,7 +152,7 @@ def run_on_hosts(assignment: spec.Assignment, items: Sequence[BatchItem], option
                     host.submit(queue.pop())
                 else:
                     selector.unregister(host.fd)
-                yield Result.from_dict(message["result"])   # the hosts' boundary: result.json data over a pipe
+                yield Graded.from_dict(message["graded"])   # the hosts' boundary: plain data over a pipe
         finished = True
     finally:
         selector.close()
@@ -185,8 +185,8 @@ def _serve(init: dict[str, Any], out: BinaryIO) -> None:
         _write(out, {"ready": True})
         for line in sys.stdin:
             request = json.loads(line)
-            result = grade_item(engine, prepared, BatchItem(request["id"], Path(request["path"])))
-            _write(out, {"result": result.to_dict()})
+            graded = grade_item(engine, prepared, BatchItem(request["id"], Path(request["path"])))
+            _write(out, {"graded": graded.to_dict()})
 
 
 def _write(out: BinaryIO, message: dict[str, Any]) -> None:

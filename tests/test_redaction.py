@@ -19,7 +19,11 @@ LEAKY = {"expected_at_worst": HIDDEN_EXPECTED, "got_at_worst": HIDDEN_INPUT, "ex
 
 def test_a_hidden_check_keeps_only_the_allow_listed_details() -> None:
     hidden = CheckResult.model_validate(check("h", "failed", 0, 1, "Wrong.", visibility="hidden", details=LEAKY))
-    assert redact(hidden).details == {"max_abs_err": 0.5, "wrong": ["w1"]}
+    # an error size is computed from the expected values: a hidden check shows only its band
+    assert redact(hidden).details == {"error_band": "outside the tolerance", "wrong": ["w1"]}
+    banded = hidden.model_copy(update={"details": {**LEAKY, "max_rel_err": 0.05, "rel_err": {"w1": 3.0}}})
+    assert redact(banded).details == {"error_band": "within 10%", "error_bands": {"w1": "off by 1× to 10×"},
+                                      "wrong": ["w1"]}
     assert set(redact(hidden).details) <= HIDDEN_DETAILS
     public = hidden.model_copy(update={"visibility": "public"})
     assert redact(public) is public and student_details("public", LEAKY) == LEAKY

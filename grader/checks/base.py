@@ -24,7 +24,9 @@ class Task:
 
     ``expr`` is a call expression evaluated against ``inputs`` (the name of a
     drawn input case). ``oracle`` replaces ``expr`` in the reference's run only,
-    e.g. autograd of a hidden loss function.
+    e.g. autograd of a hidden loss function. ``no_autograd``: in a student's run
+    autograd refuses to run while this task is evaluated (a ``source`` rule forbids
+    it for the code the task calls; see :func:`grader.checks.source.guarded`).
     """
 
     check_id: str
@@ -32,6 +34,7 @@ class Task:
     expr: str
     input_key: str
     oracle: dict[str, Any] | None = None
+    no_autograd: bool = False
 
 
 @dataclass

@@ -10,6 +10,7 @@ from grader import compare as cmp
 from grader import tolerance as tol
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 from grader.checks.display import DetailRow, fmt_error, fmt_index, fmt_value, plain_rows
+from grader.redaction import error_band
 
 
 class CompareSpec(CheckSpec):
@@ -47,14 +48,19 @@ def case_label(ctx: JudgeContext, index: int) -> str:
 
 
 def redacted(problem: cmp.Mismatch) -> str:
-    """A mismatch message that reveals no expected value (for hidden checks)."""
+    """A mismatch message for a hidden check: no expected value, no error size (a band instead), and
+    nothing the student's code chose (its values, its shape or length, its object's text), since that
+    code ran on the hidden inputs and could write them into what it returned."""
     d = problem.details
     if problem.step == "values" and "max_abs_err" in d:
-        rel = f", max rel err {d['max_rel_err']:.3g}" if d.get("max_rel_err") is not None else ""
-        return f"{problem.path}: {d['mismatched']} of {d['size']} values are wrong (max abs err {d['max_abs_err']:.3g}{rel})"
+        return f"{problem.path}: {d['mismatched']} of {d['size']} values are wrong ({error_band(d.get('max_rel_err'))})"
     if problem.step == "values":
         return f"{problem.path}: the values are wrong"
-    return problem.message
+    if problem.step == "type":
+        return f"{problem.path}: expected a {d.get('expected_type', 'different type')}, got another type"
+    if problem.step == "shape" and not d.get("missing"):
+        return f"{problem.path}: the shape (or the number of items) is wrong"
+    return problem.message   # dtype (an allow-listed name), finite (where, of a size the spec fixes), missing keys
 
 
 class Compare(KindBase):
@@ -101,6 +107,8 @@ class Compare(KindBase):
         for key, label in (("max_abs_err", "max abs error"), ("max_rel_err", "max rel error")):
             if details.get(key) is not None:
                 stats.append((label, fmt_error(details[key])))
+        if isinstance(details.get("error_band"), str):
+            stats.append(("error", details["error_band"]))
         if where is not None and step == "values":
             stats.append(("worst index", fmt_index(where)))
         if where and step == "finite":
@@ -109,7 +117,8 @@ class Compare(KindBase):
             stats.append(("allowed", f"|got − expected| ≤ {fmt_error(details['atol'])} + {fmt_error(details['rtol'])}·|expected|"))
         if details.get("missing"):
             stats.append(("missing keys", ", ".join(map(str, details["missing"]))))
-        known = {"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "worst_index", "rtol", "atol",
+        known = {"step", "path", "case", "mismatched", "size", "max_abs_err", "max_rel_err", "error_band", "worst_index",
+                 "rtol", "atol",
                  "nonfinite", "missing", *(f"{side}_{key}" for side in ("expected", "got")
                                             for key in ("type", "len", "shape", "dtype", "at_worst"))}
         return rows + [DetailRow(label, text, "stat") for label, text in stats] + plain_rows(details, known)

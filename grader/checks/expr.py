@@ -259,10 +259,11 @@ def _index(value: Any, key: Any) -> Any:
     return np.asarray(value)[key]
 
 
-def render(template: str, env: Mapping[str, Any]) -> str:
+def render(template: str, env: Mapping[str, Any], *, hide: bool = False) -> str:
     """Fill ``{expression}`` and ``{expression:format}`` fields of a message template.
 
-    ``{{`` and ``}}`` are literal braces. A field that cannot be evaluated shows as ``?``.
+    ``{{`` and ``}}`` are literal braces. A field that cannot be evaluated shows as ``?``; with
+    ``hide`` no field is evaluated and each shows as ``…`` (a hidden check's message).
     """
     out: list[str] = []
     i = 0
@@ -290,6 +291,10 @@ def render(template: str, env: Mapping[str, Any]) -> str:
             j += 1
         field = template[i + 1:colon if colon >= 0 else j]
         spec = template[colon + 1:j] if colon >= 0 else ""
+        if hide:
+            out.append("…")
+            i = j + 1
+            continue
         try:
             out.append(show(evaluate(field, env), spec))
         except Exception:  # noqa: BLE001 - a message must never break judging

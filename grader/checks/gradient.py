@@ -11,6 +11,7 @@ from grader import compare as cmp
 from grader.checks.base import CheckSpec, InputUse, JudgeContext, KindBase, Task, Verdict
 from grader.checks.compare import Compare, CompareSpec, case_label, redacted, tolerance
 from grader.checks.display import DetailRow, clip, fmt_error
+from grader.redaction import error_band, factor_band
 
 
 class Autograd(BaseModel):
@@ -77,29 +78,40 @@ class Gradient(KindBase):
         worst_i = max(flat_bad, key=lambda i: _or_inf(rel[label[i]]))
         worst = label[worst_i]
         hidden = spec.visibility == "hidden"
-        worst_text = (f"rel err {rel[worst]:.2g}" if rel[worst] is not None
-                      else f"abs err {abs(g[worst_i] - e[worst_i]):.2g}" + ("" if hidden else ", the true value is 0"))
-        if hidden:   # a hidden check never says which true values are 0
-            rel = {name: value for name, value in rel.items() if value is not None}
+        if hidden:   # a band, never an error size; and never which true values are 0
+            defined = [i for i in flat_bad if rel[label[i]] is not None]
+            worst = label[max(defined, key=lambda i: _or_inf(rel[label[i]]))] if defined else worst
+            worst_text = error_band(rel[worst])
+        else:
+            worst_text = (f"rel err {rel[worst]:.2g}" if rel[worst] is not None
+                          else f"abs err {abs(g[worst_i] - e[worst_i]):.2g}, the true value is 0")
         ratios = [g[i] / e[i] for i in flat_bad if e[i] != 0]
         hint = ""
         if ratios and np.allclose(ratios, np.median(ratios), rtol=0.05) and abs(np.median(ratios) - 1) > 0.05:
-            hint = f"; they are about {np.median(ratios):.3g}× the true values"
+            factor = float(np.median(ratios))   # computed from the true values: only its band for a hidden check
+            hint = f"; they are all {factor_band(factor)}" if hidden else \
+                f"; they are about {factor:.3g}× the true values"
         right = [n for i, n in enumerate(names) if i not in flat_bad]
         partials = ", ".join(f"∂{spec.of}/∂{n}" for n in wrong)
         message = (f"Wrong gradient: {partials} (worst {worst}: {worst_text}){hint}"
                    + (f"; the gradients for {', '.join(right)} are right" if right else "") + case_label(ctx, index) + ".")
+        if hidden:
+            rel = {name: value for name, value in rel.items() if value is not None}
         return Verdict.failed(message, step="values", case=index, wrong=wrong, rel_err=rel,
                               max_abs_err=problem.details.get("max_abs_err"), max_rel_err=problem.details.get("max_rel_err"))
 
     def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
         """The wrong parameters, largest relative error first, then the mismatch as ``compare`` shows it."""
-        rows = Compare().detail_rows({key: value for key, value in details.items() if key not in ("wrong", "rel_err")})
+        rows = Compare().detail_rows({key: value for key, value in details.items()
+                                      if key not in ("wrong", "rel_err", "error_bands")})
         if isinstance(details.get("wrong"), list):
             rel = details["rel_err"] if isinstance(details.get("rel_err"), dict) else {}
+            bands = details["error_bands"] if isinstance(details.get("error_bands"), dict) else {}
             ordered = sorted(details["wrong"], key=lambda n: -(rel.get(n) or 0) if isinstance(rel.get(n), (int, float)) else 0)
-            rows += [DetailRow(clip(str(name), 200), fmt_error(rel[name]) if name in rel else "", "wrong") for name in ordered]
+            rows += [DetailRow(clip(str(name), 200), fmt_error(rel[name]) if name in rel else str(bands.get(name, "")),
+                               "wrong") for name in ordered]
         return rows
+
 
 def _or_inf(value: float | None) -> float:
     """A relative error for ranking: undefined (the true value is 0) ranks worst."""

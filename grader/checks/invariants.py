@@ -108,11 +108,11 @@ def check_one(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] |
     try:
         verdict = _judge(item, env, ref_env, label, reveal, tol)
     except ex.ExprError as exc:
-        verdict = Finding(False, f"{label}: could not evaluate ({exc})")
+        verdict = Finding(False, f"{label}: could not evaluate" + (f" ({exc})" if reveal else ""))
     except Exception as exc:  # noqa: BLE001 - the student's value may not fit the property at all
-        verdict = Finding(False, f"{label} could not be checked: {type(exc).__name__}: {exc}")
-    if not verdict.ok and item.message:
-        verdict = Finding(False, ex.render(item.message, env))
+        verdict = Finding(False, f"{label} could not be checked: {type(exc).__name__}" + (f": {exc}" if reveal else ""))
+    if not verdict.ok and item.message:   # a hidden check's fields would quote values: shown as …
+        verdict = Finding(False, ex.render(item.message, env, hide=not reveal))
     if not verdict.ok and item.reason:
         verdict = Finding(False, f"{verdict.message.rstrip('.')} — {item.reason.strip()}")
     return verdict
@@ -130,6 +130,10 @@ class _Case:
     rtol: float
     atol: float
 
+    def spec_text(self, spec: Any) -> str:
+        """How a hidden check names a spec value: an expression as written, a literal as it is."""
+        return spec if isinstance(spec, str) else ex.show(spec)
+
     def value(self, text: Any) -> Any:
         """An expression from the spec evaluated on this case; a literal as it is."""
         return ex.evaluate(text, self.env) if isinstance(text, str) else text
@@ -140,7 +144,7 @@ def _judge(item: PropertyItem, env: dict[str, Any], ref_env: dict[str, Any] | No
     kind = item.kind
     if kind == "expr":
         ok = bool(np.all(ex.evaluate(item.expr or "", env)))
-        return Finding(ok, ex.render(item.message or "", env) if not ok else f"{item.label or item.expr} holds")
+        return Finding(ok, ex.render(item.message or "", env, hide=not reveal) if not ok else f"{item.label or item.expr} holds")
     raw = ex.evaluate(item.of or "out", env)
     item_atol = float(ex.evaluate(item.atol, env) if isinstance(item.atol, str) else item.atol) \
         if item.atol is not None else None
@@ -160,14 +164,14 @@ def _shape(case: _Case, raw: Any) -> Finding:
     want = tuple(int(n) for n in case.value(case.item.shape))
     got = np.shape(raw) if not isinstance(raw, OpaqueValue) else None
     return Finding(got == want, f"{case.label} has shape {want}" if got == want else
-                   f"{case.label} should have shape {want}, but has shape {got}")
+                   f"{case.label} should have shape {want}, but has " + (f"shape {got}" if case.reveal else "another shape"))
 
 
 def _dtype(case: _Case, raw: Any) -> Finding:
     got = str(np.asarray(raw).dtype) if not isinstance(raw, OpaqueValue) else raw.origin
     want = case.item.dtype
     return Finding(got == want, f"{case.label} has dtype {got}" if got == want else
-                   f"{case.label} should have dtype {want}, but has {got}")
+                   f"{case.label} should have dtype {want}, but has " + (got if case.reveal else "another dtype"))
 
 
 def _finite(case: _Case, x: np.ndarray) -> Finding:
@@ -184,18 +188,21 @@ def _diverges(case: _Case, x: np.ndarray) -> Finding:
     above = case.item.above
     blown = ~np.isfinite(x) | (np.abs(np.nan_to_num(x)) > above)
     largest = float(np.max(np.abs(x))) if x.size else 0.0
+    largest_text = f" (largest |value| {largest:.3g})" if case.reveal else ""
     return Finding(bool(blown.any()), f"{case.label} should blow up (reach inf, NaN or |value| > {above:g}), "
-                                      f"but stays finite (largest |value| {largest:.3g})")
+                                      f"but stays finite{largest_text}")
 
 
 def _range(case: _Case, x: np.ndarray) -> Finding:
     lo, hi = (float(case.value(v)) for v in case.item.range or ())
     bad = ~((x >= lo - case.atol) & (x <= hi + case.atol))
+    bounds = f"[{lo:g}, {hi:g}]" if case.reveal else "[" + ", ".join(map(case.spec_text, case.item.range or ())) + "]"
     if not bad.any():
-        return Finding(True, f"{case.label} lies in [{lo:g}, {hi:g}]")
+        return Finding(True, f"{case.label} lies in {bounds}")
     idx = _first(bad)
-    return Finding(False, f"{case.label} should lie in [{lo:g}, {hi:g}], but {int(bad.sum())} of {x.size} values "
-                          f"do not (e.g. {ex.show(x[idx])}{' at ' + _at(idx) if idx else ''})")
+    example = f"e.g. {ex.show(x[idx])}" if case.reveal else "e.g."
+    return Finding(False, f"{case.label} should lie in {bounds}, but {int(bad.sum())} of {x.size} values "
+                          f"do not ({example}{' at ' + _at(idx) if idx else ''})")
 
 
 def _sums_to(case: _Case, x: np.ndarray) -> Finding:
@@ -204,12 +211,14 @@ def _sums_to(case: _Case, x: np.ndarray) -> Finding:
     sums = np.sum(x, axis=axis) if x.ndim else x
     err = np.abs(sums - target)
     bad = ~(err <= case.atol + case.rtol * abs(target))
+    target_text = f"{target:g}" if case.reveal else case.spec_text(case.item.sums_to)
     if not bad.any():
-        return Finding(True, f"{case.label} sums to {target:g}")
+        return Finding(True, f"{case.label} sums to {target_text}")
     idx = _first(bad)
     where = f" (index {_at(idx)} along the other axes)" if idx else ""
-    return Finding(False, f"{case.label} should sum to {target:g} along axis {axis}, but sums to "
-                          f"{ex.show(sums[idx])}{where}; {int(bad.sum())} of {sums.size} sums are off")
+    got = f"sums to {ex.show(sums[idx])}{where}" if case.reveal else f"does not{where}"
+    return Finding(False, f"{case.label} should sum to {target_text} along axis {axis}, but {got}; "
+                          f"{int(bad.sum())} of {sums.size} sums are off")
 
 
 def _bound(case: _Case, x: np.ndarray) -> Finding:
@@ -222,7 +231,8 @@ def _bound(case: _Case, x: np.ndarray) -> Finding:
     if not np.any(bad):
         return Finding(True, f"{case.label} is {word} {target_text}")
     shown = f" ({ex.show(t)})" if case.reveal and isinstance(spec_target, str) else ""
-    return Finding(False, f"{case.label} should be {word} {target_text}{shown}, but is {ex.show(x)}")
+    return Finding(False, f"{case.label} should be {word} {target_text}{shown}, but is "
+                          + (ex.show(x) if case.reveal else "not"))
 
 
 def _closeness_target(case: _Case) -> tuple[np.ndarray, str]:
@@ -246,13 +256,15 @@ def _close(case: _Case, x: np.ndarray) -> Finding:
         if np.any(bad):
             return Finding(True, f"{label} differs from {target_text}")
         return Finding(False, f"{label} should differ from {target_text}, but agrees with it "
-                              f"{_within(atol, rtol)} everywhere")
+                              + (f"{_within(atol, rtol)} everywhere" if case.reveal else "everywhere"))
     if not np.any(bad):
         return Finding(True, f"{label} matches {target_text}")
     idx = _first(np.broadcast_to(bad, np.broadcast_shapes(x.shape, target.shape)))
-    detail = f"got {ex.show(np.broadcast_to(x, bad.shape)[idx])}"
-    if case.reveal:
-        detail += f", expected {ex.show(np.broadcast_to(target, bad.shape)[idx])}"
+    where = f"first at {_at(idx)}" if idx else ""
+    if not case.reveal:   # no value, error size or tolerance (an atol may be computed from the inputs)
+        return Finding(False, f"{label} should match {target_text}, but {int(np.sum(bad))} of {bad.size} values do not"
+                              + (f" ({where})" if where else ""))
+    detail = f"got {ex.show(np.broadcast_to(x, bad.shape)[idx])}, expected {ex.show(np.broadcast_to(target, bad.shape)[idx])}"
     return Finding(False, f"{label} should match {target_text} {_within(atol, rtol)}, but "
                           f"{int(np.sum(bad))} of {bad.size} values do not ({detail}"
                           f"{' at ' + _at(idx) if idx else ''}; max abs err {worst:.3g})")
@@ -260,9 +272,9 @@ def _close(case: _Case, x: np.ndarray) -> Finding:
 
 _NUMERIC: dict[str, Callable[[_Case, np.ndarray], Finding]] = {
     "finite": _finite, "diverges": _diverges, "range": _range, "sums_to": _sums_to,
-    "monotonic": lambda case, x: _monotonic(case.item, x, case.label),
-    "same_along": lambda case, x: _along(case.item, x, case.label, case.atol),
-    "differ_along": lambda case, x: _along(case.item, x, case.label, case.atol),
+    "monotonic": lambda case, x: _monotonic(case.item, x, case.label, case.reveal),
+    "same_along": lambda case, x: _along(case.item, x, case.label, case.atol, case.reveal),
+    "differ_along": lambda case, x: _along(case.item, x, case.label, case.atol, case.reveal),
     "less_than": _bound, "greater_than": _bound,
     "close_to": _close, "not_close_to": _close, "like_reference": _close,
 }
@@ -278,7 +290,7 @@ def _within(atol: float, rtol: float) -> str:
     return f"within {atol:.3g} + {rtol:.3g}·|target|"
 
 
-def _monotonic(item: PropertyItem, x: np.ndarray, label: str) -> Finding:
+def _monotonic(item: PropertyItem, x: np.ndarray, label: str, reveal: bool) -> Finding:
     seq = x.reshape(-1) if item.axis is None else x
     steps = np.diff(seq, axis=-1 if item.axis is None else item.axis)
     rule = {"increasing": steps > 0, "decreasing": steps < 0,
@@ -289,11 +301,11 @@ def _monotonic(item: PropertyItem, x: np.ndarray, label: str) -> Finding:
     i = idx[-1] if idx else 0
     word = "falls" if steps[idx] < 0 else ("rises" if steps[idx] > 0 else "stays level")
     a, b = (seq[i], seq[i + 1]) if seq.ndim == 1 else (None, None)
-    shown = f" from {ex.show(a)} to {ex.show(b)}" if a is not None else ""
+    shown = f" from {ex.show(a)} to {ex.show(b)}" if a is not None and reveal else ""
     return Finding(False, f"{label} should be {item.monotonic}, but {word}{shown} at step {i + 1}")
 
 
-def _along(item: PropertyItem, x: np.ndarray, label: str, atol: float) -> Finding:
+def _along(item: PropertyItem, x: np.ndarray, label: str, atol: float, reveal: bool) -> Finding:
     axis = item.same_along if item.same_along is not None else item.differ_along
     assert axis is not None
     n = x.shape[axis] if x.ndim else 0
@@ -303,12 +315,14 @@ def _along(item: PropertyItem, x: np.ndarray, label: str, atol: float) -> Findin
         bad = [j + 1 for j, d in enumerate(diffs) if not d <= atol]
         if not bad:
             return Finding(True, f"{label} is identical along axis {axis}")
-        return Finding(False, f"{label} should be identical along axis {axis}, but slice {bad[0]} differs from slice 0 "
-                              f"by up to {diffs[bad[0] - 1]:.3g} ({len(bad)} of {n - 1} slices differ)")
+        by = f" by up to {diffs[bad[0] - 1]:.3g}" if reveal else ""
+        return Finding(False, f"{label} should be identical along axis {axis}, but slice {bad[0]} differs from slice 0"
+                              f"{by} ({len(bad)} of {n - 1} slices differ)")
     pairs = [(j, k, float(np.max(np.abs(slices[j] - slices[k])))) for j in range(n) for k in range(j + 1, n)]
     same = [(j, k, d) for j, k, d in pairs if not d > atol]
     if n >= 2 and not same:
         return Finding(True, f"{label} differs along axis {axis}")
     j, k, d = same[0] if same else (0, 0, 0.0)
-    return Finding(False, f"{label} should differ along axis {axis}, but slices {j} and {k} agree within {atol:.3g} "
-                          f"(max difference {d:.3g})" if n >= 2 else f"{label} has fewer than 2 slices along axis {axis}")
+    within = f" within {atol:.3g} (max difference {d:.3g})" if reveal else ""
+    return Finding(False, f"{label} should differ along axis {axis}, but slices {j} and {k} agree{within}"
+                   if n >= 2 else f"{label} has fewer than 2 slices along axis {axis}")

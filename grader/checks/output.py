@@ -235,7 +235,7 @@ def _message(expected: list[Number], printed: list[Number], result: Match, want_
     n = len(expected)
     stopped = ""
     if got["error"]:
-        stopped = f" The script stopped with {_stopped(got['error'], got['traceback'])}"
+        stopped = f" The script stopped with {_stopped(got['error'], got['traceback']) if public else _kind_of(got['error'])}"
     if result.count == n:
         head = f"Your script printed all {n} expected number{'s' if n != 1 else ''}, in order."
         return head + (stopped + " after printing them." if stopped else "")
@@ -278,6 +278,12 @@ def _message(expected: list[Number], printed: list[Number], result: Match, want_
         others = ", ".join(expected[i].text for i in missing[1:6])
         detail += f" Also missing: {others}{', …' if len(missing) > 6 else ''}."
     return head + detail + (stopped + "." if stopped else "")
+
+
+def _kind_of(error: str) -> str:
+    """A hidden check's account of an error: its type only (the text may quote hidden values)."""
+    head = error.split(":", 1)[0].strip()
+    return clip(head, 80) if head.isidentifier() else "an error"
 
 
 def _stopped(error: str, traceback: str | None) -> str:

@@ -1,17 +1,24 @@
 """``source``: rules on the submission's source code, read as text and parsed with ``ast``.
 
-The code is parsed, never run, so these rules hold whatever the code does at
-run time (it cannot rewrite itself to pass).
+The code is parsed, never run, so a rule is judged on what the code spells out: a forbidden
+import, call, reference or attribute in the rule's scope (names resolved through the module's
+imports and plain assignments; forbidding ``torch.autograd`` forbids ``torch.func`` and
+``functorch`` too). What the text cannot show is a name computed at run time, so any dynamic
+attribute or code access in the scope (``getattr`` with a computed name, ``__getattribute__``,
+``vars()``, ``__dict__``, ``eval``, ``__import__``...) is itself a violation. It proves nothing
+about code outside the scope that the governed code calls, nor about objects handed in from
+elsewhere.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from grader.checks.base import CheckSpec, JudgeContext, KindBase, Task, Verdict
+from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Task, Verdict
 from grader.checks.display import DetailRow, clip, plain_rows
 
 MAX_SOURCE_BYTES = 2 << 20
@@ -26,6 +33,16 @@ class SourceSpec(CheckSpec):
                                     description="dotted names, or suffixes starting with '.', e.g. torch.autograd.grad, .backward")
     forbid_attributes: list[str] = Field(default_factory=list, description="attribute names, e.g. requires_grad")
     reason: str = Field(default="", description="why the rule exists, appended to the message")
+
+
+# Modules that compute gradients as torch.autograd does: forbidding torch.autograd forbids them too.
+AUTOGRAD_EQUIVALENTS = ("torch.autograd", "torch.func", "functorch", "torch._functorch")
+# Built-ins and helpers that reach an attribute or code by a name computed at run time.
+DYNAMIC_CALLS = frozenset({"getattr", "setattr", "delattr", "hasattr", "vars", "eval", "exec", "compile", "__import__",
+                           "importlib.import_module", "operator.attrgetter", "operator.methodcaller"})
+DYNAMIC_ATTRIBUTES = frozenset({"__getattribute__", "__getattr__", "__dict__", "__globals__", "__builtins__",
+                                "__subclasses__"})
+NAMED = frozenset({"getattr", "setattr", "delattr", "hasattr"})   # with a literal name: an ordinary attribute
 
 
 def dotted(node: ast.AST) -> str:
@@ -47,15 +64,46 @@ def _matches(name: str, pattern: str) -> bool:
     return name == pattern or name.endswith("." + pattern)
 
 
-def _tokens(spec: SourceSpec) -> set[str]:
-    """The identifiers one of which any forbidden construct must spell out in the source."""
-    patterns = [*spec.forbid_imports, *spec.forbid_calls, *spec.forbid_attributes]
-    return {p.removesuffix(".*").rsplit(".", 1)[-1] for p in patterns} - {""}
+def expanded(spec: SourceSpec) -> tuple[list[str], list[str]]:
+    """The rule's forbidden imports and calls, with torch.autograd's equivalents added where it is forbidden."""
+    imports, calls = list(spec.forbid_imports), list(spec.forbid_calls)
+    if any(p == "torch.autograd" or p.startswith("torch.autograd.") for p in imports + calls):
+        imports += [m for m in AUTOGRAD_EQUIVALENTS if m not in imports]
+        calls += [f"{m}.*" for m in AUTOGRAD_EQUIVALENTS if f"{m}.*" not in calls]
+    return imports, calls
+
+
+def aliases(tree: ast.AST) -> dict[str, str]:
+    """Local name -> the dotted name it stands for: ``import torch as T``, ``from torch import autograd as ag``,
+    ``from torch.func import grad``, and plain assignments of such names (``A = T.autograd``)."""
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                found[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            raw = dotted(node.value)
+            for t in node.targets:
+                if isinstance(t, ast.Name) and raw.split(".")[0] in found:
+                    found[t.id] = resolve(raw, found)
+    return found
+
+
+def resolve(name: str, names: dict[str, str]) -> str:
+    """``name`` with its first part replaced by what it was imported (or assigned) as."""
+    head, _, rest = name.partition(".")
+    return f"{names[head]}.{rest}" if head in names and rest else names.get(head, name)
 
 
 def could_violate(text: str, spec: SourceSpec) -> bool:
     """False when no forbidden name occurs in the text at all, so no walk of the tree can find one."""
-    return any(token in text for token in _tokens(spec))
+    imports, calls = expanded(spec)
+    tokens = {p.removesuffix(".*").rsplit(".", 1)[-1] for p in [*imports, *calls, *spec.forbid_attributes]} - {""}
+    dynamic = {n.rsplit(".", 1)[-1] for n in DYNAMIC_CALLS} | DYNAMIC_ATTRIBUTES
+    return any(token in text for token in tokens | dynamic)
 
 
 def could_be_unfinished(text: str) -> bool:
@@ -63,29 +111,102 @@ def could_be_unfinished(text: str) -> bool:
 
 
 def violations(tree: ast.AST, spec: SourceSpec, filename: str) -> list[str]:
-    """Human-readable ``file:line: what`` for every forbidden construct."""
+    """Human-readable ``file:line: what`` for every forbidden construct in the rule's scope: forbidden
+    imports, calls and references (through any import alias), forbidden attributes (also as a keyword
+    or a literal name), and any dynamic attribute or code access (a name computed at run time)."""
     scopes: list[ast.AST] = [tree]
     if spec.functions:
         scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in spec.functions]
-    found = []
-    for scope in scopes:
-        for node in ast.walk(scope):
-            line = getattr(node, "lineno", 0)
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                if isinstance(node, ast.ImportFrom):
-                    mods += [f"{node.module}.{a.name}" for a in node.names]
-                for mod in mods:
-                    if any(mod == p or mod.startswith(p + ".") for p in spec.forbid_imports):
-                        found.append(f"{filename}:{line}: imports {mod}")
-                        break
-            elif isinstance(node, ast.Call):
-                name = dotted(node.func)
-                if any(_matches(name, p) for p in spec.forbid_calls):
-                    found.append(f"{filename}:{line}: calls {name}()")
-            elif isinstance(node, ast.Attribute) and node.attr in spec.forbid_attributes:
-                found.append(f"{filename}:{line}: uses .{node.attr}")
+    rule = _Rule(spec, aliases(tree))
+    found = [f"{filename}:{getattr(node, 'lineno', 0)}: {what}"
+             for scope in scopes for node in ast.walk(scope) for what in rule.check(node)]
     return sorted(set(found), key=lambda s: (s.split(":")[0], int(s.split(":")[1])))
+
+
+class _Rule:
+    """One source rule, its patterns expanded and the module's aliases known: what a node breaks."""
+
+    def __init__(self, spec: SourceSpec, names: dict[str, str]) -> None:
+        self.imports, self.calls = expanded(spec)
+        self.attributes = set(spec.forbid_attributes)
+        self.suffixes = {p[1:] for p in self.calls if p.startswith(".")}
+        self.names = names
+        self.dynamic = bool(self.calls or self.attributes)
+        self.inner: set[int] = set()   # attribute chains inside a call or a longer chain: judged once, whole
+
+    def forbidden(self, name: str) -> bool:
+        return any(_matches(n, p) for n in {name, resolve(name, self.names)} for p in self.calls)
+
+    def check(self, node: ast.AST) -> list[str]:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return self._import(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Attribute):
+            if id(node) in self.inner:
+                self.inner.add(id(node.value))
+                return []
+            self.inner.add(id(node.value))
+            return self._reference(node)
+        if isinstance(node, ast.keyword) and node.arg in self.attributes:
+            return [f"passes {node.arg}="]
+        if isinstance(node, ast.Dict):   # f(**{"requires_grad": True})
+            return [f"passes {k.value}=" for k in node.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value in self.attributes]
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in self.names \
+                and self.forbidden(node.id) and id(node) not in self.inner:
+            return [f"refers to {resolve(node.id, self.names)}"]
+        return []
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> list[str]:
+        mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        if isinstance(node, ast.ImportFrom):
+            mods += [f"{node.module}.{a.name}" for a in node.names]
+        for mod in mods:
+            if any(mod == p or mod.startswith(p + ".") for p in self.imports):
+                return [f"imports {mod}"]
+        return []
+
+    def _call(self, node: ast.Call) -> list[str]:
+        self.inner.add(id(node.func))
+        name = dotted(node.func)
+        found = [f"calls {name}()"] if self.forbidden(name) else []
+        full = resolve(name, self.names)
+        literal = len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+        if name in NAMED and literal and node.args[1].value in self.attributes | self.suffixes:  # type: ignore[attr-defined]
+            found.append(f"uses .{node.args[1].value} through {name}()")  # type: ignore[attr-defined]
+        elif self.dynamic and (name in DYNAMIC_CALLS or full in DYNAMIC_CALLS) and not (name in NAMED and literal):
+            found.append(f"reaches a name computed at run time ({name}())")
+        if isinstance(node.func, ast.Attribute) and not found:
+            found += self._reference(node.func)
+        return found
+
+    def _reference(self, node: ast.Attribute) -> list[str]:
+        name = dotted(node)
+        if node.attr in self.attributes:
+            return [f"uses .{node.attr}"]
+        if self.dynamic and node.attr in DYNAMIC_ATTRIBUTES:
+            return [f"reaches a name computed at run time (.{node.attr})"]
+        if self.forbidden(name) and not any(_matches(name, p) for p in self.calls if p.startswith(".")):
+            return [f"refers to {resolve(name, self.names)}"]
+        if node.attr in self.suffixes:
+            return [f"uses .{node.attr}"]
+        return []
+
+
+def forbids_autograd(spec: SourceSpec) -> bool:
+    """Whether the rule forbids computing gradients with autograd (torch.autograd, or ``.backward``)."""
+    imports, calls = expanded(spec)
+    return "torch.autograd" in imports or any(p in (".backward", "torch.autograd.*") for p in calls)
+
+
+def guarded(rules: list[SourceSpec], task: Task, harness: Harness | None) -> bool:
+    """Whether a student's run must refuse autograd while ``task`` runs: a rule forbids it for whole
+    files, or for a function the task's call (or its harness's train / predict call) names."""
+    calls = [harness.train, harness.predict] if harness is not None else []
+    said = " ".join([task.expr, *(c for c in calls if c)])
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", said))
+    return any(forbids_autograd(rule) and (not rule.functions or words & set(rule.functions)) for rule in rules)
 
 
 def unfinished(tree: ast.AST, spec: SourceSpec) -> list[str]:
@@ -117,9 +238,10 @@ def _placeholder(stmt: ast.stmt) -> bool:
 
 
 class Source(KindBase):
-    """Proves the submission's code does not use forbidden constructs (imports, calls,
-    attributes), by reading its source, so the rule holds whatever the code does when run.
-    Code not written yet (a function still raising NotImplementedError) earns nothing."""
+    """Proves the submission's code, in the rule's scope, spells out no forbidden import, call,
+    reference or attribute (through any import alias) and reaches no name computed at run time,
+    by reading its source. Code not written yet (a function still raising NotImplementedError)
+    earns nothing."""
 
     name: ClassVar[str] = "source"
     Spec: ClassVar[type[CheckSpec]] = SourceSpec

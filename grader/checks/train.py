@@ -172,7 +172,8 @@ class Train(KindBase):
                    "credit": credit, "tiers": [t.model_dump() for t in spec.tiers],
                    "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
                    "train_seconds": [round(r["train_seconds"], 3) for r in runs], "dataset": data}
-        message = _stand_in_note(data) + _message(spec, accuracy, credit, runs)
+        message = _stand_in_note(data) + (_message(spec, accuracy, credit, runs) if spec.visibility == "public"
+                                          else _hidden_message(spec, credit, tier))
         status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
         return Verdict(status, credit, message, details)
 
@@ -249,6 +250,15 @@ def _message(spec: TrainSpec, accuracy: float, credit: float, runs: list[dict[st
                "typical causes are the initialisation scale (the assignment asks for std 0.01), the learning "
                "rate, or the way minibatches and the update are computed.")
     return head + earned + "." + why
+
+
+def _hidden_message(spec: TrainSpec, credit: float, tier: int | None) -> str:
+    """A hidden training check in words that quote no measured number: the tier reached (its threshold
+    is the spec's), never the accuracy or the loss (the child could write hidden values into either)."""
+    if tier is None:
+        return f"Your trained model reached no tier (the lowest needs {spec.tiers[-1].min_accuracy:.0%} test accuracy)."
+    return (f"Your trained model reached the tier for {spec.tiers[tier].min_accuracy:.0%} test accuracy; "
+            f"that earns {credit:.0%} of the points.")
 
 
 def _loss(loss: float) -> str:

@@ -20,6 +20,7 @@ from grader.engine import judge
 from grader.engine.pool import Pool
 from grader.engine.prepare import Prepared, prepare, prepare_inputs
 from grader.errors import GraderError
+from grader.redaction import Graded
 from grader.results import Result
 from grader.sandbox import selftest, session
 from grader.sandbox.session import Run
@@ -92,6 +93,10 @@ class Engine:
 
     def grade(self, prepared: Prepared, path_or_submission: Path | Submission) -> Result:
         """Grade one submission against a prepared assignment. Never raises for a bad submission."""
+        return self.graded(prepared, path_or_submission).result
+
+    def graded(self, prepared: Prepared, path_or_submission: Path | Submission) -> Graded:
+        """:meth:`grade`'s result with the instructors' record of what redaction cut from its hidden checks."""
         started = time.perf_counter()
         assignment = prepared.assignment
         try:
@@ -99,21 +104,21 @@ class Engine:
                 read(Path(path_or_submission), assignment.spec.files)
         except GraderError as exc:
             sub_id = Path(path_or_submission).stem if not isinstance(path_or_submission, Submission) else path_or_submission.id
-            return judge.error_result(assignment, sub_id, "", str(exc), started, self.insecure)
+            return Graded.of(judge.error_result(assignment, sub_id, "", str(exc), started, self.insecure))
         missing = submission.missing(assignment.spec.files)
         if missing:
             found = ", ".join(sorted(submission.files)[:10]) or "nothing"
-            return judge.error_result(assignment, submission.id, submission.hash,
-                                      f"the submission has no {', '.join(missing)} (found: {found})", started,
-                                      self.insecure)
+            return Graded.of(judge.error_result(assignment, submission.id, submission.hash,
+                                                f"the submission has no {', '.join(missing)} (found: {found})",
+                                                started, self.insecure))
         try:
             run, _ = session.run(self.pool, prepared, submission, {}, reference_run=False)
         except GraderError as exc:
-            return judge.error_result(assignment, submission.id, submission.hash,
-                                      f"the grader could not run this submission ({exc}); grade it again", started,
-                                      self.insecure)
-        checks = judge.judge(prepared, submission, run)
+            return Graded.of(judge.error_result(assignment, submission.id, submission.hash,
+                                                f"the grader could not run this submission ({exc}); grade it again",
+                                                started, self.insecure))
+        checks, instructor = judge.judge(prepared, submission, run)
         sandbox = judge.sandbox_record(child_layers=run.layers, box=run.box, limits=assignment.spec.sandbox,
                                        mechanisms=self.pool.layers, namespaces=self.pool.namespaces,
                                        private_shm=self.pool.private_shm, insecure=self.insecure)
-        return judge.graded_result(prepared, submission, run, checks, sandbox, started)
+        return Graded.of(judge.graded_result(prepared, submission, run, checks, sandbox, started), instructor)

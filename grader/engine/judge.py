@@ -3,7 +3,8 @@
 Each check kind judges plain data (the child's decoded values against the reference's); a
 run that failed before a check could be judged becomes that check's verdict in words
 (:mod:`grader.explain`), with the signal that ended it when one did. Hidden checks'
-details are redacted here, before they reach a result.
+details are redacted here, before they reach a result; what redaction cut is returned beside
+the checks as an :class:`~grader.redaction.InstructorRecord`, never inside the result.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
 from grader.engine.prepare import Prepared
 from grader.explain import describe, explain, explain_load
-from grader.redaction import redact
+from grader.redaction import InstructorCheck, InstructorRecord, redact
 from grader.results import CheckResult, Result, total
 from grader.sandbox.session import Run
 from grader.spec import Assignment, SandboxSpec
 from grader.submission import Submission
 
 
-def judge(prepared: Prepared, submission: Submission, run: Run) -> list[CheckResult]:
-    """One verdict per check of the assignment, in the spec's order."""
+def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[CheckResult], InstructorRecord]:
+    """One verdict per check of the assignment, in the spec's order (hidden ones redacted), and the
+    hidden checks' unredacted details for instructors."""
     results = []
+    kept = []
     for check in prepared.assignment.checks:
         indices = [i for i, t in enumerate(prepared.tasks) if t.check_id == check.id]
         verdict, signal = _verdict(prepared, submission, run, check, indices)
@@ -36,7 +39,9 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> list[CheckRes
             message=verdict.message, title=check.title or check.id, description=describe(check),
             details=verdict.details, signal=signal,
         )))
-    return results
+        if check.visibility != "public" and verdict.details:
+            kept.append(InstructorCheck(id=check.id, details=verdict.details))
+    return results, InstructorRecord(submission=submission.id, checks=kept)
 
 
 def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckSpec,

@@ -9,6 +9,7 @@ content hash under a file lock, or read from a student bundle's precomputed answ
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -25,6 +26,7 @@ import grader
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, Harness, Task
 from grader.checks.gradient import GradientSpec, oracle_module
+from grader.checks.source import SourceSpec, guarded
 from grader.engine.pool import Pool
 from grader.errors import GraderError
 from grader.expected import load_expected
@@ -129,7 +131,9 @@ def _draw_check(pool: Pool, drawn: _Drawn, assignment: Assignment, check: CheckS
             with pool.data_lock:
                 harness = kind.stand_in(check, harness, pool.workdir / "stand-in")
         drawn.harness[check.id] = harness
-    check_tasks = kind.tasks(check, len(cases))
+    rules = [c for c in assignment.checks if isinstance(c, SourceSpec)]
+    check_tasks = [dataclasses.replace(t, no_autograd=True) if guarded(rules, t, harness) else t
+                   for t in kind.tasks(check, len(cases))]
     if check.visibility == "public":
         drawn.hidden_from += len(check_tasks)
     arrays = drawn.arrays if check.visibility == "public" else drawn.hidden_arrays

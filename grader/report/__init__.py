@@ -13,9 +13,10 @@ check has (status, points, message, an instructor's override, a traceback, the
 its kind's business (``detail_rows``, see :mod:`grader.checks.display`).
 
 Hidden checks show their status, score and message, never inputs or expected
-values: only an allow-list of their ``details`` reaches their kind and the
-charts (counts and error sizes, the names of wrong weights, the student's own
-curves), and their comparison, code and free-form rows are never shown.
+values: only :mod:`grader.redaction`'s student details reach their kind (counts,
+error bands, the names of wrong weights; no chart, since even the student's own
+curve was computed on hidden inputs), and their comparison, code and free-form
+rows are never shown.
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ class Handshake:
 def task_entry(task: Task, seed: int, harness: Harness | None, reference_run: bool) -> dict[str, Any]:
     """One task as the child sees it."""
     return {"check": task.check_id, "expr": task.expr, "inputs": task.input_key, "seed": seed,
-            "oracle": task.oracle if reference_run else None, "harness": harness.wire() if harness is not None else None}
+            "oracle": task.oracle if reference_run else None, "harness": harness.wire() if harness is not None else None,
+            "no_autograd": task.no_autograd and not reference_run}
 
 
 def harness_for(harnesses: dict[str, Harness], check_id: str, reference_run: bool) -> Harness | None:

@@ -89,3 +89,40 @@ def test_the_text_shortcut_never_hides_a_forbidden_construct() -> None:
                  "torch.autograd.grad(y, x)\n", "F.relu(x)\n", "x.requires_grad = True\n", "import numpy as np\n"):
         assert bool(violations(ast.parse(code), spec, "f.py")) <= could_violate(code, spec), code
     assert not could_violate("import numpy as np\nx = np.maximum(z, 0)\n", spec)
+
+
+def test_torch_func_and_functorch_count_as_autograd() -> None:
+    """Forbidding torch.autograd forbids the modules that compute the same gradients (a bypass fixed here)."""
+    assert "imports torch.func" in judge("from torch.func import grad\ng = grad(f)(x)\n").message
+    assert "imports functorch" in judge("import functorch\n").message
+    outcome = judge("import torch\ny = torch.func.vjp(f, x)\n")
+    assert "calls torch.func.vjp()" in outcome.message
+
+
+def test_import_aliases_are_resolved() -> None:
+    """``import torch as T; T.autograd.grad(...)`` is torch.autograd.grad (a bypass fixed here)."""
+    assert "calls T.autograd.grad()" in judge("import torch as T\ng = T.autograd.grad(E, w)\n").message
+    assert "refers to torch.autograd" in judge("import torch as T\nA = T.autograd\ng = A.grad(E, w)\n").message
+    assert "calls ag.grad()" in judge("from torch import autograd as ag\nag.grad(E, w)\n").message
+    # a rule written with an alias still matches its own spelling
+    spec = {"forbid_calls": ["F.relu"], "forbid_imports": [], "forbid_attributes": []}
+    assert judge("import torch.nn.functional as F\ny = F.relu(x)\n", **spec).status == "failed"
+    assert judge("import torch.nn.functional as F\ny = F.gelu(x)\n", **spec).status == "passed"
+
+
+def test_names_computed_at_run_time_are_violations() -> None:
+    """``getattr(E, 'back' + 'ward')()`` reaches what the rule forbids by a name the text never spells (a bypass fixed here)."""
+    assert "reaches a name computed at run time (getattr())" in judge("getattr(E, 'back' + 'ward')()\n").message
+    assert "uses .backward through getattr()" in judge("getattr(E, 'backward')()\n").message
+    for code in ("E.__getattribute__(name)()\n", "vars(type(E))[name](E)\n", "type(E).__dict__[name](E)\n",
+                 "eval('E.back' + 'ward()')\n", "__import__('torch.auto' + 'grad')\n"):
+        assert judge(code).status == "failed", code
+    assert judge("import numpy as np\ny = getattr(np, 'maximum')(x, 0)\n").status == "passed"   # a literal, allowed name
+    assert judge("def other():\n    return getattr(E, name)\ndef backward(x):\n    return x\n",
+                 functions=["backward"]).status == "passed"   # outside the governed functions
+
+
+def test_requires_grad_as_a_keyword_fails() -> None:
+    """``torch.tensor(x, requires_grad=True)`` sets the forbidden attribute without spelling ``.requires_grad`` (a bypass fixed here)."""
+    assert "passes requires_grad=" in judge("import torch\nt = torch.tensor(x, requires_grad=True)\n").message
+    assert "passes requires_grad=" in judge("import torch\nt = torch.ones(3, **{'requires_grad': True})\n").message
