@@ -123,3 +123,23 @@ def test_non_finite_numbers_in_a_check_never_stop_writing_its_result() -> None:
                                             "epochs": 3}
     assert Result.from_json(text) == result
     assert "nan" in render_result(result)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
+def test_closing_an_engine_waits_for_every_process_it_started() -> None:
+    """Item 10: `grader check` returned while a worker's reaper was still exiting (a zombie)."""
+    from grader.engine import Engine
+
+    engine = Engine(1, require=[], preload=["numpy"])
+    workers = [w.process.pid for w in engine.pool.workers]
+    started = set(workers).union(*(_children(pid) for pid in workers))
+    engine.close()
+    if len(started) == len(workers):
+        pytest.skip("no PID namespace here: the workers started no reaper")
+    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
