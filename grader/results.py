@@ -102,10 +102,18 @@ class CheckResult(_Model):
         return data
 
 
+_PLAIN = frozenset({int, bool, str, type(None)})
+
+
 def finite(value: Any) -> Any:
     """``value`` as plain JSON data: every non-finite number, however deep in lists and dicts, as
     ``"inf"``, ``"-inf"`` or ``"nan"`` (what ``repr`` gives, as the sandbox's wire format writes them),
     and NumPy's scalars as Python's numbers."""
+    kind = type(value)
+    if kind in _PLAIN:      # the usual case, without the slower abstract-class checks below
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else repr(value)
     if isinstance(value, dict):
         return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
