@@ -125,14 +125,32 @@ def check(assignment: Assignment, submission: Path, *, insecure: bool = False, d
 
 
 def submission_ids(paths: Iterable[Path]) -> list[tuple[str, Path]]:
-    """Stable, unique, filesystem-safe ids: the folder or file stem, suffixed on collision."""
-    seen: dict[str, int] = {}
+    """Unique, filesystem-safe ids, in the order given: the folder or file stem where no other path
+    has it; where several do, the first keeps it and each other one is named after its kind
+    (``alice.zip`` -> ``alice-zip``, a folder -> ``alice-folder``), numbered only if that is taken too.
+    No id is another path's stem, so a later ``alice-2.py`` cannot take a suffixed ``alice``'s id;
+    the same paths in the same order always get the same ids."""
+    listed = [Path(p) for p in paths]
+    bases = [_id_base(p.stem) for p in listed]
+    taken = set(bases)
+    firsts: set[str] = set()
     out = []
-    for path in paths:
-        base = re.sub(r"[/\\\x00-\x1f]", "_", Path(path).stem).strip(". ") or "submission"
-        seen[base] = seen.get(base, 0) + 1
-        out.append((base if seen[base] == 1 else f"{base}-{seen[base]}", Path(path)))
+    for base, path in zip(bases, listed):
+        if base not in firsts:
+            firsts.add(base)
+            out.append((base, path))
+            continue
+        kind = path.suffix.lower().lstrip(".") or ("folder" if path.is_dir() else "file")
+        candidate, n = f"{base}-{_id_base(kind)}", 2
+        while candidate in taken:
+            candidate, n = f"{base}-{_id_base(kind)}-{n}", n + 1
+        taken.add(candidate)
+        out.append((candidate, path))
     return out
+
+
+def _id_base(name: str) -> str:
+    return re.sub(r"[/\\\x00-\x1f]", "_", name).strip(". ") or "submission"
 
 
 def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, jobs: int | None = None,

@@ -11,13 +11,15 @@ return new results and never compute a score of their own.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from grader.assignment import Visibility
 
@@ -61,7 +63,8 @@ class OverrideRecord(_Model):
 
 class CheckResult(_Model):
     """One check's verdict. ``details`` hold kind-specific plain data (numbers, names), already
-    redacted for hidden checks."""
+    redacted for hidden checks; a non-finite number in them is recorded as the string ``"inf"``,
+    ``"-inf"`` or ``"nan"`` (JSON has no such numbers, and ``result.json`` must stay valid JSON)."""
 
     id: str
     kind: str
@@ -76,6 +79,17 @@ class CheckResult(_Model):
     signal: str | None = None          # the signal the child crashed with (SIGSEGV...), when it crashed
     override: OverrideRecord | None = None
 
+    @field_validator("details", mode="after")
+    @classmethod
+    def _finite_details(cls, details: dict[str, Any]) -> dict[str, Any]:
+        return finite(details)
+
+    @field_validator("score", mode="after")
+    @classmethod
+    def _finite_score(cls, score: Points) -> Points:
+        """A NaN or infinite score (a verdict computed from NaN) earns nothing."""
+        return score if math.isfinite(score) else 0.0
+
     @model_validator(mode="before")
     @classmethod
     def _override_from_details(cls, data: Any) -> Any:
@@ -86,6 +100,32 @@ class CheckResult(_Model):
                 rest = {k: v for k, v in details.items() if k != "override"}
                 return {**data, "details": rest, "override": details["override"]}
         return data
+
+
+_PLAIN = frozenset({int, bool, str, type(None)})
+
+
+def finite(value: Any) -> Any:
+    """``value`` as plain JSON data: every non-finite number, however deep in lists and dicts, as
+    ``"inf"``, ``"-inf"`` or ``"nan"`` (what ``repr`` gives, as the sandbox's wire format writes them),
+    and NumPy's scalars as Python's numbers."""
+    kind = type(value)
+    if kind in _PLAIN:      # the usual case, without the slower abstract-class checks below
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(finite(v) for v in value)
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else repr(number)
+    return value
 
 
 class LateRecord(_Model):

@@ -179,7 +179,22 @@ def _read_zip(path: Path) -> Submission:
             if len(data) > MAX_FILE_BYTES:
                 raise SubmissionError(f"{path.name}: {info.filename} unpacks to more than {MAX_FILE_BYTES >> 20} MiB")
             files[str(name)] = data
-    return Submission(path.stem, path, _strip_common_folder(files), tuple(skipped))
+    files = _strip_common_folder(files)
+    _check_names(files, path.name)
+    return Submission(path.stem, path, files, tuple(skipped))
+
+
+def _check_names(files: dict[str, bytes], archive: str) -> None:
+    """Refuse names that cannot all be files in one folder (``bp.py`` and ``bp.py/x.py``, ``.``)."""
+    for name in files:
+        parts = name.split("/")
+        if any(part in ("", ".", "..") or len(part.encode()) > 255 for part in parts):
+            raise SubmissionError(f"{archive} cannot be unpacked: the entry {name[:200]!r} is not a usable file name")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in files:
+                raise SubmissionError(f"{archive} cannot be unpacked: {folder[:200]!r} is both a file "
+                                      f"and the folder of {name[:200]!r}")
 
 
 def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -214,8 +229,13 @@ def notebook_to_script(raw: bytes, name: str) -> bytes:
 
 
 def stage(submission: Submission, box: Path, extra: dict[str, bytes] | None = None) -> None:
-    """Write the submission's files (and any ``extra``) into an empty box folder."""
+    """Write the submission's files (and any ``extra``) into an empty box folder; a name that
+    cannot be written there is a :class:`SubmissionError`, never a bare OSError."""
     for name, data in {**submission.files, **(extra or {})}.items():
         target = box / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise SubmissionError(f"the submission's file {name[:200]!r} cannot be written "
+                                  f"({exc.strerror or type(exc).__name__})") from None

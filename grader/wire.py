@@ -12,6 +12,7 @@ after checking that shape and byte count agree, and caps every size first.
 from __future__ import annotations
 
 import json
+import math
 import struct
 import sys
 from collections.abc import Iterator
@@ -27,7 +28,9 @@ ALLOWED_DTYPES = frozenset({
     "float16", "float32", "float64", "complex64", "complex128",
 })
 MAX_HEADER = 1 << 20
+MAX_HEADERS_TOTAL = 8 << 20      # all headers of one stream together: each decodes to up to ~25x its size
 MAX_DEPTH = 32
+MAX_ELEMENTS = 1 << 31           # an array's elements, zero-length axes counted as one
 MAX_NODES = 200_000
 MAX_TEXT = 4000
 
@@ -132,36 +135,53 @@ def read_bytes(path: str, max_bytes: int) -> bytes:
     return data
 
 
-def parse(data: bytes) -> Iterator[Frame]:
-    """Frames from a stream's bytes (or a slice of them); stops quietly at a torn last frame."""
-    pos = 0
-    while pos + 4 <= len(data):
-        (size,) = struct.unpack(">I", data[pos:pos + 4])
+def parse(data: bytes | memoryview) -> Iterator[Frame]:
+    """Frames from a stream's bytes (or a slice of them), one at a time; stops quietly at a torn
+    last frame. Every malformed or oversized header is a :class:`WireError`, never another error."""
+    view = memoryview(data)
+    pos = total = 0
+    while pos + 4 <= len(view):
+        (size,) = struct.unpack(">I", view[pos:pos + 4])
         if size > MAX_HEADER:
             raise WireError("a result header is larger than 1 MiB")
-        if pos + 4 + size > len(data):
+        total += size
+        if total > MAX_HEADERS_TOTAL:
+            raise WireError(f"the result headers exceed {MAX_HEADERS_TOTAL >> 20} MiB in all")
+        if pos + 4 + size > len(view):
             return
-        try:
-            header = json.loads(data[pos + 4:pos + 4 + size])
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise WireError(f"a result header is not valid JSON ({exc})") from None
-        sizes = header.get("buffers", []) if isinstance(header, dict) else None
+        header = _header(bytes(view[pos + 4:pos + 4 + size]))
+        sizes = header.get("buffers", [])
         if not isinstance(sizes, list) or not all(isinstance(s, int) and s >= 0 for s in sizes):
             raise WireError("a result header has malformed buffer sizes")
         pos += 4 + size
-        if pos + sum(sizes) > len(data):
+        if pos + sum(sizes) > len(view):
             return
         buffers = []
         for s in sizes:
-            buffers.append(data[pos:pos + s])
+            buffers.append(bytes(view[pos:pos + s]))
             pos += s
         yield Frame(header, buffers)
 
 
+def _header(raw: bytes) -> dict[str, Any]:
+    try:
+        header = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # RecursionError: nesting too deep
+        raise WireError(f"a result header is not valid JSON ({str(exc)[:200]})") from None
+    if not isinstance(header, dict):
+        raise WireError("a result header is not a JSON object")
+    return header
+
+
 def decode(tree: Any, buffers: list[bytes]) -> Any:
-    """Rebuild a value from its description, validating every part."""
+    """Rebuild a value from its description, validating every part; any failure is a :class:`WireError`."""
     counter = [0]
-    return _decode(tree, buffers, 0, counter)
+    try:
+        return _decode(tree, buffers, 0, counter)
+    except WireError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+        raise WireError(f"a returned value could not be decoded ({type(exc).__name__})") from None
 
 
 def _decode(node: Any, buffers: list[bytes], depth: int, counter: list[int]) -> Any:
@@ -199,8 +219,11 @@ def _decode_array(node: dict[str, Any], buffers: list[bytes]) -> ArrayValue:
     dtype, shape, index = node.get("dtype"), node.get("shape"), node.get("buf")
     if dtype not in ALLOWED_DTYPES:
         raise WireError("array of a dtype that is not allowed")
-    if not isinstance(shape, list) or len(shape) > 32 or not all(isinstance(n, int) and n >= 0 for n in shape):
+    if not isinstance(shape, list) or len(shape) > 32 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_ELEMENTS for n in shape):
         raise WireError("array with a malformed shape")
+    if math.prod(max(n, 1) for n in shape) > MAX_ELEMENTS:
+        raise WireError("array with too many elements")
     if not isinstance(index, int) or not 0 <= index < len(buffers):
         raise WireError("array refers to a missing buffer")
     itemsize = np.dtype(dtype).itemsize

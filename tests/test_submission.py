@@ -104,3 +104,37 @@ def test_a_gbk_source_is_re_encoded_as_utf8_with_a_note(tmp_path: Path) -> None:
     assert submission.files["notes.txt"] == "不是源代码".encode("gbk")
     assert submission.notes == ("work.py is not UTF-8; it was read as GBK (GB18030). "
                                 "Save it as UTF-8 to be sure every character means what you wrote.",)
+
+
+@pytest.mark.parametrize("entries", [
+    {"bp.py": "x = 1\n", "bp.py/x.py": "y = 2\n"},
+    {"bp.py": "x = 1\n", ".": "y\n"},
+    {"bp.py": "x = 1\n", "a/b": "x\n", "a": "y\n"},
+    {"bp.py": "x = 1\n", "d/" + "n" * 300: "x\n"},
+])
+def test_zip_names_that_cannot_all_be_files_are_a_clear_error(tmp_path: Path, entries: dict[str, str]) -> None:
+    path = tmp_path / "sub.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in entries.items():
+            archive.writestr(zipfile.ZipInfo(name), text)
+    with pytest.raises(SubmissionError, match=r"^sub\.zip cannot be unpacked: [^\n]*$"):
+        read(path, ["bp.py"])
+
+
+def test_staging_never_raises_a_bare_os_error(tmp_path: Path) -> None:
+    from grader.submission import Submission, stage
+
+    with pytest.raises(SubmissionError, match="cannot be written"):
+        stage(Submission("s", tmp_path, {"a": b"1", "a/b": b"2"}), tmp_path / "box")
+
+
+def test_submission_ids_are_unique_and_the_same_for_the_same_paths(tmp_path: Path) -> None:
+    from grader.api import submission_ids
+
+    (tmp_path / "alice").mkdir()
+    paths = [tmp_path / "alice", tmp_path / "alice.zip", tmp_path / "alice-2.py", tmp_path / "x" / "alice.zip",
+             tmp_path / "alice-zip", tmp_path / "bob.py"]
+    ids = [sub_id for sub_id, _ in submission_ids(paths)]
+    assert ids == ["alice", "alice-zip-2", "alice-2", "alice-zip-3", "alice-zip", "bob"]
+    assert ids == [sub_id for sub_id, _ in submission_ids(paths)]
+    assert [s for s, _ in submission_ids([tmp_path / "alice", tmp_path / "alice.zip"])] == ["alice", "alice-zip"]

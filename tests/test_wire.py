@@ -116,3 +116,54 @@ def test_pickle_bytes_are_never_unpickled(tmp_path) -> None:
     with pytest.raises(wire.WireError):
         list(wire.read(str(path), 1 << 20))
     assert not marker.exists()
+
+
+def _raw_frame(header: bytes) -> bytes:
+    return struct.pack(">I", len(header)) + header
+
+
+def test_a_deeply_nested_header_is_a_wire_error_not_a_recursion_error() -> None:
+    with pytest.raises(wire.WireError, match="not valid JSON"):
+        list(wire.parse(_raw_frame(b"[" * 200_000)))
+    deep = {"t": "list", "items": []}
+    for _ in range(500):
+        deep = {"t": "list", "items": [deep]}
+    with pytest.raises(wire.WireError, match="nested too deeply"):
+        wire.decode(deep, [])
+
+
+@pytest.mark.parametrize("shape", [[0, 2**70], [0, 2**40, 2**40], [2**62], [True, 0]])
+def test_an_absurd_shape_is_a_wire_error_not_a_numpy_error(shape) -> None:
+    node = {"t": "array", "dtype": "float64", "shape": shape, "buf": 0}
+    with pytest.raises(wire.WireError):
+        wire.decode(node, [b""])
+
+
+def test_a_frame_the_child_forged_is_read_as_data_or_refused_never_raised_through() -> None:
+    from grader.sandbox import protocol
+
+    nested: list = []
+    for _ in range(900):
+        nested = [nested]
+    frames = [wire.Frame({"type": "result", "task": 0, "ok": False, "error": nested, "origin": {"x": 1}}, []),
+              wire.Frame({"type": "result", "task": 1, "ok": True, "value": {"t": "scalar", "v": [1]}}, [])]
+    evaluations: list = [None, None]
+    with pytest.raises(wire.WireError):
+        protocol.collect(frames, evaluations, range(2), take_load=False)
+    assert evaluations[0].error == "unknown error" and evaluations[0].origin is None
+
+
+def test_padding_frames_are_bounded_and_never_held_together() -> None:
+    """63 frames of 1 MiB of ``{}`` once made the grader hold ~1.1 GB of parsed JSON."""
+    import tracemalloc
+
+    pad = _raw_frame(b'{"type": "pad", "x": [' + b"{}," * 349_000 + b"{}]}")
+    tracemalloc.start()
+    try:
+        with pytest.raises(wire.WireError, match="exceed 8 MiB in all"):
+            for _ in wire.parse(pad * 63):
+                pass
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 << 20, f"{peak >> 20} MiB"

@@ -13,6 +13,7 @@ can come from it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from grader.explain import error_evaluation
 from grader.secret import derive_seed
 
 MAX_RESULT_BYTES = 256 << 20
+_TEXT = frozenset({"error", "traceback", "origin"})
 INTERFERED = ("did not finish: the run moved on to the hidden checks before this check's result was written "
               "(code in the submission interfered with the grader's control channel)")
 INTERFERED_LOAD = ("the run moved on to the hidden checks before the import was reported "
@@ -101,11 +103,14 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
     }
 
 
-def read_frames(path: Path, handshake: Handshake | None) -> tuple[list[wire.Frame], list[wire.Frame]]:
-    """The result stream split at the handshake: (public-phase frames, hidden-phase frames)."""
-    data = wire.read_bytes(str(path), MAX_RESULT_BYTES)
+def read_frames(path: Path, handshake: Handshake | None) -> tuple[Iterator[wire.Frame], Iterator[wire.Frame]]:
+    """The result stream split at the handshake: (public-phase frames, hidden-phase frames).
+
+    Frames are parsed as they are consumed (by :func:`collect`), so no more than one frame's
+    header is held at a time; a malformed one raises :class:`~grader.wire.WireError` there."""
+    data = memoryview(wire.read_bytes(str(path), MAX_RESULT_BYTES))
     split = min(handshake.data, len(data)) if handshake else len(data)
-    return list(wire.parse(data[:split])), list(wire.parse(data[split:]))
+    return wire.parse(data[:split]), wire.parse(data[split:])
 
 
 @dataclass
@@ -122,7 +127,7 @@ class Load:
     data_path: object = None     # the child's record of how Fashion-MNIST reached a script (untrusted: a code)
 
 
-def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allowed: range, take_load: bool) -> Load:
+def collect(frames: Iterable[wire.Frame], evaluations: list[Evaluation | None], allowed: range, take_load: bool) -> Load:
     """Fill ``evaluations`` from result frames for tasks in ``allowed``; returns what the load frame said.
 
     Only the first load frame counts, and only when ``take_load``: a later one, or one
@@ -130,24 +135,35 @@ def collect(frames: list[wire.Frame], evaluations: list[Evaluation | None], allo
     """
     load = Load()
     for frame in frames:
-        header = frame.header
-        if header.get("type") == "load":
-            if take_load and not load.seen and not header.get("ok"):
-                load.error, load.partial = error_evaluation(header), bool(header.get("partial"))
-            if take_load and not load.seen:
-                load.data_path = header.get("data_path")
-            load.seen = True
-            continue
-        if header.get("type") != "result":
-            continue
-        index = header.get("task")
-        if not isinstance(index, int) or index not in allowed or evaluations[index] is not None:
-            continue
-        if header.get("ok"):
-            evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
-        else:
-            evaluations[index] = error_evaluation(header)
+        try:
+            _take(frame, evaluations, allowed, take_load, load)
+        except wire.WireError:
+            raise
+        except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+            raise wire.WireError(f"a result frame could not be read ({type(exc).__name__})") from None
     return load
+
+
+def _take(frame: wire.Frame, evaluations: list[Evaluation | None], allowed: range, take_load: bool, load: Load) -> None:
+    """One frame into ``evaluations`` (or ``load``); see :func:`collect`."""
+    # text fields are the child's: kept only as strings (a nested list's repr could recurse or be huge)
+    header = {k: v for k, v in frame.header.items() if k not in _TEXT or isinstance(v, str)}
+    if header.get("type") == "load":
+        if take_load and not load.seen and not header.get("ok"):
+            load.error, load.partial = error_evaluation(header), bool(header.get("partial"))
+        if take_load and not load.seen:
+            load.data_path = header.get("data_path") if isinstance(header.get("data_path"), str) else None
+        load.seen = True
+        return
+    index = header.get("task")
+    if header.get("type") != "result" or not isinstance(index, int) or index not in allowed \
+            or evaluations[index] is not None:
+        return
+    if header.get("ok"):
+        evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
+    else:
+        evaluations[index] = error_evaluation(header)
+
 
 
 def head(path: Path, limit: int, size: int | None = None) -> str:

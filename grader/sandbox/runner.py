@@ -108,16 +108,20 @@ class Worker:
         return self.process.poll() is None
 
     def close(self, kill: bool = False) -> None:
+        """Stop the worker and wait for it. Closing its stdin lets it stop its reaper and wait for
+        that too, so nothing it started is left running or unreaped; ``kill`` stops it at once
+        (its reaper then dies by its parent-death signal, reaped by whoever adopts it)."""
         if kill and self.process.poll() is None:
             self.process.kill()
-        if self.process.poll() is None:
-            try:
-                assert self.process.stdin is not None
-                self.process.stdin.close()
-                self.process.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def available_layers() -> dict[str, str | None]:

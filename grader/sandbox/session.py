@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,15 +135,16 @@ def _read_results(progress: _Progress, data: Path, handshake: protocol.Handshake
     return load.seen
 
 
-def _frames(data: Path, handshake: protocol.Handshake | None) -> tuple[list[wire.Frame], list[wire.Frame]]:
+def _frames(data: Path, handshake: protocol.Handshake | None) -> tuple[Iterator[wire.Frame], Iterator[wire.Frame]]:
     """The result stream split at the handshake: the public phase from the worker's copy made then
-    (the child's own file may have been rewritten since), the hidden phase from what followed."""
+    (the child's own file may have been rewritten since), the hidden phase from what followed.
+    Both are parsed lazily, one frame at a time, as :func:`grader.sandbox.protocol.collect` reads them."""
     if handshake is None:
         return protocol.read_frames(data, None)
     copy = data.parent / PUBLIC_COPIES["data"]
-    public = protocol.read_frames(copy, None)[0] if copy.exists() else []
-    live = wire.read_bytes(str(data), protocol.MAX_RESULT_BYTES)
-    return public, list(wire.parse(live[min(handshake.data, len(live)):]))
+    public = protocol.read_frames(copy, None)[0] if copy.exists() else iter(())
+    live = memoryview(wire.read_bytes(str(data), protocol.MAX_RESULT_BYTES))
+    return public, wire.parse(live[min(handshake.data, len(live)):])
 
 
 def _skip_stopped_check(progress: _Progress, prepared: Prepared, reply: dict[str, Any],

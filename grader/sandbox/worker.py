@@ -91,6 +91,11 @@ class Reaper:
             if ready:
                 os.write(write_fd, b"d")
 
+    def stop(self) -> None:
+        """Tell the reaper to exit (end of its pipe) and wait for it: the worker leaves nothing running."""
+        os.close(self.requests)
+        os.waitpid(self.pid, 0)
+
     def sweep(self) -> None:
         """Kill every process left in the namespace; returns once they are gone."""
         os.write(self.requests, b"k")
@@ -180,6 +185,8 @@ def main() -> None:
             reply = {"outcome": "worker-error", "error": f"{type(exc).__name__}: {exc}"}
         reply["id"] = request.get("id")
         _reply(reply)
+    if reaper is not None:
+        reaper.stop()
     if GROUP is not None:
         GROUP.leave()
 
