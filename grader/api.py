@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import grader
-from grader import datasets, late, report, spec, summary
+from grader import datasets, report, spec, summary
 from grader import overrides as overrides_mod
 from grader.batch import BatchItem, EngineOptions
 from grader.engine import Engine
 from grader.errors import GraderError
 from grader.executors import Executor, LocalExecutor
 from grader.paths import default_cache_dir
+from grader.policies import Policies, Warn, late_stamps
 from grader.redaction import InstructorRecord
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
 from grader.secret import default_secret, derive_seed, secret_id
@@ -33,7 +34,6 @@ from grader.spec import Assignment
 from grader.submission import read
 
 Progress = Callable[[Result], None]
-Warn = Callable[[str], None]
 
 
 def load_assignment(name_or_path: str | Path, search_root: Path | None = None) -> Assignment:
@@ -210,7 +210,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     options = EngineOptions(jobs or default_jobs(assignment), insecure, secret, cache_dir or default_cache_dir(), stand_in,
                             data_dir)
     ids = submission_ids(submissions)
-    policies = _Policies(assignment, overrides, _late_stamps(assignment, ids, submitted_at, warn))  # a bad manifest fails first
+    policies = Policies(assignment, overrides, late_stamps(assignment, ids, submitted_at, warn))  # a bad manifest fails first
     if overrides is not None:
         for message in overrides.unknown_submissions(sub_id for sub_id, _ in ids):
             warn(message)
@@ -227,21 +227,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
         write_summary(out, assignment.name)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Policies:
-    """The policies applied to every result of a batch, graded now or reused: pure functions over it."""
-
-    assignment: Assignment
-    overrides: overrides_mod.Overrides | None
-    stamp_of: Callable[[str, Path], late.Stamp | None]
-
-    def apply(self, result: Result, path: Path | None) -> Result:
-        """``result`` with the instructor's overrides merged, then the late penalty (none without a path)."""
-        stamp = self.stamp_of(result.submission, path) if path is not None else None
-        return late.apply(overrides_mod.apply(result, self.overrides), self.assignment.spec.late, stamp)
-
-
-def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: _Policies,
+def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: Policies,
             force: bool, warn: Warn) -> Generator[Result, None, list[BatchItem]]:
     """Yield each result in ``out`` still valid for its submission, policies applied (written again
     only when they changed it: no regrading); return the submissions left to grade."""
@@ -261,33 +247,6 @@ def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key:
         warn(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
              "one they are back to what the grader concluded: pass the file again to keep them")
     return todo
-
-
-def _late_stamps(assignment: Assignment, ids: list[tuple[str, Path]], manifest: Path | None,
-                 warn: Warn) -> Callable[[str, Path], late.Stamp | None]:
-    """A function giving each submission's hand-in time (always None without a late policy)."""
-    policy = assignment.spec.late
-    if policy is None:
-        if manifest is not None:
-            raise GraderError(f"submission times were given ({manifest}) but {assignment.name}'s assignment.yaml has "
-                              "no late: section; add one with due and per_day (see docs/spec.md) to apply late penalties")
-        return lambda sub_id, path: None
-    stamps = late.read_manifest(Path(manifest)) if manifest is not None else {}
-    missing = [sub_id for sub_id, _ in ids if sub_id not in stamps] if manifest is not None else []
-    if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        warn(f"{len(missing)} submission(s) not in {manifest} ({shown}): the newest modification time of "
-             "their files is used as their submission time")
-    note = f"Not listed in {Path(manifest).name}" if manifest is not None else ""
-
-    def stamp_of(sub_id: str, path: Path) -> late.Stamp | None:
-        if sub_id in stamps:
-            return stamps[sub_id]
-        try:
-            return late.mtime_stamp(path, assignment.spec.files, note)
-        except OSError:            # gone since it was listed: its result already says it could not be read
-            return None
-    return stamp_of
 
 
 def _warn(message: str) -> None:
