@@ -31,8 +31,6 @@ import json
 import math
 import os
 import shutil
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -342,52 +340,7 @@ def as_float_images(images: Any, device: Any) -> Any:
     return images.to(device).unsqueeze(1).float().div_(255.0)
 
 
-def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values: dict[str, Any],
-                      evaluate: Callable[[str, dict[str, Any]], Any]) -> dict[str, Any]:
-    """Run the student's training call, then their prediction call on the test images.
-
-    ``evaluate(expr, values)`` evaluates a call expression with the submission's names.
-    Returns plain data: predicted labels, the device, seconds, the final training loss on
-    the first images of the training set (for the message only; scores never use it).
-    """
-    import torch
-
-    device = pick_device(harness.get("device", "auto"))
-    if device.type == "cuda":
-        torch.cuda.manual_seed_all(seed)
-    from grader import calls
-
-    used, _ = calls.names(calls.parse(harness["train"]))
-    # A script that trained at import (``train: net``) needs no copy of the training set here.
-    X = as_float_images(data.train_images, device) if "X" in used else None
-    y = data.train_labels.to(device) if "y" in used else None
-    began = time.perf_counter()
-    model = evaluate(harness["train"], {**values, "X": X, "y": y})
-    seconds = time.perf_counter() - began
-    if isinstance(model, torch.nn.Module):
-        model.eval()
-    del X
-    chunk = int(harness.get("eval_batch", 1000))
-    predictions = []
-    loss_sum, loss_count, nonfinite = 0.0, 0, 0
-    with torch.no_grad():
-        test = data.test_images
-        for start in range(0, len(test), chunk):
-            batch = as_float_images(test[start:start + chunk], device)
-            logits = _logits(evaluate(harness["predict"], {**values, "X": batch, "model": model}), len(batch))
-            nonfinite += int((~torch.isfinite(logits)).any(dim=1).sum())
-            predictions.append(logits.argmax(dim=1).to("cpu", torch.int64))
-        for start in range(0, min(LOSS_SAMPLE, len(data.train_images)), chunk):
-            batch = as_float_images(data.train_images[start:start + chunk], device)
-            logits = _logits(evaluate(harness["predict"], {**values, "X": batch, "model": model}), len(batch)).double()
-            target = data.train_labels[start:start + chunk].to(device)
-            loss_sum += float(torch.nn.functional.cross_entropy(logits, target, reduction="sum"))
-            loss_count += len(batch)
-    return {"predictions": torch.cat(predictions).numpy(), "device": str(device), "train_seconds": seconds,
-            "train_loss": loss_sum / max(1, loss_count), "nonfinite_rows": nonfinite}
-
-
-def _logits(out: Any, rows: int) -> Any:
+def as_logits(out: Any, rows: int) -> Any:
     """The prediction call's result as a float (rows, 10) tensor, or a TypeError a student can read."""
     import torch
 

@@ -74,6 +74,7 @@ class Harness(BaseModel):
     train: str | None = None
     predict: str | None = None
     device: str | None = None
+    predict_budget_s: float | None = None  # the most seconds predicting on the test images may take
     script: str | None = None
     args: list[str] | None = None
     max_chars: int | None = None

@@ -11,12 +11,16 @@
         - {min_accuracy: 0.65, credit: 0.5}
       device: auto                 # CUDA when the child can use it, else CPU
       timeout_s: 300               # the wall-clock budget for training and predicting
+      predict_budget_s: 2.0        # the most seconds predicting on all the test images may take
 
 ``X`` is float32 of shape (N, 1, 28, 28) in [0, 1] (what d2l's ``ToTensor`` gives),
 ``y`` int64 of shape (N,). The child seeds every generator from the grader's seed and
 runs single-threaded, so a submission graded twice gets the same accuracy to the last
 digit. Only the predicted labels come back; the grader holds the test labels and
-computes the accuracy itself. ``runs: N`` trains N times from N seeds and scores the
+computes the accuracy itself, on the official test images with seeded noise of a few grey
+levels on every pixel (a lookup of the public images matches none of them; the verdict's
+``evaluated_on`` says so); predicting on them all must fit in ``predict_budget_s`` (a search
+through the 60,000 training images does not). ``runs: N`` trains N times from N seeds and scores the
 mean accuracy (each run's accuracy is in the details).
 
 Every verdict records the dataset it used in ``details["dataset"]``. Only ``grader demo``
@@ -34,7 +38,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grader import calls, datasets
+from grader import calls, datasets, training
 from grader import inputs as inp
 from grader.assignment import Assignment
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
@@ -60,6 +64,8 @@ class TrainSpec(CheckSpec):
     tiers: list[Tier] = Field(min_length=1, description="credit by test accuracy, best tier first")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     runs: int = Field(default=1, ge=1, le=100, description="train this many times from different seeds")
+    predict_budget_s: float = Field(default=2.0, gt=0, le=600,
+                                    description="the most seconds predicting on all the test images may take")
 
     @field_validator("train", "predict")
     @classmethod
@@ -123,7 +129,8 @@ class Train(KindBase):
                     "looked_in": str(exc.folder) if exc.folder else None}
             return Harness(skip=True, missing=str(exc), skip_reference=True, data=data)
         return Harness(dataset=spec.dataset, root=str(root), train=spec.train, predict=spec.predict,
-                       device=spec.device, skip_reference=True, data=datasets.describe_located(spec.dataset, root))
+                       device=spec.device, predict_budget_s=spec.predict_budget_s, skip_reference=True,
+                       data=datasets.describe_located(spec.dataset, root))
 
     def stand_in(self, spec: TrainSpec, harness: Harness, folder: Path) -> Harness:
         """For ``grader demo`` only: when the spec's dataset is missing, train on the offline stand-in.
@@ -142,7 +149,7 @@ class Train(KindBase):
                 "missing": f"{harness.missing.rstrip('.')}; and the demo's offline stand-in could not be used either: {exc}",
                 "data": {**(harness.data or {}), "stand_in_error": str(exc)}})
         return Harness(dataset=data["name"], root=str(root), train=spec.train, predict=spec.predict,
-                       device=spec.device, skip_reference=True, data=data)
+                       device=spec.device, predict_budget_s=spec.predict_budget_s, skip_reference=True, data=data)
 
     def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.train, f"{spec.id}/{case}") for case in range(cases)]
@@ -160,7 +167,7 @@ class Train(KindBase):
             return Verdict("error", 0.0, f"This check could not run: {exc}", {"dataset": data})
         runs = []
         for index, got in enumerate(ctx.got):
-            run, problem = _run(got.value, len(labels))
+            run, problem = _run(got.value, len(labels), spec.predict_budget_s)
             if problem:
                 where = f" (run {index + 1} of {len(ctx.got)})" if len(ctx.got) > 1 else ""
                 return Verdict.failed(_stand_in_note(data) + f"{spec.predict} {problem}{where}.", dataset=data)
@@ -171,7 +178,9 @@ class Train(KindBase):
         details = {"accuracy": accuracy, "accuracies": [r["accuracy"] for r in runs], "tier": tier,
                    "credit": credit, "tiers": [t.model_dump() for t in spec.tiers],
                    "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
-                   "train_seconds": [round(r["train_seconds"], 3) for r in runs], "dataset": data}
+                   "train_seconds": [round(r["train_seconds"], 3) for r in runs],
+                   "predict_seconds": [round(r["predict_seconds"], 3) for r in runs],
+                   "evaluated_on": training.EVALUATION, "dataset": data}
         message = _stand_in_note(data) + (_message(spec, accuracy, credit, runs) if spec.visibility == "public"
                                           else _hidden_message(spec, credit, tier))
         status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
@@ -188,15 +197,23 @@ class Train(KindBase):
         return rows + plain_rows(details, {"dataset"})
 
 
-def _run(value: Any, count: int) -> tuple[dict[str, Any], str | None]:
-    """Validate what one run sent back (plain data decoded by the grader)."""
+def _run(value: Any, count: int, budget: float) -> tuple[dict[str, Any], str | None]:
+    """Validate what one run sent back (plain data decoded by the grader), prediction time included."""
     if not isinstance(value, dict):
         return {}, "returned nothing the grader could read"
+    took = value.get("predict_seconds")
+    timed = isinstance(took, ScalarValue) and isinstance(took.value, (int, float))
+    slow = (f"took longer than the {budget:g} s allowed for predicting on all {count} test images "
+            "(a trained model answers in a fraction of that; a search through stored images does not)")
+    if timed and not took.value <= budget:  # type: ignore[union-attr]
+        return {}, slow
     pred = value.get("predictions")
     if not isinstance(pred, ArrayValue) or pred.array.shape != (count,) or pred.array.dtype.kind not in "iu":
         return {}, f"did not give one predicted class per test image ({count})"
+    if not timed:
+        return {}, slow
     out: dict[str, Any] = {"predictions": pred.array}
-    for key, default in (("train_loss", math.nan), ("train_seconds", 0.0), ("nonfinite_rows", 0)):
+    for key, default in (("train_loss", math.nan), ("train_seconds", 0.0), ("nonfinite_rows", 0), ("predict_seconds", 0.0)):
         item = value.get(key)
         out[key] = float(item.value) if isinstance(item, ScalarValue) and not isinstance(item.value, complex) else default
     device = value.get("device")

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from grader import calls, datasets, wire
+from grader import calls, datasets, training, wire
 from grader.sandbox import fastdata, handover, landlock, seccomp
 from grader.sandbox.autograd_guard import no_autograd
 from grader.sandbox.handover import Channels
@@ -281,7 +281,7 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
     if "script" in harness:
         return _run_script(harness, box)
     data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
-    return datasets.train_and_predict(data, harness, seed, values,
+    return training.train_and_predict(data, harness, seed, values,
                                       lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
 
 

@@ -39,7 +39,8 @@ def run_value(correct_fraction: float, loss: float = 0.4) -> Evaluation:
     predictions[:wrong] = (predictions[:wrong] + 1) % 10
     return Evaluation(True, value={"predictions": ArrayValue(predictions, "numpy.ndarray"), "device": "cpu",
                                    "train_seconds": ScalarValue(1.0, "float"), "train_loss": ScalarValue(loss, "float"),
-                                   "nonfinite_rows": ScalarValue(0, "int")})
+                                   "nonfinite_rows": ScalarValue(0, "int"),
+                                   "predict_seconds": ScalarValue(0.1, "float")})
 
 
 def judge(check: TrainSpec, *evaluations: Evaluation):
