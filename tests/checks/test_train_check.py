@@ -117,3 +117,37 @@ def test_without_data_nothing_trains_and_the_check_says_where_it_looked(monkeypa
     assert verdict.status == "error" and verdict.score_fraction == 0
     assert str(tmp_path) in verdict.message and "GRADER_DATA" in verdict.message
     assert verdict.details["dataset"]["missing"] and datasets.provisional(verdict.details)
+
+
+def test_predicting_over_the_budget_or_without_a_time_fails_and_says_why() -> None:
+    slow = run_value(0.95)
+    slow.value["predict_seconds"] = ScalarValue(2.5, "float")
+    verdict = judge(spec(), slow)
+    assert verdict.status == "failed" and verdict.score_fraction == 0 and "longer than the 2 s allowed" in verdict.message
+    assert judge(spec(predict_budget_s=3.0), slow).status == "passed"
+    untimed = run_value(0.95)
+    del untimed.value["predict_seconds"]
+    assert judge(spec(), untimed).status == "failed"
+
+
+def test_the_verdict_says_the_test_images_were_perturbed_and_the_child_gets_the_budget() -> None:
+    verdict = judge(spec(), run_value(0.85))
+    assert "noise" in verdict.details["evaluated_on"] and verdict.details["predict_seconds"] == [0.1]
+    assert Train().harness(spec(predict_budget_s=1.5)).wire()["predict_budget_s"] == 1.5
+
+
+def test_perturbed_test_images_match_no_public_hash_and_stay_within_a_few_grey_levels() -> None:
+    import hashlib
+
+    import torch
+
+    from grader import training
+
+    images = torch.from_numpy(datasets.read_idx(datasets.raw_folder(SHARED) / datasets.FILES["test_images"],
+                                                datasets.IMAGES_MAGIC)[:200].copy())
+    first = training.perturb(images, torch.Generator().manual_seed(training._noise_seed(7)))
+    again = training.perturb(images, torch.Generator().manual_seed(training._noise_seed(7)))
+    assert torch.equal(first, again) and first.dtype == torch.uint8   # seeded: grading twice gives the same images
+    assert int((first.int() - images.int()).abs().max()) <= training.EVAL_NOISE
+    public = {hashlib.sha256(image.numpy().tobytes()).digest() for image in images}
+    assert not public & {hashlib.sha256(image.numpy().tobytes()).digest() for image in first}
