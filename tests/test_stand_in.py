@@ -43,7 +43,7 @@ def judge(harness, correct_fraction: float):
     predictions[:wrong] = (predictions[:wrong] + 1) % 10
     got = Evaluation(True, value={"predictions": ArrayValue(predictions, "numpy.ndarray"), "device": "cpu",
                                   "train_seconds": ScalarValue(1.0, "float"), "train_loss": ScalarValue(0.4, "float"),
-                                  "nonfinite_rows": ScalarValue(0, "int")})
+                                  "nonfinite_rows": ScalarValue(0, "int"), "predict_seconds": ScalarValue(0.1, "float")})
     return Train().judge(SPEC, JudgeContext([got], [Evaluation(True)], [{}], {}, None, None, harness))
 
 
