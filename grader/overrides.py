@@ -238,14 +238,6 @@ def _reverted(check: CheckResult) -> CheckResult:
                                     "message": original.message, "override": None})
 
 
-def revert(result: Result) -> Result:
-    """``result`` with every overridden check given back what the grader concluded (score via
-    :func:`grader.results.total`); ``result`` itself if nothing was overridden."""
-    if not overridden(result):
-        return result
-    return _rescored(result, [_reverted(c) for c in result.checks])
-
-
 def _merged(check: CheckResult, override: Override, where: str) -> CheckResult:
     original = Original(status=check.status, score=check.score, message=check.message)
     record = OverrideRecord(points=override.points, comment=override.comment, source=where, original=original)

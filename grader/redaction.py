@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.assignment import Visibility
-from grader.results import CheckResult, Result
+from grader.results import CheckResult, Result, finite
 
 # Details a hidden check may carry as they are: where and how many, never what was expected or what went in.
 HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "wrong", "nonfinite", "properties", "prompt",
@@ -101,17 +101,8 @@ class InstructorRecord(BaseModel):
 
     def to_json(self) -> str:
         """The record as JSON (non-finite numbers written as strings, so it always serialises)."""
-        return json.dumps(_finite(self.model_dump(by_alias=True)), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return json.dumps(finite(self.model_dump(by_alias=True)), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 class Graded(BaseModel):
@@ -134,7 +125,7 @@ class Graded(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for a wire boundary (the engine hosts' pipe, a Dask future)."""
-        return {"result": self.result.to_dict(), "instructor": json.loads(self.instructor.to_json())}
+        return {"result": self.result.to_dict(), "instructor": finite(self.instructor.model_dump(by_alias=True))}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Graded:
