@@ -83,6 +83,10 @@ def explain_load(failed: Evaluation, assignment: Assignment) -> str:
     if advice(error) == GPU_ADVICE:
         location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""
         return f"{files} could not be imported: {error.split(':', 1)[0]}{location}; {GPU_ADVICE}."
+    if failed.status == "timeout" and assignment.spec.run == "main":
+        return (f"Running {files} {error}: it ran past its budget (sandbox.script_timeout_s, "
+                f"{assignment.spec.sandbox.script_timeout_s:g} s) and did not stop when told to "
+                "(a `try` around a loop that catches every exception?).")
     if failed.status == "timeout":
         return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
     location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:   # annotations only: the engine imports this module
     from grader.engine.prepare import Prepared
 
 OUTPUT_KEEP = 16_000
+SCRIPT_GRACE_S = 15.0    # run: main: past the script's budget, the child stops it itself; the supervisor after this
 
 
 @dataclass
@@ -108,7 +109,7 @@ def _one_child(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Pl
     saw_load = _read_results(progress, data, handshake, prepared.hidden_from)
     if progress.start == 0 and progress.load_error is None and not saw_load:
         progress.load_error = (
-            failure(reply, "load", prepared.assignment.spec.sandbox.import_timeout_s) if handshake is None
+            failure(reply, "load", load_limit(prepared)) if handshake is None
             else Evaluation(False, status="error", error=protocol.INTERFERED_LOAD))  # nothing from after the handshake
     if progress.load_error is not None:
         return worker, data, False
@@ -222,10 +223,11 @@ def _request(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Plac
     """One child's run from task ``start[0]`` (of the reference when ``start[1]``)."""
     first, reference_run = start
     sandbox = prepared.assignment.spec.sandbox
-    plan = runner.plan(place.box, [*map(Path, place.data_paths)], sandbox, worker.index, pool.layers, pool.private_shm)
+    plan = runner.plan(place.box, [*map(Path, place.data_paths)], sandbox, worker.index, pool.layers, pool.private_shm,
+                       load_s=load_limit(prepared))
     request = {
         "job": str(rundir / "job.json"), "rundir": str(rundir), "plan": runner.plan_dict(plan),
-        "timeouts": {"load": sandbox.import_timeout_s, "tasks": timeouts(prepared), "start": first},
+        "timeouts": {"load": load_limit(prepared), "tasks": timeouts(prepared), "start": first},
         "output_cap": sandbox.max_output_kb << 10,
         "staged": str(place.staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
     }
@@ -249,8 +251,25 @@ def job_text(prepared: Prepared, start: int, reference_run: bool) -> str:
             inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds, forms=prepared.forms,
             harnesses=prepared.harness, hidden_from=prepared.hidden_from, modules=prepared.assignment.modules,
             start=start, import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
-            keep_going=prepared.assignment.spec.import_errors == "continue"))
+            keep_going=prepared.assignment.spec.import_errors == "continue", main=main_job(prepared)))
     return prepared.job_texts[key]
+
+
+def main_job(prepared: Prepared) -> dict[str, Any] | None:
+    """What the child needs to run the main file once as ``__main__`` (``run: main``); None for ``run: import``."""
+    spec = prepared.assignment.spec
+    if spec.run != "main":
+        return None
+    return {"budget_s": spec.sandbox.script_timeout_s, "stdin": spec.stdin, "max_chars": spec.sandbox.max_output_kb << 10}
+
+
+def load_limit(prepared: Prepared) -> float:
+    """The wall-clock limit of the load step: the import's, or the script's budget plus the time the
+    child needs to notice it ran out and report what the script had done (``run: main``)."""
+    sandbox = prepared.assignment.spec.sandbox
+    if prepared.assignment.spec.run == "main":
+        return sandbox.script_timeout_s + SCRIPT_GRACE_S
+    return sandbox.import_timeout_s
 
 
 def decode_stream(path: Path, n: int) -> list[Evaluation | None] | None:
