@@ -141,3 +141,31 @@ def test_run_main_needs_a_python_file_and_import_is_the_default(tmp_path) -> Non
     """), {"work.py": "def f():\n    return 1\n"})
     loaded = spec.load(plain).spec
     assert (loaded.run, loaded.stdin, loaded.sandbox.script_timeout_s) == ("import", "", 300.0)
+
+
+HELPER_SPEC = """
+    name: mlp-d2l-like
+    title: The main script under another name
+    files: [mlp_d2l.py]
+    run: main
+    sandbox: {timeout_s: 10, script_timeout_s: 30, preload: [numpy]}
+    checks:
+      - {id: scale, kind: compare, call: scale(2.0)}
+      - {id: steps, kind: compare, call: STEPS}
+"""
+
+
+def test_a_folder_whose_main_script_has_another_name_is_graded_and_messages_name_the_students_files(
+        engine, tmp_path) -> None:
+    folder = write_assignment(tmp_path / "a", HELPER_SPEC, {"mlp_d2l.py": "def scale(x):\n    return 3 * x\n\nSTEPS = 10\n"})
+    prepared = engine.prepare(spec.load(folder))
+    helper = "def factor():\n    return 3\n\n\ndef broken(x):\n    return x / 0\n"
+    main = "from utils import factor, broken\n\n\ndef scale(x):\n    return broken(x)\n\n\nSTEPS = 10\n"
+    result = engine.grade(prepared, write_submission(tmp_path / "s", {"mlp_scratch.py": main, "utils.py": helper}))
+    checks = {c.id: c for c in result.checks}
+    assert checks["steps"].status == "passed"
+    assert result.notes == ["Graded mlp_scratch.py as the assignment's mlp_d2l.py: it is the one .py file no other "
+                            "submitted file imports (1 other)."]
+    traceback = checks["scale"].details["traceback"]
+    assert 'File "mlp_scratch.py", line 5, in scale' in traceback and 'File "utils.py", line 6, in broken' in traceback
+    assert "mlp_d2l" not in traceback + checks["scale"].message

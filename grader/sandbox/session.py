@@ -68,6 +68,7 @@ class _Place:
     box: Path
     data_paths: list[str]
     rundirs: list[Path] = field(default_factory=list)
+    names: dict[str, dict[str, object]] = field(default_factory=dict)   # how tracebacks name the staged files
 
 
 def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str, bytes],
@@ -76,7 +77,7 @@ def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str,
     staged = pool.new_dir("staged", 0o700)
     stage(submission, staged, extra)
     data_paths, data_note = pool.stage_data(submission, staged)
-    place = _Place(staged, pool.new_dir("boxes", 0o700), data_paths)
+    place = _Place(staged, pool.new_dir("boxes", 0o700), data_paths, names=submission.shown())
     progress = _Progress([None] * len(prepared.tasks))
     kind = pool.kind_for(submission, reference_run, prepared.harness)
     worker = pool.take(kind)
@@ -92,7 +93,7 @@ def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str,
         shutil.rmtree(place.staged, ignore_errors=True)
         for done in place.rundirs if not reference_run else place.rundirs[:-1]:  # the reference's stream feeds the cache
             shutil.rmtree(done, ignore_errors=True)
-    return _finish(progress, prepared, data_note), last_data
+    return _finish(progress, prepared, data_note, main_files(prepared, submission)), last_data
 
 
 def _one_child(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Place, progress: _Progress,
@@ -174,12 +175,17 @@ def _skip_stopped_check(progress: _Progress, prepared: Prepared, reply: dict[str
     return start < n
 
 
-def _finish(progress: _Progress, prepared: Prepared, data_note: str | None) -> Run:
+def main_files(prepared: Prepared, submission: Submission) -> str:
+    """The student's own names for the assignment's .py files, for messages."""
+    return ", ".join(submission.own_name(f) for f in prepared.assignment.spec.files if f.endswith(".py"))
+
+
+def _finish(progress: _Progress, prepared: Prepared, data_note: str | None, files: str) -> Run:
     evaluations = progress.evaluations
     if progress.load_error is not None:
         evaluations = [e or progress.load_error for e in evaluations]
     notes = [*([data_note] if data_note else []), *([progress.data_note] if progress.data_note else []),
-             *([explain_partial_import(progress.import_problem, prepared.assignment)] if progress.import_problem else [])]
+             *([explain_partial_import(progress.import_problem, prepared.assignment, files)] if progress.import_problem else [])]
     return Run([e or Evaluation(False, status="error", error="not run") for e in evaluations],
                progress.load_error, progress.layers, {k: v[:OUTPUT_KEEP] for k, v in progress.output.items() if v},
                progress.box, notes, progress.import_problem)
@@ -230,6 +236,7 @@ def _request(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Plac
         "timeouts": {"load": load_limit(prepared), "tasks": timeouts(prepared), "start": first},
         "output_cap": sandbox.max_output_kb << 10,
         "staged": str(place.staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
+        "names": place.names,
     }
     if prepared.hidden_jobs:  # opened by the worker only when the child asks, and passed as descriptors
         request["hidden"] = {"job": str(prepared.hidden_jobs[reference_run]), "inputs": str(prepared.hidden_inputs_path)}
