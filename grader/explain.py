@@ -169,3 +169,13 @@ def explain_partial_import(failed: Evaluation, assignment: Assignment, files: st
         return f"{where}: {missing} The checks ran on what it had defined by then."
     hint = advice(failed.error or "") if failed.raised else None
     return f"{where} with {failed.error or 'an error'}{'; ' + hint if hint else ''}. The checks ran on what it had defined by then."
+
+
+def explain_cpu_fallback(at: str, code: str | None) -> str:
+    """The note for code that asked for CUDA where grading has none, and ran on the CPU instead."""
+    found = _FRAME.search(at)
+    where = (f"{found['file']}, {'cell ' + found['cell'] + ', ' if found['cell'] else ''}line {found['line']}"
+             if found else "its code")
+    shown = f" (`{code}`)" if code else ""
+    return (f"Ran on the CPU: the code asks for CUDA at {where}{shown}, and grading has no GPU; "
+            "it ran unchanged, with every CUDA device mapped to the CPU.")

@@ -128,6 +128,8 @@ class Load:
     error: Evaluation | None = None
     partial: bool = False
     data_path: object = None     # the child's record of how Fashion-MNIST reached a script (untrusted: a code)
+    cuda_at: str | None = None   # where the code first asked for CUDA and ran on the CPU (the child's words)
+    cuda_code: str | None = None
 
 
 def collect(frames: Iterable[wire.Frame], evaluations: list[Evaluation | None], allowed: range, take_load: bool) -> Load:
@@ -151,6 +153,10 @@ def _take(frame: wire.Frame, evaluations: list[Evaluation | None], allowed: rang
     """One frame into ``evaluations`` (or ``load``); see :func:`collect`."""
     # text fields are the child's: kept only as strings (a nested list's repr could recurse or be huge)
     header = {k: v for k, v in frame.header.items() if k not in _TEXT or isinstance(v, str)}
+    if header.get("type") in ("load", "cuda") and take_load and load.cuda_at is None and isinstance(header.get("cuda_at"), str):
+        load.cuda_at, load.cuda_code = str(header["cuda_at"])[:300], str(header.get("cuda_code", ""))[:200]
+    if header.get("type") == "cuda":
+        return
     if header.get("type") == "load":
         if take_load and not load.seen and not header.get("ok"):
             load.error, load.partial = error_evaluation(header), bool(header.get("partial"))

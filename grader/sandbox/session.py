@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from grader import script_data, wire
 from grader.checks.base import Evaluation
 from grader.errors import GraderError
-from grader.explain import explain_partial_import, failure
-from grader.sandbox import protocol, runner
+from grader.explain import explain_cpu_fallback, explain_partial_import, failure
+from grader.sandbox import cpu_fallback, protocol, runner
 from grader.sandbox.handover import LIVE_FILES, PUBLIC_COPIES
 from grader.submission import Submission, stage
 
@@ -54,6 +54,7 @@ class _Progress:
     load_error: Evaluation | None = None
     import_problem: Evaluation | None = None
     data_note: str | None = None                      # how Fashion-MNIST reached a script, when it did
+    cpu_note: str | None = None                       # the code asked for CUDA and ran on the CPU
     layers: list[str] = field(default_factory=list)
     box: str = "directory"
     output: dict[str, str] = field(default_factory=lambda: dict.fromkeys(
@@ -69,6 +70,7 @@ class _Place:
     data_paths: list[str]
     rundirs: list[Path] = field(default_factory=list)
     names: dict[str, dict[str, object]] = field(default_factory=dict)   # how tracebacks name the staged files
+    cuda: bool = False                                                   # the code mentions cuda
 
 
 def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str, bytes],
@@ -77,7 +79,8 @@ def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str,
     staged = pool.new_dir("staged", 0o700)
     stage(submission, staged, extra)
     data_paths, data_note = pool.stage_data(submission, staged)
-    place = _Place(staged, pool.new_dir("boxes", 0o700), data_paths, names=submission.shown())
+    place = _Place(staged, pool.new_dir("boxes", 0o700), data_paths, names=submission.shown(),
+                   cuda=cpu_fallback.mentions_cuda(submission.files))
     progress = _Progress([None] * len(prepared.tasks))
     kind = pool.kind_for(submission, reference_run, prepared.harness)
     worker = pool.take(kind)
@@ -132,6 +135,7 @@ def _read_results(progress: _Progress, data: Path, handshake: protocol.Handshake
     progress.load_error = load.error
     if load.seen and start == 0:
         progress.data_note = script_data.data_path_note(load.data_path)
+        progress.cpu_note = explain_cpu_fallback(load.cuda_at, load.cuda_code) if load.cuda_at else None
     if load.partial:   # import_errors: continue: the checks ran on what the module defined
         progress.import_problem, progress.load_error = load.error, None
     return load.seen
@@ -185,6 +189,7 @@ def _finish(progress: _Progress, prepared: Prepared, data_note: str | None, file
     if progress.load_error is not None:
         evaluations = [e or progress.load_error for e in evaluations]
     notes = [*([data_note] if data_note else []), *([progress.data_note] if progress.data_note else []),
+             *([progress.cpu_note] if progress.cpu_note else []),
              *([explain_partial_import(progress.import_problem, prepared.assignment, files)] if progress.import_problem else [])]
     return Run([e or Evaluation(False, status="error", error="not run") for e in evaluations],
                progress.load_error, progress.layers, {k: v[:OUTPUT_KEEP] for k, v in progress.output.items() if v},
@@ -236,7 +241,7 @@ def _request(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Plac
         "timeouts": {"load": load_limit(prepared), "tasks": timeouts(prepared), "start": first},
         "output_cap": sandbox.max_output_kb << 10,
         "staged": str(place.staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
-        "names": place.names,
+        "names": place.names, "cuda": place.cuda,
     }
     if prepared.hidden_jobs:  # opened by the worker only when the child asks, and passed as descriptors
         request["hidden"] = {"job": str(prepared.hidden_jobs[reference_run]), "inputs": str(prepared.hidden_inputs_path)}

@@ -20,11 +20,11 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from grader import calls, datasets, training, wire
-from grader.sandbox import fastdata, handover, landlock, seccomp
+from grader.sandbox import cpu_fallback, fastdata, handover, landlock, seccomp
 from grader.sandbox.autograd_guard import no_autograd
 from grader.sandbox.handover import Channels
 from grader.sandbox.plots import quiet_plots
-from grader.sandbox.scriptrun import describe, run_main, run_script, set_names, shown
+from grader.sandbox.scriptrun import describe, place, run_main, run_script, set_names, shown
 
 
 def warm_up() -> None:
@@ -76,6 +76,8 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     set_names(job.get("names"))
     quiet_plots()
     sys.path.insert(0, box)
+    if job.get("cuda"):
+        _cpu_fallback(box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
     fastdata.install()   # Fashion-MNIST a script loads itself: torchvision's batches, built at once
     modules = _load(job, data, channels.control)
@@ -90,6 +92,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     while tasks:
         index, task = tasks.pop(0)
         if index < 0:
+            _write_cuda(data)
             hidden = _hidden_part(data, channels, parsed)
             forms = {**forms, **hidden["forms"]}
             inputs = {**inputs, **hidden["inputs"]}
@@ -98,12 +101,22 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
             continue
         _announce(channels.control, str(index))
         _run_task(index, task, data, inputs, forms, parsed, resolve, box)
+    if not (job.get("hidden_tasks") and channels.hidden is not None):
+        _write_cuda(data)
     _announce(channels.control, "done")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _cpu_fallback(box: str) -> None:
+    """CUDA mapped to the CPU where there is none (the submission mentions cuda)."""
+    try:
+        cpu_fallback.install(box, place)
+    except ImportError:   # no torch here: the code's own `import torch` will say so
+        pass
 
 
 def _line_buffered() -> None:
@@ -127,7 +140,7 @@ def _load(job: dict[str, Any], data: BinaryIO, control_fd: int) -> dict[str, Any
         modules[job["modules"][0]], problem = run_main(job, job["box"])
         if start == 0:
             wire.write_frame(data, {"type": "load", "ok": problem is None, "partial": True, **(problem or {}),
-                                    **fastdata.record()})
+                                    **fastdata.record(), **_cuda_record()})
         return modules
     try:
         for name in job["modules"]:
@@ -136,13 +149,26 @@ def _load(job: dict[str, Any], data: BinaryIO, control_fd: int) -> dict[str, Any
         partial = bool(job.get("keep_going")) and bool(modules)
         if start == 0:
             wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **describe(exc, job["box"]),
-                                    **fastdata.record()})
+                                    **fastdata.record(), **_cuda_record()})
         if not partial:
             return None
     else:
         if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": True, **fastdata.record()})
+            wire.write_frame(data, {"type": "load", "ok": True, **fastdata.record(), **_cuda_record()})
     return modules
+
+
+def _write_cuda(data: BinaryIO) -> None:
+    """At the end of the public phase: where the code first asked for CUDA and ran on the CPU, if it did."""
+    record = _cuda_record()
+    if record:
+        wire.write_frame(data, {"type": "cuda", **record})
+
+
+def _cuda_record() -> dict[str, str]:
+    """Where the code first asked for CUDA and ran on the CPU instead, for the load frame (empty: never)."""
+    first = cpu_fallback.first_request()
+    return {"cuda_at": first["at"], "cuda_code": first["code"]} if first else {}
 
 
 def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], Any]:
