@@ -168,6 +168,9 @@ def explain_partial_import(failed: Evaluation, assignment: Assignment, files: st
     if missing:
         return f"{where}: {missing} The checks ran on what it had defined by then."
     hint = advice(failed.error or "") if failed.raised else None
+    if hint and (failed.error or "").startswith("EOFError") and assignment.spec.run == "main" and assignment.spec.stdin:
+        lines = len(assignment.spec.stdin.splitlines())
+        hint = f"it called input() after reading the {lines} line{'s' if lines != 1 else ''} of input the assignment gives"
     return f"{where} with {failed.error or 'an error'}{'; ' + hint if hint else ''}. The checks ran on what it had defined by then."
 
 

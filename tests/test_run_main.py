@@ -101,7 +101,9 @@ def test_input_past_the_given_stdin_gets_end_of_file_and_the_note_says_so(engine
     code = REFERENCE.replace("        TRAINED", "        epochs = int(input('epochs? '))\n        TRAINED")
     result = grade(engine, tmp_path, code)
     assert by_id(result)["double"][0] == "passed" and by_id(result)["trained"][0] == "error"
-    assert result.notes[0].startswith("work.py stopped at line 20 (`epochs = int(input('epochs? '))`) with EOFError")
+    assert result.notes[0] == ("work.py stopped at line 20 (`epochs = int(input('epochs? '))`) with EOFError: EOF when "
+                               "reading a line; it called input() after reading the 1 line of input the assignment gives. "
+                               "The checks ran on what it had defined by then.")
 
 
 def test_a_script_past_its_budget_is_stopped_and_graded_on_what_it_did(engine, tmp_path) -> None:
