@@ -94,7 +94,7 @@ def explain_load(failed: Evaluation, assignment: Assignment, files: str | None =
     location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""
     missing = missing_module(error, files)
     if missing:
-        return f"{files} could not be imported{location}: {missing}"
+        return f"{files} could not be imported: {error}{location}; {missing}."
     d2l = explain_d2l_assert(failed)
     return f"{files} could not be imported: {error}{location}." + (f" {d2l}" if d2l else "")
 
@@ -109,8 +109,8 @@ def missing_module(error: str, file: str) -> str | None:
     if not found:
         return None
     name = found["name"].split(".")[0]
-    return (f"it imports {found['name']}, which is not in the submission and not installed for grading; "
-            f"if {name} is your own module, hand in {name}.py (or the {name}/ folder) beside {file}.")
+    return (f"it imports {found['name']}, which is not in the submission and not installed for grading: "
+            f"if {name} is your own module, hand in {name}.py (or the {name}/ folder) beside {file}")
 
 
 # d2l's train_ch3 (the Chinese edition, d2l 0.17) checks its own result after the last epoch.
@@ -164,10 +164,8 @@ def explain_partial_import(failed: Evaluation, assignment: Assignment, files: st
     d2l = explain_d2l_assert(failed)
     if d2l:
         return f"{where}: {d2l} The checks ran on what it had defined and trained by then."
-    missing = missing_module(failed.error or "", found["file"] if found else files)
-    if missing:
-        return f"{where}: {missing} The checks ran on what it had defined by then."
     hint = advice(failed.error or "") if failed.raised else None
+    hint = hint or missing_module(failed.error or "", found["file"] if found else files)
     if hint and (failed.error or "").startswith("EOFError") and assignment.spec.run == "main" and assignment.spec.stdin:
         lines = len(assignment.spec.stdin.splitlines())
         hint = f"it called input() after reading the {lines} line{'s' if lines != 1 else ''} of input the assignment gives"
