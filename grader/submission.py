@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
 import hashlib
 import os
 import re
@@ -44,6 +45,24 @@ class Submission:
     def own_name(self, staged: str) -> str:
         """The student's own name for a file staged as ``staged``."""
         return self.names.get(staged, staged)
+
+    def place(self, staged: str, line: int) -> str:
+        """``<the student's file>:<line>`` for a staged file's line (a notebook's: ``<file>, cell C, line L``)."""
+        starts = [c for c in self.cells.get(staged, ()) if c[0] <= line]
+        if starts:
+            marker, cell = starts[-1]
+            return f"{self.own_name(staged)}, cell {cell}, line {line - marker}"
+        return f"{self.own_name(staged)}:{line}"
+
+    def in_own_names(self, text: str) -> str:
+        """``text`` with every ``<staged file>:<line>`` the grader wrote put in the student's own names."""
+        for staged in {*self.names, *self.cells}:
+            if self.own_name(staged) != staged:
+                text = re.sub(rf"(?<![\w.-]){re.escape(staged)}:(\d+)", functools.partial(self._placed, staged), text)
+        return text
+
+    def _placed(self, staged: str, found: re.Match[str]) -> str:
+        return self.place(staged, int(found[1]))
 
     def shown(self) -> dict[str, dict[str, object]]:
         """How the sandbox names the staged files in tracebacks (see :func:`grader.sandbox.scriptrun.set_names`)."""

@@ -63,3 +63,17 @@ def test_a_single_file_keeps_its_own_name(tmp_path: Path) -> None:
     submission = read(tmp_path / "李明-作业.py", ["linear_regression.py"])
     assert submission.own_name("linear_regression.py") == "李明-作业.py"
     assert submission.shown() == {"linear_regression.py": {"as": "李明-作业.py", "cells": None}}
+
+
+def test_findings_written_with_the_staged_name_are_put_in_the_students_own_names(tmp_path: Path) -> None:
+    """Before, a source rule's finding named the assignment's file (bp.py:5), a name the student never wrote."""
+    (tmp_path / "李明-作业.py").write_text("x = 1\n")
+    submission = read(tmp_path / "李明-作业.py", ["bp.py"])
+    assert submission.in_own_names("Forbidden code found: bp.py:5: calls loss.backward(); mybp.py:2") == \
+        "Forbidden code found: 李明-作业.py:5: calls loss.backward(); mybp.py:2"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("import torch"), nbformat.v4.new_code_cell("w = 1\nloss.backward()")]
+    nbformat.write(notebook, tmp_path / "nb.ipynb")
+    from_notebook = read(tmp_path / "nb.ipynb", ["bp.py"])
+    line = from_notebook.files["bp.py"].decode().splitlines().index("loss.backward()") + 1
+    assert from_notebook.in_own_names(f"bp.py:{line}: calls loss.backward()") == "nb.ipynb, cell 2, line 2: calls loss.backward()"

@@ -9,6 +9,7 @@ the checks as an :class:`~grader.redaction.InstructorRecord`, never inside the r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from typing import Any
@@ -63,9 +64,19 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
                        default_rtol=assignment.spec.tolerance.rtol, default_atol=assignment.spec.tolerance.atol,
                        harness=prepared.harness.get(check.id), assignment=assignment)
     try:
-        return CHECKS[check.kind].judge(check, ctx), None
+        return _in_own_names(CHECKS[check.kind].judge(check, ctx), submission), None
     except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
         return Verdict("error", 0.0, f"the grader could not judge this check ({type(exc).__name__}: {exc})"), None
+
+
+def _in_own_names(verdict: Verdict, submission: Submission) -> Verdict:
+    """A verdict whose message and listed findings (``source``: ``file:line: ...``) name the student's own files."""
+    if not submission.names:
+        return verdict
+    details = dict(verdict.details)
+    if isinstance(details.get("violations"), list):
+        details["violations"] = [submission.in_own_names(v) if isinstance(v, str) else v for v in details["violations"]]
+    return dataclasses.replace(verdict, message=submission.in_own_names(verdict.message), details=details)
 
 
 def _own_files(assignment: Assignment, submission: Submission) -> str:
