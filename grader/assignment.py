@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from grader import inputs, times
+from grader.roles import RoleSpec
 
 Layer = Literal["lifecycle", "resources", "network", "filesystem", "uid", "seccomp"]
 ALL_LAYERS: tuple[Layer, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
@@ -99,6 +100,15 @@ class RootSpec(BaseModel):
         default="fail", description="when the submission raises while imported: every check fails (fail), or the checks "
                                     "run on what it had defined by then (continue: script-style work)")
     requires: dict[str, str] = Field(default_factory=dict, description="modules the code needs -> how to install them")
+    roles: dict[str, RoleSpec] = Field(default_factory=dict, description=(
+        "how the child finds a value the submission does not define under a call's name (grader.roles)"))
+
+    @model_validator(mode="after")
+    def _roles_used_exist(self) -> RootSpec:
+        for name, role in self.roles.items():
+            if role.uses is not None and self.roles.get(role.uses, role).kind not in ("params", "module"):
+                raise ValueError(f"roles.{name}.uses: {role.uses!r} is not a params or module role of this spec")
+        return self
 
 
 @dataclass(frozen=True)

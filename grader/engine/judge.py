@@ -33,6 +33,9 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
     for check in prepared.assignment.checks:
         indices = [i for i, t in enumerate(prepared.tasks) if t.check_id == check.id]
         verdict, signal = _verdict(prepared, submission, run, check, indices)
+        found = found_text([run.evaluations[i] for i in indices])
+        if found:   # roles: say how the child found what the submission names its own way
+            verdict.details = {**verdict.details, "found": found}
         results.append(redact(CheckResult(
             id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
             score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
@@ -66,6 +69,14 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
         return CHECKS[check.kind].judge(check, ctx), None
     except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
         return Verdict("error", 0.0, f"the grader could not judge this check ({type(exc).__name__}: {exc})"), None
+
+
+def found_text(evaluations: list[Evaluation]) -> str | None:
+    """How each role a check's calls used was found (grader.roles), one clause per role."""
+    seen: dict[str, str] = {}
+    for evaluation in evaluations:
+        seen.update(evaluation.found or {})
+    return "; ".join(seen.values()) or None
 
 
 def _traceback(failed: Evaluation) -> dict[str, Any]:
