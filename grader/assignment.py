@@ -106,8 +106,10 @@ class RootSpec(BaseModel):
     @model_validator(mode="after")
     def _roles_used_exist(self) -> RootSpec:
         for name, role in self.roles.items():
-            if role.uses is not None and self.roles.get(role.uses, role).kind not in ("params", "module"):
-                raise ValueError(f"roles.{name}.uses: {role.uses!r} is not a params or module role of this spec")
+            for key in ("uses", "model"):
+                other = getattr(role, key)
+                if other is not None and self.roles.get(other, role).kind not in ("params", "module"):
+                    raise ValueError(f"roles.{name}.{key}: {other!r} is not a params or module role of this spec")
         return self
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-RoleKind = Literal["module", "params", "callable", "array", "optimizer"]
+RoleKind = Literal["module", "params", "callable", "array", "optimizer", "trained"]
 Shape = list[int]
 
 
@@ -55,13 +55,17 @@ class RoleSpec(BaseModel):
         "optimizer: which of the optimizers the run built, when no name holds one"))
     uses: str | None = Field(default=None, description=(
         "callable: another role (params or module) whose tensors the callable's output must depend on"))
+    model: str | None = Field(default=None, description=(
+        "trained: the role (a module or params) holding what a script trained itself; a training call "
+        "under this role's name then returns it (``train: train_concise(X, y, ...)`` grades a script too)"))
     strict: bool = Field(default=False, description=(
         "never fall back to the value under the role's own name when it does not fit"))
     description: str | None = Field(default=None, description="what the value is, in the student's words")
 
     @model_validator(mode="after")
     def _needs(self) -> RoleSpec:
-        need = {"module": "shapes", "params": "shapes", "array": "shape", "callable": "probe"}.get(self.kind)
+        need = {"module": "shapes", "params": "shapes", "array": "shape", "callable": "probe",
+                "trained": "model"}.get(self.kind)
         if need is not None and getattr(self, need) is None:
             raise ValueError(f"{'an' if self.kind[0] in 'aeiou' else 'a'} {self.kind} role needs '{need}'")
         if self.uses is not None and self.kind != "callable":
@@ -90,6 +94,8 @@ def describe(role: RoleSpec) -> str:
         args = ", ".join(str(tuple(a.shape)) for a in probe.args)
         uses = f", through the {role.uses} tensors" if role.uses else ""
         return f"a function that maps inputs of shape {args} to shape {tuple(probe.shape)}{uses}"
+    if role.kind == "trained":
+        return f"a training function, else the {role.model} the script trained itself"
     return "a torch.optim optimizer the script built"
 
 

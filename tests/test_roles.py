@@ -34,6 +34,7 @@ roles:
     shapes: [[5, 4], [5], [2, 5], [2]]
   trainer:
     kind: optimizer
+  fit: {kind: trained, model: model}
   X:
     kind: array
     shape: [6, 4]
@@ -46,6 +47,7 @@ checks:
   - {id: model, kind: property, call: "model(Z)", inputs: given, properties: [{shape: [1, 2]}]}
   - {id: decay, kind: property, call: "trainer.param_groups[0]['weight_decay']", properties: [{close_to: 3}]}
   - {id: data, kind: property, call: X, properties: [{shape: [6, 4]}]}
+  - {id: fitted, kind: property, call: "fit(Z)(Z)", inputs: given, properties: [{shape: [1, 2]}]}
 """
 REFERENCE = """\
 import torch
@@ -61,6 +63,9 @@ def net(X):
 
 model = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
 trainer = torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=3)
+
+def fit(Z):
+    return model
 """
 OWN_NAMES = """\
 import torch
@@ -139,6 +144,9 @@ def test_values_under_other_names_are_found_and_the_result_says_how(graded: dict
     assert _check(result, "decay").details["found"] == (
         "the SGD optimizer built at work.py line 27 (a torch.optim optimizer the script built, found by its type)")
     assert _check(result, "data").details["found"] == "images (an array of shape (6, 4), found by its shape)"
+    assert _check(result, "fitted").details["found"] == (
+        "fit is not defined: the script trained its model itself (my_model (an nn.Module whose parameters have the "
+        "shapes (5, 4), (5,), (2, 5), (2,), found by its parameter shapes))")
     assert "forward!" not in (result.output or "")   # the probe's prints stay out of the run's output
 
 
@@ -152,6 +160,13 @@ def test_a_role_missing_what_its_kind_needs_is_a_spec_error(tmp_path: Path) -> N
     bad = SPEC.replace("    shape: [6, 4]\n", "")
     with pytest.raises(SpecError, match=r"roles\.X: Value error, an array role needs 'shape'"):
         spec.load(write_assignment(tmp_path / "a", bad, {"work.py": REFERENCE}))
+
+
+def test_a_script_that_trained_no_model_has_no_training_function(graded: dict[str, Result]) -> None:
+    check = _check(graded["flat"], "fitted")
+    assert check.status == "error"
+    assert "name 'fit' is not defined, and nothing the script trained itself is an nn.Module whose parameters have" \
+        in check.message
 
 
 def test_uses_must_name_a_params_or_module_role(tmp_path: Path) -> None:

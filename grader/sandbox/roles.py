@@ -75,6 +75,8 @@ class Finder:
                 if candidate != name:
                     self._say(name, f"{candidate} ({spec.describe(role)}, by its name)")
                 return space[candidate]
+        if role.kind == "trained":
+            return self._trained(name, role)
         for label, value in self._candidates(role, space):
             if self._fits(role, value):
                 self._say(name, f"{label} ({spec.describe(role)}, found by {_how(role)})")
@@ -89,6 +91,20 @@ class Finder:
             return space[name]
         raise NameError(f"name {name!r} is not defined, and nothing else in the submission is "
                         f"{spec.describe(role)}")
+
+    def _trained(self, name: str, role: spec.RoleSpec) -> Any:
+        """No training function: one that returns what the script trained itself (its arguments unused)."""
+        assert role.model is not None
+        said = dict(self.found)
+        try:
+            model = self.find(role.model)
+        except NameError:
+            raise NameError(f"name {name!r} is not defined, and nothing the script trained itself is "
+                            f"{spec.describe(self.roles[role.model])}") from None
+        how = self.found.get(role.model, role.model)
+        self.found = said
+        self._say(name, f"{name} is not defined: the script trained its model itself ({how})")
+        return lambda *args, **kwargs: model
 
     def _say(self, name: str, text: str) -> None:
         self.found[name] = text[:_MAX_TEXT]
@@ -200,12 +216,13 @@ class Resolver:
 _FITS: dict[str, Callable[[Finder, spec.RoleSpec, Any], bool]] = {
     "module": Finder._module, "params": Finder._params, "array": Finder._array,
     "optimizer": Finder._optimizer, "callable": Finder._callable,
+    "trained": lambda finder, role, value: callable(value) and not inspect.isclass(value),
 }
 
 
 def _how(role: spec.RoleSpec) -> str:
     return {"module": "its parameter shapes", "params": "their shapes", "array": "its shape",
-            "optimizer": "its type", "callable": "calling it on test inputs"}[role.kind]
+            "optimizer": "its type", "callable": "calling it on test inputs", "trained": "its name"}[role.kind]
 
 
 def _want(shapes: list[list[int]] | None) -> list[tuple[int, ...]]:
