@@ -153,7 +153,8 @@ def test_values_under_other_names_are_found_and_the_result_says_how(graded: dict
 def test_a_callable_that_skips_the_hidden_layer_is_not_the_network(graded: dict[str, Result]) -> None:
     check = _check(graded["flat"], "net-shape")
     assert check.status == "error"
-    assert "nothing else in the submission is a function that maps inputs of shape (3, 4)" in check.message
+    assert ("net is not a function that maps inputs of shape (3, 4) to shape (3, 2), through the params tensors, "
+            "and nothing else in the submission is") in check.message
 
 
 def test_a_role_missing_what_its_kind_needs_is_a_spec_error(tmp_path: Path) -> None:

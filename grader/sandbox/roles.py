@@ -89,6 +89,8 @@ class Finder:
                 return value
         if name in space and not role.strict:
             return space[name]
+        if name in space:
+            raise NameError(f"{name} is not {spec.describe(role)}, and nothing else in the submission is")
         raise NameError(f"name {name!r} is not defined, and nothing else in the submission is "
                         f"{spec.describe(role)}")
 
