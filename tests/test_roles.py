@@ -174,3 +174,11 @@ def test_uses_must_name_a_params_or_module_role(tmp_path: Path) -> None:
     bad = SPEC.replace("    uses: params\n", "    uses: trainer\n")
     with pytest.raises(SpecError, match="'trainer' is not a params or module role"):
         spec.load(write_assignment(tmp_path / "a", bad, {"work.py": REFERENCE}))
+
+
+def test_the_childs_account_is_kept_as_short_strings_only() -> None:
+    from grader.sandbox.protocol import _found
+
+    assert _found({"net": "x" * 500, 3: "not a role name", "params": ["not", "text"]}) == {"net": "x" * 200}
+    assert _found(["net"]) is None and _found({}) is None
+    assert len(_found({f"r{i}": "y" for i in range(40)}) or {}) == 16
