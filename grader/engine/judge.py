@@ -54,7 +54,7 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
     got = [run.evaluations[i] for i in indices]
     failed = next((e for e in got if not e.ok), None)
     if run.load_error is not None and indices:
-        return Verdict(run.load_error.status or "error", 0.0, explain_load(run.load_error, assignment),
+        return Verdict(run.load_error.status or "error", 0.0, explain_load(run.load_error, assignment, _own_files(assignment, submission)),
                        _traceback(run.load_error)), run.load_error.signal
     if failed is not None:
         return Verdict(failed.status or "error", 0.0,
@@ -77,6 +77,11 @@ def found_text(evaluations: list[Evaluation]) -> str | None:
     for evaluation in evaluations:
         seen.update(evaluation.found or {})
     return "; ".join(seen.values()) or None
+
+
+def _own_files(assignment: Assignment, submission: Submission) -> str:
+    """The student's own names for the assignment's .py files."""
+    return ", ".join(submission.own_name(f) for f in assignment.spec.files if f.endswith(".py"))
 
 
 def _traceback(failed: Evaluation) -> dict[str, Any]:
