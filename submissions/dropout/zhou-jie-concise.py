@@ -71,7 +71,7 @@ def init_weights(m):
 net.apply(init_weights)
 
 if __name__ == '__main__':
-    num_epochs, lr, batch_size = 10, 0.5, 256
+    num_epochs, lr, batch_size = 2, 0.5, 256   # CPU 太慢，先跑 2 轮
     loss = nn.CrossEntropyLoss(reduction='none')
     train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
     trainer = torch.optim.SGD(net.parameters(), lr=lr)
