@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from grader import inputs, times
+from grader.roles import RoleSpec
 
 Layer = Literal["lifecycle", "resources", "network", "filesystem", "uid", "seccomp"]
 ALL_LAYERS: tuple[Layer, ...] = ("lifecycle", "resources", "network", "filesystem", "uid", "seccomp")
@@ -106,12 +107,22 @@ class RootSpec(BaseModel):
                                       "the main file runs once as __main__ (like `python file.py`) under "
                                       "sandbox.script_timeout_s, and checks read that run's globals and output")
     stdin: str = Field(default="", description="run: main: what the script's input() calls read (then end-of-file)")
-
+    roles: dict[str, RoleSpec] = Field(default_factory=dict, description=(
+        "how the child finds a value the submission does not define under a call's name (grader.roles)"))
 
     @model_validator(mode="after")
     def _main_file(self) -> RootSpec:
         if self.run == "main" and not any(f.endswith(".py") for f in self.files):
             raise ValueError("run: main runs the first .py file of files, and files lists none")
+        return self
+
+    @model_validator(mode="after")
+    def _roles_used_exist(self) -> RootSpec:
+        for name, role in self.roles.items():
+            for key in ("uses", "model"):
+                other = getattr(role, key)
+                if other is not None and self.roles.get(other, role).kind not in ("params", "module"):
+                    raise ValueError(f"roles.{name}.{key}: {other!r} is not a params or module role of this spec")
         return self
 
 

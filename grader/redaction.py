@@ -32,7 +32,7 @@ from grader.results import CheckResult, Result, finite
 
 # Details a hidden check may carry as they are: where and how many, never what was expected or what went in.
 HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "wrong", "nonfinite", "properties", "prompt",
-                            "rubric", "dataset", "error_band", "error_bands"})
+                            "rubric", "dataset", "error_band", "error_bands", "found"})
 # Error sizes a hidden check shows only as bands: ``max_rel_err`` (else ``max_abs_err``) becomes ``error_band``,
 # ``rel_err`` (name -> relative error) becomes ``error_bands`` (name -> band).
 BANDED = frozenset({"max_abs_err", "max_rel_err", "rel_err"})

@@ -111,6 +111,7 @@ class Evaluation:
     raised: bool = False              # the student's code raised (vs. the sandbox stopping it)
     origin: str | None = None         # where it was raised, when outside the student's files (a library's assert)
     signal: str | None = None         # the signal the child crashed with (SIGSEGV...), when it crashed
+    found: dict[str, str] | None = None   # roles (grader.roles) the call used -> how the child found each
 
 
 @dataclass

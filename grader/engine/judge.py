@@ -34,6 +34,9 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
     for check in prepared.assignment.checks:
         indices = [i for i, t in enumerate(prepared.tasks) if t.check_id == check.id]
         verdict, signal = _verdict(prepared, submission, run, check, indices)
+        found = found_text([run.evaluations[i] for i in indices])
+        if found:   # roles: say how the child found what the submission names its own way
+            verdict.details = {**verdict.details, "found": found}
         results.append(redact(CheckResult(
             id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
             score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
@@ -77,6 +80,14 @@ def _in_own_names(verdict: Verdict, submission: Submission) -> Verdict:
     if isinstance(details.get("violations"), list):
         details["violations"] = [submission.in_own_names(v) if isinstance(v, str) else v for v in details["violations"]]
     return dataclasses.replace(verdict, message=submission.in_own_names(verdict.message), details=details)
+
+
+def found_text(evaluations: list[Evaluation]) -> str | None:
+    """How each role a check's calls used was found (grader.roles), one clause per role."""
+    seen: dict[str, str] = {}
+    for evaluation in evaluations:
+        seen.update(evaluation.found or {})
+    return "; ".join(seen.values()) or None
 
 
 def _own_files(assignment: Assignment, submission: Submission) -> str:

@@ -87,7 +87,8 @@ def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms:
 
 def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
                harnesses: dict[str, Harness], hidden_from: int, modules: list[str], start: int, import_seed: Any,
-               reference_run: bool, keep_going: bool = False, main: dict[str, Any] | None = None) -> dict[str, Any]:
+               reference_run: bool, keep_going: bool = False, main: dict[str, Any] | None = None,
+               roles: dict[str, Any] | None = None) -> dict[str, Any]:
     """``job.json``: everything up to the hidden checks, which it only counts. The same for every
     submission of a batch (the run's box comes with the worker's request).
 
@@ -101,6 +102,7 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
         "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
                   for t, s in zip(public, seeds)],
         "hidden_tasks": len(tasks) - hidden_from, "main": main,
+        "roles": roles or {},   # grader.roles: how the child finds what the submission names its own way
         # loaded by the worker before it forks, so every child inherits them
         "datasets": sorted({(h.dataset, h.root) for h in harnesses.values() if h.dataset is not None}),
     }
@@ -168,10 +170,17 @@ def _take(frame: wire.Frame, evaluations: list[Evaluation | None], allowed: rang
     if header.get("type") != "result" or not isinstance(index, int) or index not in allowed \
             or evaluations[index] is not None:
         return
-    if header.get("ok"):
-        evaluations[index] = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers))
-    else:
-        evaluations[index] = error_evaluation(header)
+    evaluation = Evaluation(True, value=wire.decode(header.get("value"), frame.buffers)) if header.get("ok") \
+        else error_evaluation(header)
+    evaluation.found = _found(header.get("found"))
+    evaluations[index] = evaluation
+
+
+def _found(raw: object) -> dict[str, str] | None:
+    """The child's account of how it found each role: short strings only (it is the child's text)."""
+    if not isinstance(raw, dict) or not raw:
+        return None
+    return {k[:64]: v[:200] for k, v in list(raw.items())[:16] if isinstance(k, str) and isinstance(v, str)} or None
 
 
 

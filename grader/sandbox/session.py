@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import script_data, wire
+from grader import roles, script_data, wire
 from grader.checks.base import Evaluation
 from grader.errors import GraderError
 from grader.explain import explain_cpu_fallback, explain_partial_import, failure
@@ -263,7 +263,8 @@ def job_text(prepared: Prepared, start: int, reference_run: bool) -> str:
             inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds, forms=prepared.forms,
             harnesses=prepared.harness, hidden_from=prepared.hidden_from, modules=prepared.assignment.modules,
             start=start, import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
-            keep_going=prepared.assignment.spec.import_errors == "continue", main=main_job(prepared)))
+            keep_going=prepared.assignment.spec.import_errors == "continue", main=main_job(prepared),
+            roles=roles.wire(prepared.assignment.spec.roles)))
     return prepared.job_texts[key]
 
 

@@ -14,13 +14,12 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from grader import calls, datasets, training, wire
-from grader.sandbox import cpu_fallback, fastdata, handover, landlock, seccomp
+from grader.sandbox import cpu_fallback, fastdata, handover, landlock, roles, seccomp
 from grader.sandbox.autograd_guard import no_autograd
 from grader.sandbox.handover import Channels
 from grader.sandbox.plots import quiet_plots
@@ -80,6 +79,8 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
         _cpu_fallback(box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
     fastdata.install()   # Fashion-MNIST a script loads itself: torchvision's batches, built at once
+    if any(r.get("kind") == "optimizer" for r in (job.get("roles") or {}).values()):
+        roles.capture_optimizers(box)
     modules = _load(job, data, channels.control)
     if modules is None:
         return
@@ -171,7 +172,7 @@ def _cuda_record() -> dict[str, str]:
     return {"cuda_at": first["at"], "cuda_code": first["code"]} if first else {}
 
 
-def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], Any]:
+def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> roles.Resolver:
     """How a call's names are looked up: the first module's own names, then the modules themselves."""
     main = modules[job["modules"][0]] if modules else None
 
@@ -183,11 +184,13 @@ def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], A
             return modules[name]
         raise NameError(f"name {name!r} is not defined in {shown(job['modules'][0] + '.py')}")
 
-    return resolve
+    finder = roles.Finder(job["roles"], lambda: vars(main) if main is not None else {}, job["box"]) \
+        if job.get("roles") else None
+    return roles.Resolver(finder, resolve)
 
 
 def _run_task(index: int, task: dict[str, Any], data: BinaryIO, inputs: dict[str, np.ndarray],
-              forms: dict[str, dict[str, str]], parsed: dict[str, Any], resolve: Callable[[str], Any], box: str) -> None:
+              forms: dict[str, dict[str, str]], parsed: dict[str, Any], resolve: roles.Resolver, box: str) -> None:
     """Evaluate one task and write its result frame (a value, or what it raised)."""
     _seed(task["seed"])
     values = {name: _materialise(inputs[f"{task['inputs']}/{name}"], forms[task["inputs"]][name])
@@ -204,10 +207,10 @@ def _run_task(index: int, task: dict[str, Any], data: BinaryIO, inputs: dict[str
         buffers: list[bytes] = []
         described = wire.encode(result, buffers)
         header = {"type": "result", "task": index, "ok": True, "value": described,
-                  "seconds": time.perf_counter() - began}
+                  "seconds": time.perf_counter() - began, "found": resolve.take_found()}
         wire.write_frame(data, header, buffers)
     except BaseException as exc:  # noqa: BLE001
-        wire.write_frame(data, {"type": "result", "task": index, "ok": False,
+        wire.write_frame(data, {"type": "result", "task": index, "ok": False, "found": resolve.take_found(),
                                 "seconds": time.perf_counter() - began, **describe(exc, box)})
 
 

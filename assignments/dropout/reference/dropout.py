@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import torch
 
+# d2l 4.6's network drops with probability 0.2 after the first hidden layer and 0.5 after the second.
+dropout1 = 0.2  # SOLUTION
+dropout2 = 0.5  # SOLUTION
+
 
 def dropout_layer(X: torch.Tensor, dropout: float) -> torch.Tensor:
     """Zero each element of ``X`` independently with probability ``dropout``; scale survivors by 1/(1 − dropout).

@@ -1,5 +1,7 @@
 import torch
 
+dropout1, dropout2 = 0.2, 0.5
+
 
 def dropout_layer(X, dropout):
     assert 0 <= dropout <= 1
