@@ -61,7 +61,7 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
     ctx = JudgeContext(got=got, expected=[prepared.expected[i] for i in indices],
                        inputs=prepared.case_inputs.get(check.id, []), files=named,
                        default_rtol=assignment.spec.tolerance.rtol, default_atol=assignment.spec.tolerance.atol,
-                       harness=prepared.harness.get(check.id), assignment=assignment)
+                       harness=prepared.harness.get(check.id), assignment=assignment, every_file=submission.files)
     try:
         return CHECKS[check.kind].judge(check, ctx), None
     except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
