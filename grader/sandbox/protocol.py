@@ -87,9 +87,12 @@ def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms:
 
 def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
                harnesses: dict[str, Harness], hidden_from: int, modules: list[str], start: int, import_seed: Any,
-               reference_run: bool, keep_going: bool = False) -> dict[str, Any]:
+               reference_run: bool, keep_going: bool = False, main: dict[str, Any] | None = None) -> dict[str, Any]:
     """``job.json``: everything up to the hidden checks, which it only counts. The same for every
-    submission of a batch (the run's box comes with the worker's request)."""
+    submission of a batch (the run's box comes with the worker's request).
+
+    ``main`` (``run: main``): the script's budget in seconds, its stdin and how much of its
+    output to keep, as ``{"budget_s", "stdin", "max_chars"}``; None imports the modules."""
     public = tasks[:hidden_from]
     keys = {t.input_key for t in public}
     return {
@@ -97,7 +100,7 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
         "modules": modules, "start": start, "seed": derive_seed(import_seed, "import"), "keep_going": keep_going,
         "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
                   for t, s in zip(public, seeds)],
-        "hidden_tasks": len(tasks) - hidden_from,
+        "hidden_tasks": len(tasks) - hidden_from, "main": main,
         # loaded by the worker before it forks, so every child inherits them
         "datasets": sorted({(h.dataset, h.root) for h in harnesses.values() if h.dataset is not None}),
     }

@@ -275,7 +275,7 @@ def _job(request: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     if text not in _JOBS:   # the same job for every submission of a batch: parsed once
         _JOBS.clear()
         _JOBS[text] = json.loads(text)
-    job = {**_JOBS[text], "box": request["plan"]["box"]}
+    job = {**_JOBS[text], "box": request["plan"]["box"], "names": request.get("names")}   # the student's file names
     if job["inputs"] not in _INPUTS:
         _INPUTS.clear()
         _INPUTS[job["inputs"]] = load_inputs(job["inputs"])
