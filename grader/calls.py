@@ -5,7 +5,9 @@ A deliberately tiny language, parsed with :mod:`ast` and never handed to
 subscripts, constants, and list/tuple displays. The grader validates the
 expression when the spec loads; the sandboxed child evaluates it. Script-style
 work (everything at top level) is read by a bare reference to what the module
-defines: ``W1``, ``net.hidden.weight``, ``losses[-1]``.
+defines: ``W1``, ``net.hidden.weight``, ``losses[-1]``, or a list of them (``[W1, W1.grad]``).
+Alternatives for the forms students write, ``predict(x) or model(x)``, are tried in order:
+the first that does not raise NameError or AttributeError is the value.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Any
 
 _ALLOWED = (
     ast.Expression, ast.Call, ast.Name, ast.Load, ast.Constant, ast.Subscript,
-    ast.Attribute, ast.keyword, ast.Tuple, ast.List, ast.UnaryOp, ast.USub, ast.Slice,
+    ast.Attribute, ast.keyword, ast.Tuple, ast.List, ast.UnaryOp, ast.USub, ast.Slice, ast.BoolOp, ast.Or,
 )
+_MISSING = (NameError, AttributeError)   # what makes ``a or b`` try b: a name or attribute this form lacks
 
 
 class CallSyntaxError(ValueError):
@@ -38,35 +41,55 @@ def parse(expr: str) -> ast.Expression:
             )
         if isinstance(node, ast.Attribute) and not isinstance(node.value, (ast.Name, ast.Attribute)):
             raise CallSyntaxError("attributes are only allowed on names, as in module.function")
-    body = tree.body
-    while isinstance(body, ast.Subscript):
-        body = body.value
-    if not isinstance(body, ast.Call) and _module_root(tree) is None:
-        raise CallSyntaxError("the expression must be a call, as in forward(x, w) or forward(x, w)[1], "
-                              "or a name the module defines, as in W1 or net.hidden.weight")
+        if isinstance(node, ast.BoolOp) and node is not tree.body:
+            raise CallSyntaxError("'or' only joins whole alternatives, as in predict(x) or model(x)")
+    for alternative in _alternatives(tree):
+        if not _valid_whole(alternative):
+            raise CallSyntaxError("the expression must be a call, as in forward(x, w) or forward(x, w)[1], "
+                                  "or a name the module defines, as in W1 or net.hidden.weight (or a list of them)")
     return tree
 
 
-def _module_root(tree: ast.Expression) -> str | None:
+def _alternatives(tree: ast.Expression) -> list[ast.expr]:
+    return list(tree.body.values) if isinstance(tree.body, ast.BoolOp) else [tree.body]
+
+
+def _valid_whole(node: ast.expr) -> bool:
+    if isinstance(node, ast.List):
+        return bool(node.elts) and all(_valid_whole(e) for e in node.elts)
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Call) or _module_root(node) is not None
+
+
+def _module_root(node: ast.expr) -> str | None:
     """``W1``, ``net.hidden.weight``, ``W1[0]``: a bare reference to what a (script-style) module
     defines at top level. Returns its root name, or None for any other expression."""
-    node = tree.body
     while isinstance(node, (ast.Subscript, ast.Attribute)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _roots(node: ast.expr) -> set[str]:
+    """The roots of the bare references a whole alternative (or a list of them) is made of."""
+    if isinstance(node, ast.List):
+        return set().union(*(_roots(e) for e in node.elts))
+    inner = node
+    while isinstance(inner, ast.Subscript):
+        inner = inner.value
+    root = None if isinstance(inner, ast.Call) else _module_root(node)
+    return {root} if root is not None else set()
 
 
 def names(tree: ast.Expression) -> tuple[set[str], set[str]]:
     """(names used as values, i.e. inputs; names resolved in the module: called functions, or
     the root of a bare reference such as ``W1`` or ``net.hidden.weight``)."""
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    body = tree.body
-    while isinstance(body, ast.Subscript):
-        body = body.value
-    if not isinstance(body, ast.Call):
-        root = _module_root(tree)
-        if root is not None:
-            called.add(root)
+    # F.sigmoid(x): F is a module the submission imported, not an input
+    called |= {_module_root(n.func) or "" for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Attribute)} - {""}
+    for alternative in _alternatives(tree):
+        called |= _roots(alternative)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     return used - called, called
 
@@ -77,6 +100,8 @@ def evaluate(tree: ast.Expression, resolve: Callable[[str], Any], values: Mappin
     def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
             return ev(node.body)
+        if isinstance(node, ast.BoolOp):
+            return _first(node.values, ev)
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
@@ -101,3 +126,15 @@ def evaluate(tree: ast.Expression, resolve: Callable[[str], Any], values: Mappin
         raise CallSyntaxError(f"unexpected {type(node).__name__}")
 
     return ev(tree)
+
+
+def _first(alternatives: list[ast.expr], ev: Callable[[ast.AST], Any]) -> Any:
+    """The first alternative that evaluates; when none does, the first one's error (the main form's)."""
+    first: BaseException | None = None
+    for alternative in alternatives:
+        try:
+            return ev(alternative)
+        except _MISSING as exc:
+            first = first or exc
+    assert first is not None
+    raise first

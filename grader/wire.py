@@ -73,6 +73,9 @@ def encode(value: Any, buffers: list[bytes], depth: int = 0) -> Any:
         return {"t": "list", "items": [encode(p, buffers, depth + 1) for p in list(value.parameters())[:10_000]]}
     if isinstance(value, np.ndarray):
         return _array(value, "numpy.ndarray", buffers)
+    data = _variable_data(value)
+    if data is not None:   # a student framework's Variable (DeZero, Chainer): its array
+        return _array(data, f"{type(value).__module__}.{type(value).__qualname__}", buffers)
     if isinstance(value, (bool, np.bool_)):
         return {"t": "scalar", "origin": type(value).__module__.replace("builtins", "") + type(value).__name__ if isinstance(value, np.bool_) else "bool", "v": bool(value)}
     if isinstance(value, (int, np.integer)):
@@ -101,6 +104,18 @@ def encode(value: Any, buffers: list[bytes], depth: int = 0) -> Any:
     except Exception:  # noqa: BLE001 - a student's __repr__ may raise anything
         text = "<unprintable>"
     return {"t": "opaque", "origin": f"{type(value).__module__}.{type(value).__qualname__}", "text": text}
+
+
+def _variable_data(value: Any) -> np.ndarray | None:
+    """The ndarray a framework's variable object holds in ``.data``, else None (no other object's
+    attributes are read)."""
+    if isinstance(value, (str, bytes, list, tuple, dict, int, float, complex)) or value is None:
+        return None
+    try:
+        data = getattr(value, "data", None)
+    except Exception:  # noqa: BLE001 - a student's property may raise anything
+        return None
+    return data if isinstance(data, np.ndarray) else None
 
 
 def _array(array: np.ndarray, origin: str, buffers: list[bytes], **extra: Any) -> dict[str, Any]:

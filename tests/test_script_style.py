@@ -119,6 +119,25 @@ def test_plots_never_block_and_show_does_nothing(engine, probe, tmp_path) -> Non
     assert result.timing["wall_s"] < 15
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_script_that_asks_for_tkagg_keeps_agg(engine, probe, tmp_path, where: str) -> None:
+    """matplotlib.use('TkAgg') needs a display; before or after pyplot is imported it changes nothing."""
+    use = "matplotlib.use('TkAgg')"
+    checks, _ = grade(engine, probe, tmp_path, f"""
+        import matplotlib
+        {use if where == "before" else ""}
+        import matplotlib.pyplot as plt
+        {use if where == "after" else ""}
+
+        plt.plot([1, 2, 3], [3, 1, 2])
+        plt.show()
+
+        def probe():
+            return "ok" if matplotlib.get_backend().lower() == "agg" else "backend " + matplotlib.get_backend()
+    """)
+    assert checks["probe"].status == "passed", checks["probe"].message
+
+
 def test_input_gets_end_of_file_and_the_message_says_so(engine, probe, tmp_path) -> None:
     checks, _ = grade(engine, probe, tmp_path, """
         def probe():

@@ -61,6 +61,25 @@ def test_object_arrays_and_arbitrary_objects_become_opaque() -> None:
     assert isinstance(decoded, OpaqueValue) and "AlwaysEqual" in decoded.origin
 
 
+def test_a_framework_variable_is_its_data_array() -> None:
+    class Variable:   # DeZero's (and Chainer's) shape: the array lives in .data
+        def __init__(self, data):
+            self.data = data
+
+    value = roundtrip([Variable(np.array([[1.5, -2.0]])), Variable(np.float64(3.0)), Variable("text")])
+    assert isinstance(value[0], ArrayValue) and value[0].array.tolist() == [[1.5, -2.0]]
+    assert isinstance(value[1], OpaqueValue) and isinstance(value[2], OpaqueValue)   # only an ndarray counts
+
+
+def test_a_data_property_that_raises_leaves_the_object_opaque() -> None:
+    class Broken:
+        @property
+        def data(self):
+            raise RuntimeError("no")
+
+    assert isinstance(roundtrip(Broken()), OpaqueValue)
+
+
 def test_nonfinite_floats_survive() -> None:
     value = roundtrip([float("nan"), float("inf")])
     assert np.isnan(value[0].value) and value[1].value == float("inf")

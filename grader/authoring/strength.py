@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from grader.authoring.markers import has_markers
 from grader.authoring.mutation import Mutant, enumerate_mutants, mutate
 from grader.errors import GraderError
 from grader.spec import Assignment
@@ -107,6 +108,26 @@ def reviewed_equivalents(assignment: Assignment) -> dict[str, str]:
     return {str(k): str(v) for k, v in equivalent.items()}
 
 
+def marked_elsewhere(files: dict[str, bytes], named: list[str]) -> dict[str, tuple[str, set[int]]]:
+    """Reference .py files the spec does not name (a package the student writes, e.g. dezero/) that
+    hold solution markers: their text and the lines inside the markers, the code students write."""
+    found: dict[str, tuple[str, set[int]]] = {}
+    for name in sorted(files):
+        if name in named or not name.endswith(".py"):
+            continue
+        text = files[name].decode("utf-8-sig", errors="replace")
+        if not has_markers(text):
+            continue
+        lines, inside = set(), False
+        for number, line in enumerate(text.splitlines(), 1):
+            if "BEGIN SOLUTION" in line or "END SOLUTION" in line:
+                inside = "BEGIN SOLUTION" in line
+            elif inside or line.rstrip().endswith("# SOLUTION"):
+                lines.add(number)
+        found[name] = (text, lines)
+    return found
+
+
 def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: int = 0, jobs: int = 1,
             progress: Callable[[int, int], None] | None = None) -> Strength:
     """Grade every mutant of ``assignment``'s reference (at most ``limit``, sampled) with ``engine``."""
@@ -122,6 +143,9 @@ def measure(assignment: Assignment, engine: object, *, limit: int = 400, seed: i
                           f"({failing}); run `grader validate` and fix it first")
     sources = {name: reference.files[name].decode("utf-8-sig") for name in assignment.spec.files if name.endswith(".py")}
     mutants = [m for name, text in sources.items() for m in enumerate_mutants(name, text)]
+    for name, (text, lines) in marked_elsewhere(reference.files, assignment.spec.files).items():
+        sources[name] = text
+        mutants += [m for m in enumerate_mutants(name, text) if m.line in lines]
     found = len(mutants)
     if len(mutants) > limit:
         mutants = sorted(random.Random(seed).sample(mutants, limit), key=lambda m: (m.file, m.index, m.variant))

@@ -126,6 +126,7 @@ class JudgeContext:
     default_atol: float | None
     harness: Harness | None = None    # what the child ran around the call (train: which dataset), if any
     assignment: Assignment | None = None   # for kinds that read the assignment's own files (python: hidden/)
+    every_file: dict[str, bytes] | None = None   # all the submission's files (source rules with patterns: a package)
 
 
 class CheckKind(Protocol):

@@ -13,6 +13,7 @@ elsewhere.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 from typing import Any, ClassVar
 
@@ -26,7 +27,9 @@ MAX_SOURCE_BYTES = 2 << 20
 
 class SourceSpec(CheckSpec):
     kind: str = "source"
-    files: list[str] | None = Field(default=None, description="files to inspect, of those the spec names; default: every .py the spec names")
+    files: list[str] | None = Field(default=None, description="files to inspect, of those the spec names, or patterns "
+                                    "('*/*.py': every .py in a folder, e.g. a package handed in) matched against every file "
+                                    "of the submission, each of which must match a file; default: every .py the spec names")
     functions: list[str] | None = Field(default=None, description="only inside these functions; default: whole file")
     forbid_imports: list[str] = Field(default_factory=list, description="modules that must not be imported, e.g. torch")
     forbid_calls: list[str] = Field(default_factory=list,
@@ -195,9 +198,9 @@ class _Rule:
 
 
 def forbids_autograd(spec: SourceSpec) -> bool:
-    """Whether the rule forbids computing gradients with autograd (torch.autograd, or ``.backward``)."""
+    """Whether the rule forbids computing gradients with autograd (torch itself, torch.autograd, or ``.backward``)."""
     imports, calls = expanded(spec)
-    return "torch.autograd" in imports or any(p in (".backward", "torch.autograd.*") for p in calls)
+    return bool({"torch", "torch.autograd"} & set(imports)) or any(p in (".backward", "torch.autograd.*") for p in calls)
 
 
 def guarded(rules: list[SourceSpec], task: Task, harness: Harness | None) -> bool:
@@ -244,6 +247,32 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
+def _wanted(spec: SourceSpec, ctx: JudgeContext) -> tuple[list[str] | Verdict, dict[str, bytes]]:
+    """The files a rule reads: those it names, or every file of the submission its patterns match
+    (a pattern that matches none is a failed verdict naming it)."""
+    if not spec.files or not any(any(c in f for c in "*?[") for f in spec.files):
+        return spec.files or [f for f in ctx.files if f.endswith(".py")], ctx.files
+    files = {**(ctx.every_file or {}), **ctx.files}
+    wanted: list[str] = []
+    for pattern in spec.files:
+        matched = sorted(f for f in files if fnmatch.fnmatchcase(f, pattern))
+        if not matched:
+            reason = f" {spec.reason}" if spec.reason else ""
+            return Verdict.failed(f"No file of the submission matches {pattern}.{reason}", missing=pattern), files
+        wanted += [f for f in matched if f not in wanted]
+    return wanted, files
+
+
+def _docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
+def implemented(tree: ast.AST) -> set[str]:
+    """Names of the functions (and methods) that have a real body somewhere in the tree."""
+    return {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not all(_placeholder(stmt) or _docstring(stmt) for stmt in node.body)}
+
+
 def _placeholder(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Pass):
         return True
@@ -268,12 +297,15 @@ class Source(KindBase):
         return []
 
     def judge(self, spec: SourceSpec, ctx: JudgeContext) -> Verdict:
-        wanted = spec.files or [f for f in ctx.files if f.endswith(".py")]
+        wanted, files = _wanted(spec, ctx)
+        if isinstance(wanted, Verdict):
+            return wanted
         found: list[str] = []
         todo: list[str] = []
-        written: set[str] = set()     # the scope's functions (or, for a whole-file rule, files) that hold code
+        scoped: set[str] = set()      # the scope's functions (or, for a whole-file rule, files) that hold code
+        written: set[str] = set()     # functions with a real body anywhere (an abstract base method overridden)
         for filename in wanted:
-            raw = ctx.files.get(filename)
+            raw = files.get(filename)
             if raw is None:
                 return Verdict("error", 0.0, f"{filename} is missing from the submission.")
             if len(raw) > MAX_SOURCE_BYTES:
@@ -284,18 +316,20 @@ class Source(KindBase):
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 return Verdict("error", 0.0, f"{filename} cannot be parsed: {exc}")
             # Walking the tree is most of a batch's judging time: skip what the text already rules out.
-            written |= in_scope(tree, spec, filename)
+            scoped |= in_scope(tree, spec, filename)
             found += violations(tree, spec, filename) if could_violate(text, spec) else []
             todo += unfinished(tree, spec) if could_be_unfinished(text) else []
+            written |= implemented(tree)
         if found:
             shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             reason = f" {spec.reason}" if spec.reason else ""
             return Verdict.failed(f"Forbidden code found: {shown}.{reason}", violations=found)
-        if not written:
+        if not scoped:
             what = (f"{_listed(spec.functions)} {'is' if len(spec.functions) == 1 else 'are'} not defined" if spec.functions
                     else "the submission holds no code (only comments, a docstring or imports)")
             return Verdict.failed(f"Nothing to check: {what}; this rule earns its points once the code it applies "
                                   "to exists.", missing=list(spec.functions or []))
+        todo = [name for name in todo if name not in written]   # a base class's abstract method, overridden
         if todo:
             shown = ", ".join(todo[:5]) + (f" and {len(todo) - 5} more" if len(todo) > 5 else "")
             return Verdict.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "

@@ -65,7 +65,7 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
     ctx = JudgeContext(got=got, expected=[prepared.expected[i] for i in indices],
                        inputs=prepared.case_inputs.get(check.id, []), files=named,
                        default_rtol=assignment.spec.tolerance.rtol, default_atol=assignment.spec.tolerance.atol,
-                       harness=prepared.harness.get(check.id), assignment=assignment)
+                       harness=prepared.harness.get(check.id), assignment=assignment, every_file=submission.files)
     try:
         return _in_own_names(CHECKS[check.kind].judge(check, ctx), submission), None
     except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch

@@ -27,6 +27,22 @@ def _patch_pyplot(pyplot: Any) -> None:
 
     pyplot.show = show
     pyplot.pause = pause
+    _keep_agg(sys.modules.get("matplotlib"))
+
+
+def _keep_agg(matplotlib: Any) -> None:
+    """``matplotlib.use('TkAgg')`` (common in students' scripts) would need a display: it does
+    nothing, and a backend chosen before pyplot was imported goes back to Agg."""
+    if matplotlib is None:
+        return
+
+    def use(backend: str, force: bool = True) -> None:
+        """Does nothing while grading: figures stay on the Agg backend (there is no display)."""
+
+    matplotlib.use = use
+    chosen = dict.get(matplotlib.rcParams, "backend")   # dict.get: reading it the usual way resolves it
+    if isinstance(chosen, str) and chosen.lower() != "agg":
+        matplotlib.rcParams["backend"] = "agg"
 
 
 class _PyplotHook:

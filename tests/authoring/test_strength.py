@@ -83,3 +83,14 @@ def test_a_broken_review_file_or_reference_is_one_sentence(tmp_path: Path, engin
     (folder / "reference" / "scale.py").write_text("def f(x):\n    raise ValueError('unfinished')\n")
     with pytest.raises(GraderError, match="the reference solution of scale fails check 'at-two'"):
         strength.measure(api.load_assignment(folder), engine)
+
+
+def test_a_package_the_student_writes_is_mutated_only_inside_its_solution_markers() -> None:
+    package = (b"import numpy as np\n\n\ndef sigmoid(x):\n    # BEGIN SOLUTION\n    return 1 / (1 + np.exp(-x))\n"
+               b"    # END SOLUTION\n\n\ndef helper(x):\n    return x + 1\n")
+    files = {"step43.py": b"x = 1\n", "dezero/functions.py": package, "dezero/utils.py": b"def f(x):\n    return x * 2\n"}
+    found = strength.marked_elsewhere(files, ["step43.py"])
+    assert list(found) == ["dezero/functions.py"]   # no markers in utils.py, and step43.py is the spec's own
+    text, lines = found["dezero/functions.py"]
+    assert lines == {6}
+    assert {m.line for m in enumerate_mutants("dezero/functions.py", text) if m.line in lines} == {6}

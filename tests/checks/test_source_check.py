@@ -1,7 +1,7 @@
 """source: rules read from the code, never by running it."""
 
 from grader.checks.base import JudgeContext
-from grader.checks.source import Source, SourceSpec
+from grader.checks.source import Source, SourceSpec, forbids_autograd
 
 RULES = dict(forbid_imports=["torch.autograd"], forbid_calls=[".backward", "torch.autograd.*"],
              forbid_attributes=["requires_grad"])
@@ -142,3 +142,38 @@ def test_a_function_scoped_rule_fails_when_none_of_its_functions_is_defined() ->
     assert outcome.message.startswith("Nothing to check: relu and net are not defined;")
     assert judge("relu = lambda X: X * (X > 0)\n", functions=["relu", "net"]).status == "passed"
     assert judge("def net(X):\n    return X\n", functions=["relu", "net"]).status == "passed"
+
+
+def _package(files: dict[str, str], **kw):
+    spec = SourceSpec(id="own", files=["step43.py", "*/*.py"], forbid_imports=["torch"], **kw)
+    every = {name: text.encode() for name, text in files.items()}
+    named = {k: v for k, v in every.items() if k == "step43.py"}
+    return Source().judge(spec, JudgeContext([], [], [], named, None, None, every_file=every))
+
+
+def test_a_pattern_reaches_the_package_handed_in_beside_the_script() -> None:
+    outcome = _package({"step43.py": "import dezero\n", "dezero/core.py": "import torch as _b\n"})
+    assert outcome.status == "failed" and "dezero/core.py:1: imports torch" in outcome.message
+    assert _package({"step43.py": "import dezero\n", "dezero/core.py": "import numpy\n"}).status == "passed"
+
+
+def test_a_pattern_that_matches_no_file_fails_and_names_it() -> None:
+    outcome = _package({"step43.py": "import dezero\n"}, reason="Hand in dezero/.")
+    assert outcome.status == "failed" and outcome.message == "No file of the submission matches */*.py. Hand in dezero/."
+
+
+def test_an_empty_file_breaks_no_rule_but_earns_nothing() -> None:
+    assert judge("").status == "failed" and "holds no code" in judge("").message
+    assert judge('"""only a docstring"""\n').status == "failed"
+
+
+def test_an_abstract_method_that_subclasses_override_is_not_unfinished() -> None:
+    code = ("class Function:\n    def forward(self, x):\n        raise NotImplementedError()\n\n"
+            "class Sigmoid(Function):\n    def forward(self, x):\n        return x\n")
+    assert judge(code).status == "passed"
+    assert judge("def predict(x):\n    raise NotImplementedError\n").status == "failed"
+
+
+def test_forbidding_torch_itself_refuses_autograd_at_run_time() -> None:
+    assert forbids_autograd(SourceSpec(id="own", forbid_imports=["torch"]))
+    assert not forbids_autograd(SourceSpec(id="own", forbid_imports=["numpy"]))

@@ -1,0 +1,1 @@
+from dezero.core import Variable
