@@ -118,37 +118,49 @@ def occurrences(numbers: list[Number], group: Group, rtol: float, atol: float) -
     return out
 
 
-def find(numbers: list[Number], group: Group, need: int, rtol: float, atol: float) -> Found:
-    """The group found ``need`` times (a trajectory: its last printed epoch), or why not in words."""
+def find(numbers: list[Number], group: Group, need: int, rtol: float, atol: float, torch_half: bool = False) -> Found:
+    """The group as the script first printed it (a trajectory: its latest epoch), or why not in words.
+
+    What a script prints first is its own version of the quantity: a known mistake or a common factor
+    printed before the right values (which a torch half printed afterwards) makes the group wrong. For a
+    torch half (``torch_half``) the right values must be printed ``need`` times, or ``need - 1`` times
+    after a wrong by-hand version."""
     if group.rows:
         return _trajectory(numbers, group, rtol, atol)
     hits = occurrences(numbers, group, rtol, atol)
-    if len(hits) >= need:
-        coarse = any(numbers[i].half_unit > COARSE * abs(numbers[i].value) for hit in hits[:need] for i in hit)
-        where = "" if need == 1 else f" {need} times"
+    wrong_at, why = _wrong(numbers, group, rtol, atol)
+    wrong_first = wrong_at is not None and (not hits or wrong_at < hits[0][0])
+    enough = len(hits) >= (need - int(wrong_first) if torch_half else need) and (torch_half or not wrong_first)
+    if enough and hits:
+        shown = hits[:need]
+        coarse = any(numbers[i].half_unit > COARSE * abs(numbers[i].value) for hit in shown for i in hit)
+        where = "" if len(shown) == 1 else f" {len(shown)} times"
         note = " (printed with too few digits to tell a small error apart: print more decimals)" if coarse else ""
-        return Found(group.name, True, f"{group.name}: right{where}{note}", hits[:need], coarse=coarse)
-    if hits:
+        return Found(group.name, True, f"{group.name}: right{where}{note}", shown, coarse=coarse)
+    if hits and not wrong_first:
         return Found(group.name, False, f"{group.name} printed right only {len(hits)} of {need} times", hits)
-    return Found(group.name, False, _why(numbers, group, rtol, atol))
+    return Found(group.name, False, why or f"{group.name}: not printed, or wrong")
 
 
-def _why(numbers: list[Number], group: Group, rtol: float, atol: float) -> str:
-    """A missing group in words: a known mistake, a common factor, or simply not printed."""
-    factor = _common_factor(numbers, group)
+def _wrong(numbers: list[Number], group: Group, rtol: float, atol: float) -> tuple[int | None, str | None]:
+    """Where a recognisably wrong version of the group was first printed, and what is wrong in words:
+    a common factor to the true values, a known mistake, or both."""
+    factor, at = _common_factor(numbers, group)
     head = f"{group.name} wrong ({factor} the true values)" if factor else None
     for what, values in group.mistakes.items():
-        if occurrences(numbers, Group(group.name, values, group.orders), rtol, atol):
-            return f"{head or group.name + ' wrong'}: {what}"
-    return head or f"{group.name}: not printed, or wrong"
+        places = occurrences(numbers, Group(group.name, values, group.orders), rtol, atol)
+        if places:
+            first = places[0][0] if at is None else min(at, places[0][0])
+            return first, f"{head or group.name + ' wrong'}: {what}"
+    return at, head
 
 
-def _common_factor(numbers: list[Number], group: Group) -> str | None:
-    """'about 4.01×' when some run of the printed numbers is the true values times one factor."""
+def _common_factor(numbers: list[Number], group: Group) -> tuple[str | None, int | None]:
+    """'about 4.01×' and where, when some run of the printed numbers is the true values times one factor."""
     k = group.size
     values = np.array(group.values)
     if k < 2 or not np.all(values != 0) or len(numbers) < k:
-        return None
+        return None, None
     printed = np.array([n.value for n in numbers])
     for start in range(len(numbers) - k + 1):
         ratios = printed[start:start + k] / values
@@ -157,13 +169,13 @@ def _common_factor(numbers: list[Number], group: Group) -> str | None:
                 and float(np.max(np.abs(ratios / mean - 1))) <= FACTOR_SPREAD:
             words = relation(mean, 1.0)
             if words.startswith("about") and "too large" in words:
-                return f"about {mean:.3g}×"
-            return f"{words.replace('too large', 'larger than').replace('too small', 'smaller than')}"
-    return None
+                return f"about {mean:.3g}×", start
+            return words.replace("too large", "larger than").replace("too small", "smaller than"), start
+    return None, None
 
 
 def _trajectory(numbers: list[Number], group: Group, rtol: float, atol: float) -> Found:
-    """The printed run of numbers that is the weights after the most epochs n ≥ 1 of true training
+    """The printed run of numbers that is the weights after the most epochs n ≥ 2 of true training
     (a script that trains for 200 epochs and then shows one step of its torch half trained 200)."""
     rows = np.array(group.rows)
     k = rows.shape[1]
@@ -173,7 +185,7 @@ def _trajectory(numbers: list[Number], group: Group, rtol: float, atol: float) -
     best: tuple[int, int] | None = None    # (epoch, start)
     for start in range(len(numbers) - k + 1):
         near = np.abs(rows[1:, 0] - printed[start]) <= slack[1:, 0] + halves[start] * (1 + 1e-9)
-        candidates = np.flatnonzero(near) + 1     # row 0 holds the starting weights: no evidence of training
+        candidates = np.flatnonzero(near[1:]) + 2  # rows 0 and 1: the start and one step, no evidence of training
         if not candidates.size:
             continue
         window, half = printed[start:start + k], halves[start:start + k]
@@ -230,7 +242,7 @@ def judge_quantities(spec: Any, ctx: JudgeContext, run: dict[str, Any]) -> Verdi
     rtol, atol = tol.resolve(*tol.check_layers(spec.rtol, spec.atol, ctx.default_rtol, ctx.default_atol),
                              default=tol.PRINTED)
     need = spec.occurrences if not spec.torch_half or numpy_part_exists(ctx.files) else 1
-    found = [find(numbers, group, need, rtol, atol) for group in wanted]
+    found = [find(numbers, group, need, rtol, atol, spec.torch_half) for group in wanted]
     right = [f for f in found if f.ok]
     public = spec.visibility == "public"
     wrong = [f.message if public else f"{f.name}: not printed, or wrong" for f in found if not f.ok]
