@@ -13,7 +13,7 @@ import pytest
 from grader.checks.base import Evaluation, JudgeContext
 from grader.checks.output import Output, OutputSpec
 from grader.checks.printed import extract
-from grader.checks.quantities import Group, find, groups
+from grader.checks.quantities import find, groups
 from grader.checks.source import Source, SourceSpec, aliases
 from grader.checks.torch_part import split
 
