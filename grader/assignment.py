@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from grader import inputs, times
@@ -43,6 +43,8 @@ class SandboxSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     timeout_s: float = Field(default=10.0, gt=0, le=3600)
     import_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    script_timeout_s: float = Field(default=300.0, gt=0, le=3600, description=(
+        "run: main only: the wall-clock budget of the one run of the main file as __main__"))
     memory_mb: int = Field(default=2048, ge=64, le=1 << 20)
     max_output_kb: int = Field(default=1024, ge=1)
     max_file_mb: int = Field(default=64, ge=1)
@@ -102,6 +104,17 @@ class RootSpec(BaseModel):
     forms: dict[str, list[str]] = Field(default_factory=dict, description=(
         "ways a submission may hand in the work -> the check ids that grade that way; each is graded in the "
         "form that earns it most (see grader.engine.forms)"))
+    run: Literal["import", "main"] = Field(
+        default="import", description="import: the submission's modules are imported and checks call into them; main: "
+                                      "the main file runs once as __main__ (like `python file.py`) under "
+                                      "sandbox.script_timeout_s, and checks read that run's globals and output")
+    stdin: str = Field(default="", description="run: main: what the script's input() calls read (then end-of-file)")
+
+    @model_validator(mode="after")
+    def _main_file(self) -> RootSpec:
+        if self.run == "main" and not any(f.endswith(".py") for f in self.files):
+            raise ValueError("run: main runs the first .py file of files, and files lists none")
+        return self
 
 
 @dataclass(frozen=True)

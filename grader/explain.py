@@ -75,19 +75,42 @@ def explain(failed: Evaluation, check: CheckSpec, index: int, cases: int, memory
     return f"{call} raised {error}{location}{where}." + (f" {d2l}" if d2l else "")
 
 
-def explain_load(failed: Evaluation, assignment: Assignment) -> str:
-    files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
+def explain_load(failed: Evaluation, assignment: Assignment, files: str | None = None) -> str:
+    """Why nothing could be graded: the import (or the run: main script) failed. ``files``: the
+    student's own names for the assignment's .py files (the spec's names by default)."""
+    files = files or ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
     error = failed.error or "failed"
     if error.startswith("EOFError"):
         return f"{files} calls input() when imported, but graded code gets no keyboard input; remove the input() call."
     if advice(error) == GPU_ADVICE:
         location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""
         return f"{files} could not be imported: {error.split(':', 1)[0]}{location}; {GPU_ADVICE}."
+    if failed.status == "timeout" and assignment.spec.run == "main":
+        return (f"Running {files} {error}: it ran past its budget (sandbox.script_timeout_s, "
+                f"{assignment.spec.sandbox.script_timeout_s:g} s) and did not stop when told to "
+                "(a `try` around a loop that catches every exception?).")
     if failed.status == "timeout":
         return f"Importing {files} {error}; move long-running code under `if __name__ == \"__main__\":`."
     location = f" ({frame[0]})" if (frame := _last_frame(failed.traceback)) else ""
+    missing = missing_module(error, files)
+    if missing:
+        return f"{files} could not be imported{location}: {missing}"
     d2l = explain_d2l_assert(failed)
     return f"{files} could not be imported: {error}{location}." + (f" {d2l}" if d2l else "")
+
+
+_NO_MODULE = re.compile(r"^ModuleNotFoundError: No module named '(?P<name>[A-Za-z_][\w.]*)'$")
+
+
+def missing_module(error: str, file: str) -> str | None:
+    """One sentence for an import of a module that is neither handed in nor installed for grading
+    (a helper module left out of the submission, or a package the grader lacks); None for other errors."""
+    found = _NO_MODULE.match(error.strip())
+    if not found:
+        return None
+    name = found["name"].split(".")[0]
+    return (f"it imports {found['name']}, which is not in the submission and not installed for grading; "
+            f"if {name} is your own module, hand in {name}.py (or the {name}/ folder) beside {file}.")
 
 
 # d2l's train_ch3 (the Chinese edition, d2l 0.17) checks its own result after the last epoch.
@@ -118,7 +141,7 @@ def explain_d2l_assert(failed: Evaluation) -> str | None:
             "lr 0.1, 10 epochs, batch size 256.")
 
 
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", (?:cell (?P<cell>\d+), )?line (?P<line>\d+)')
 
 
 def _last_frame(traceback: str | None) -> tuple[str, str] | None:
@@ -127,17 +150,32 @@ def _last_frame(traceback: str | None) -> tuple[str, str] | None:
     return (lines[-2].strip(), lines[-1].strip()) if len(lines) >= 2 else None
 
 
-def explain_partial_import(failed: Evaluation, assignment: Assignment) -> str:
-    """The note for a script that raised at its top level when the checks still ran on what it defined."""
-    files = ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
+def explain_partial_import(failed: Evaluation, assignment: Assignment, files: str | None = None) -> str:
+    """The note for a script that raised at its top level when the checks still ran on what it defined
+    (``files``: the student's own names for the assignment's .py files)."""
+    files = files or ", ".join(f for f in assignment.spec.files if f.endswith(".py"))
     frame = _last_frame(failed.traceback)
     found = _FRAME.search(frame[0]) if frame else None
     if frame and found:
-        where = f"{found['file']} stopped at line {found['line']} (`{frame[1][:120]}`)"
+        cell = f"cell {found['cell']}, " if found["cell"] else ""
+        where = f"{found['file']} stopped at {cell}line {found['line']} (`{frame[1][:120]}`)"
     else:
         where = f"{files} stopped"
     d2l = explain_d2l_assert(failed)
     if d2l:
         return f"{where}: {d2l} The checks ran on what it had defined and trained by then."
+    missing = missing_module(failed.error or "", found["file"] if found else files)
+    if missing:
+        return f"{where}: {missing} The checks ran on what it had defined by then."
     hint = advice(failed.error or "") if failed.raised else None
     return f"{where} with {failed.error or 'an error'}{'; ' + hint if hint else ''}. The checks ran on what it had defined by then."
+
+
+def explain_cpu_fallback(at: str, code: str | None) -> str:
+    """The note for code that asked for CUDA where grading has none, and ran on the CPU instead."""
+    found = _FRAME.search(at)
+    where = (f"{found['file']}, {'cell ' + found['cell'] + ', ' if found['cell'] else ''}line {found['line']}"
+             if found else "its code")
+    shown = f" (`{code}`)" if code else ""
+    return (f"Ran on the CPU: the code asks for CUDA at {where}{shown}, and grading has no GPU; "
+            "it ran unchanged, with every CUDA device mapped to the CPU.")

@@ -12,6 +12,7 @@ as what they are and re-encoded as UTF-8, with a note saying so; line endings
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 import os
 import re
@@ -20,6 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader import mainfile
 from grader.errors import SubmissionError
 
 MAX_FILES = 2000
@@ -36,6 +38,17 @@ class Submission:
     files: dict[str, bytes] = field(repr=False)
     skipped: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()          # what reading changed, in words (e.g. a GBK source re-encoded)
+    names: dict[str, str] = field(default_factory=dict)   # a staged file -> the student's own name for it
+    cells: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)   # a notebook's script -> (marker line, cell)
+
+    def own_name(self, staged: str) -> str:
+        """The student's own name for a file staged as ``staged``."""
+        return self.names.get(staged, staged)
+
+    def shown(self) -> dict[str, dict[str, object]]:
+        """How the sandbox names the staged files in tracebacks (see :func:`grader.sandbox.scriptrun.set_names`)."""
+        return {staged: {"as": self.own_name(staged), "cells": [list(c) for c in self.cells.get(staged, ())] or None}
+                for staged in {*self.names, *self.cells}}
 
     @property
     def hash(self) -> str:
@@ -49,8 +62,29 @@ class Submission:
 
 
 def read(path: Path, required: list[str]) -> Submission:
-    """Read a submission; raises :class:`SubmissionError` when it cannot be read at all."""
-    return _normalised(_read(path, required))
+    """Read a submission; raises :class:`SubmissionError` when it cannot be read at all.
+
+    When the assignment names one ``.py`` file and the submission has no file of that name,
+    its main script (:func:`grader.mainfile.choose`) is staged under that name, and a note says so."""
+    return _normalised(_with_main(_read(path, required), required))
+
+
+def _with_main(submission: Submission, required: list[str]) -> Submission:
+    targets = [name for name in required if name.endswith(".py")]
+    if len(targets) != 1 or targets[0] in submission.files:
+        return submission
+    target = targets[0]
+    choice = mainfile.choose(submission.files, target)
+    if choice is None:
+        return submission
+    files = dict(submission.files)
+    cells: dict[str, tuple[tuple[int, int], ...]] = {}
+    if choice.name.lower().endswith(".ipynb"):
+        files[target], cells[target] = notebook_parts(files[choice.name], choice.name)
+    else:
+        files[target] = files.pop(choice.name)
+    return dataclasses.replace(submission, files=files, names={target: choice.name}, cells=cells,
+                               notes=(*submission.notes, choice.why))
 
 
 def _read(path: Path, required: list[str]) -> Submission:
@@ -68,8 +102,9 @@ def _read(path: Path, required: list[str]) -> Submission:
         target = py_targets[0] if len(py_targets) == 1 else path.with_suffix(".py").name
         raw = path.read_bytes()
         _check_size(len(raw), path.name)
-        code = notebook_to_script(raw, path.name) if suffix == ".ipynb" else raw
-        return Submission(path.stem, path, {target: code})
+        code, cells = notebook_parts(raw, path.name) if suffix == ".ipynb" else (raw, ())
+        return Submission(path.stem, path, {target: code}, names={target: path.name} if path.name != target else {},
+                          cells={target: cells} if cells else {})
     raise SubmissionError(f"{path} is not a folder, .zip, .py or .ipynb file")
 
 
@@ -120,7 +155,7 @@ def _normalised(submission: Submission) -> Submission:
                          "Save it as UTF-8 to be sure every character means what you wrote.")
     if not notes and files == submission.files:
         return submission
-    return Submission(submission.id, submission.source, files, submission.skipped, tuple(notes))
+    return dataclasses.replace(submission, files=files, notes=tuple(notes))
 
 
 def _check_size(size: int, name: str) -> None:
@@ -207,6 +242,12 @@ def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
 
 def notebook_to_script(raw: bytes, name: str) -> bytes:
     """Code cells in order, IPython magics and ``!shell`` lines stripped."""
+    return notebook_parts(raw, name)[0]
+
+
+def notebook_parts(raw: bytes, name: str) -> tuple[bytes, tuple[tuple[int, int], ...]]:
+    """:func:`notebook_to_script`'s script, and for each code cell the line of its ``# cell N``
+    marker in the script and N (line L of the script is line L - marker of its cell)."""
     import nbformat
 
     try:
@@ -214,18 +255,22 @@ def notebook_to_script(raw: bytes, name: str) -> bytes:
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds of error
         raise SubmissionError(f"{name} is not a readable notebook ({type(exc).__name__}: {exc})") from None
     parts = []
+    cells = []
+    line = 1
     for index, cell in enumerate(notebook.cells):
         if cell.get("cell_type") != "code":
             continue
         lines = []
-        for line in str(cell.get("source", "")).splitlines():
-            stripped = line.lstrip()
+        for text in str(cell.get("source", "")).splitlines():
+            stripped = text.lstrip()
             if stripped.startswith(("%", "!")):
-                lines.append(f"{line[:len(line) - len(stripped)]}pass  # stripped: {stripped[:60]}")
+                lines.append(f"{text[:len(text) - len(stripped)]}pass  # stripped: {stripped[:60]}")
             else:
-                lines.append(line)
+                lines.append(text)
+        cells.append((line, index + 1))
         parts.append(f"# cell {index + 1}\n" + "\n".join(lines))
-    return ("\n\n".join(parts) + "\n").encode()
+        line += max(len(lines), 1) + 2    # the marker and the blank line between parts (an empty cell: one empty line)
+    return ("\n\n".join(parts) + "\n").encode(), tuple(cells)
 
 
 def stage(submission: Submission, box: Path, extra: dict[str, bytes] | None = None) -> None:

@@ -146,21 +146,53 @@ def _cuda_usable() -> bool:
 
 
 @pytest.mark.skipif(_cuda_usable(), reason="a usable GPU: cuda:0 works here")
-def test_hard_coded_cuda_is_told_to_fall_back_to_cpu(engine, probe, tmp_path) -> None:
+def test_hard_coded_cuda_runs_on_the_cpu_with_a_note(engine, probe, tmp_path) -> None:
+    """Before the CPU fallback, both of these failed (a RuntimeError in the call, and at import)."""
+    checks, result = grade(engine, probe, tmp_path, """
+        import torch
+        def probe():
+            x = torch.zeros(3, device="cuda:0") + torch.ones(3).to(torch.device("cuda")).cuda()
+            return str(x.device)
+    """)
+    assert checks["probe"].status == "failed"      # it ran: "cpu" is not the reference's "ok"
+    assert "got 'cpu'" in checks["probe"].message
+    assert result.notes == ['Ran on the CPU: the code asks for CUDA at work.py, line 4 (`x = torch.zeros(3, device="cuda:0") '
+                            '+ torch.ones(3).to(torch.device("cuda")).cuda()`), and grading has no GPU; it ran unchanged, '
+                            "with every CUDA device mapped to the CPU."]
+    checks, result = grade(engine, probe, tmp_path, "import torch\nnet = torch.nn.Linear(2, 2).cuda()\ndef probe():\n    return 'ok'\n")
+    assert checks["probe"].status == "passed"
+    assert result.notes[0].startswith("Ran on the CPU: the code asks for CUDA at work.py, line 2 (`net = torch.nn.Linear(2, 2).cuda()`)")
+
+
+@pytest.mark.skipif(_cuda_usable(), reason="a usable GPU: cuda:0 works here")
+def test_cuda_calls_the_fallback_does_not_map_are_told_to_fall_back_to_cpu(engine, probe, tmp_path) -> None:
     checks, _ = grade(engine, probe, tmp_path, """
         import torch
         def probe():
-            x = torch.zeros(3, device="cuda:0")
+            name = torch.cuda.get_device_name(0)
             return "ok"
     """)
     message = checks["probe"].message
     assert checks["probe"].status == "error"
-    assert message.startswith("probe() raised RuntimeError at File \"work.py\", line 4, in probe: ")
+    assert message.startswith("probe() raised ") and 'at File "work.py", line 4, in probe: ' in message
     assert message.endswith("your code asks for the GPU (cuda:0) but grading runs on CPU; "
                             "use `device = 'cuda' if torch.cuda.is_available() else 'cpu'`.")
-    checks, _ = grade(engine, probe, tmp_path, "import torch\nnet = torch.nn.Linear(2, 2).cuda()\ndef probe():\n    return 'ok'\n")
-    assert checks["probe"].message.startswith("work.py could not be imported: RuntimeError (File \"work.py\", line 2")
+    checks, _ = grade(engine, probe, tmp_path, "import torch\nprint(torch.cuda.get_device_name(0))\ndef probe():\n    return 'ok'\n")
+    assert checks["probe"].message.startswith("work.py could not be imported: ") and '(File "work.py", line 2' in checks["probe"].message
     assert GPU_ADVICE in checks["probe"].message
+
+
+def test_the_warm_worker_never_initialises_cuda(tmp_path) -> None:
+    """Children forked from a worker that initialised CUDA could not use it ("Cannot re-initialize
+    CUDA in forked subprocess"): the child sees torch's state as the worker left it."""
+    preload = ["numpy", "torch", "torchvision", "matplotlib.pyplot", "d2l.torch"]
+    folder = write_assignment(tmp_path / "a", PROBE_SPEC.replace("preload: [numpy, torch]", f"preload: [{', '.join(preload)}]"),
+                              {"work.py": "def probe():\n    return 'ok'\n"})
+    code = ("import torch\n\ndef probe():\n    return 'ok' if not (torch.cuda.is_initialized() or torch.cuda._is_in_bad_fork()) "
+            "else 'cuda initialised'\n")
+    with Engine(workers=1, secret="cuda", preload=preload, require=[]) as engine:
+        result = engine.grade(engine.prepare(spec.load(folder)), write_submission(tmp_path / "s", {"work.py": code}))
+    assert result.score == result.max_score, result.checks[0].message
 
 
 @pytest.mark.skipif(not datasets._present(SHARED), reason=f"no Fashion-MNIST in {SHARED} (set GRADER_DATA)")

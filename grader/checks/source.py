@@ -256,6 +256,24 @@ def _missing(tree: ast.AST, spec: SourceSpec, filename: str) -> list[str]:
     return []
 
 
+def in_scope(tree: ast.Module, spec: SourceSpec, filename: str) -> set[str]:
+    """What of the rule's scope the file defines: the listed functions it defines (by ``def``, or a
+    name assigned at its top level: ``relu = lambda X: ...``); for a whole-file rule, the file
+    itself when it holds any statement beyond a docstring, imports and ``pass``."""
+    if spec.functions:
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        defined |= {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                    for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+        return defined & set(spec.functions)
+    docstring = bool(tree.body) and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant)
+    body = tree.body[1:] if docstring else tree.body
+    return {filename} if any(not isinstance(n, (ast.Import, ast.ImportFrom, ast.Pass)) for n in body) else set()
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
 def _placeholder(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Pass):
         return True
@@ -284,6 +302,7 @@ class Source(KindBase):
         found: list[str] = []
         todo: list[str] = []
         missing: list[str] = []
+        written: set[str] = set()     # the scope's functions (or, for a whole-file rule, files) that hold code
         for filename in wanted:
             raw = ctx.files.get(filename)
             if raw is None:
@@ -296,6 +315,7 @@ class Source(KindBase):
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 return Verdict("error", 0.0, f"{filename} cannot be parsed: {exc}")
             # Walking the tree is most of a batch's judging time: skip what the text already rules out.
+            written |= in_scope(tree, spec, filename)
             found += violations(tree, spec, filename) if could_violate(text, spec) else []
             todo += unfinished(tree, spec) if could_be_unfinished(text) else []
             missing += _missing(tree, spec, filename)
@@ -303,9 +323,14 @@ class Source(KindBase):
             shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             reason = f" {spec.reason}" if spec.reason else ""
             return Verdict.failed(f"Forbidden code found: {shown}.{reason}", violations=found)
+        if not written:
+            what = (f"{_listed(spec.functions)} {'is' if len(spec.functions) == 1 else 'are'} not defined" if spec.functions
+                    else "the submission holds no code (only comments, a docstring or imports)")
+            return Verdict.failed(f"Nothing to check: {what}; this rule earns its points once the code it applies "
+                                  "to exists.", missing=list(spec.functions or []))
         if missing and len(missing) == len(wanted):
             return Verdict.failed(" ".join(dict.fromkeys(missing)) + (f" {spec.reason}" if spec.reason else ""),
-                                  missing=missing)
+                                  needs=missing)
         if todo:
             shown = ", ".join(todo[:5]) + (f" and {len(todo) - 5} more" if len(todo) > 5 else "")
             return Verdict.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "

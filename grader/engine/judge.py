@@ -52,7 +52,7 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
     got = [run.evaluations[i] for i in indices]
     failed = next((e for e in got if not e.ok), None)
     if run.load_error is not None and indices:
-        return Verdict(run.load_error.status or "error", 0.0, explain_load(run.load_error, assignment),
+        return Verdict(run.load_error.status or "error", 0.0, explain_load(run.load_error, assignment, _own_files(assignment, submission)),
                        _traceback(run.load_error)), run.load_error.signal
     if failed is not None:
         return Verdict(failed.status or "error", 0.0,
@@ -67,6 +67,11 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
         return CHECKS[check.kind].judge(check, ctx), None
     except Exception as exc:  # noqa: BLE001 - a judging bug must not lose the batch
         return Verdict("error", 0.0, f"the grader could not judge this check ({type(exc).__name__}: {exc})"), None
+
+
+def _own_files(assignment: Assignment, submission: Submission) -> str:
+    """The student's own names for the assignment's .py files."""
+    return ", ".join(submission.own_name(f) for f in assignment.spec.files if f.endswith(".py"))
 
 
 def _traceback(failed: Evaluation) -> dict[str, Any]:

@@ -87,9 +87,12 @@ def write_hidden_parts(folder: Path, tasks: list[Task], seeds: list[int], forms:
 
 def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict[str, dict[str, str]],
                harnesses: dict[str, Harness], hidden_from: int, modules: list[str], start: int, import_seed: Any,
-               reference_run: bool, keep_going: bool = False) -> dict[str, Any]:
+               reference_run: bool, keep_going: bool = False, main: dict[str, Any] | None = None) -> dict[str, Any]:
     """``job.json``: everything up to the hidden checks, which it only counts. The same for every
-    submission of a batch (the run's box comes with the worker's request)."""
+    submission of a batch (the run's box comes with the worker's request).
+
+    ``main`` (``run: main``): the script's budget in seconds, its stdin and how much of its
+    output to keep, as ``{"budget_s", "stdin", "max_chars"}``; None imports the modules."""
     public = tasks[:hidden_from]
     keys = {t.input_key for t in public}
     return {
@@ -97,7 +100,7 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
         "modules": modules, "start": start, "seed": derive_seed(import_seed, "import"), "keep_going": keep_going,
         "tasks": [task_entry(t, s, harness_for(harnesses, t.check_id, reference_run), reference_run)
                   for t, s in zip(public, seeds)],
-        "hidden_tasks": len(tasks) - hidden_from,
+        "hidden_tasks": len(tasks) - hidden_from, "main": main,
         # loaded by the worker before it forks, so every child inherits them
         "datasets": sorted({(h.dataset, h.root) for h in harnesses.values() if h.dataset is not None}),
     }
@@ -125,6 +128,8 @@ class Load:
     error: Evaluation | None = None
     partial: bool = False
     data_path: object = None     # the child's record of how Fashion-MNIST reached a script (untrusted: a code)
+    cuda_at: str | None = None   # where the code first asked for CUDA and ran on the CPU (the child's words)
+    cuda_code: str | None = None
 
 
 def collect(frames: Iterable[wire.Frame], evaluations: list[Evaluation | None], allowed: range, take_load: bool) -> Load:
@@ -148,6 +153,10 @@ def _take(frame: wire.Frame, evaluations: list[Evaluation | None], allowed: rang
     """One frame into ``evaluations`` (or ``load``); see :func:`collect`."""
     # text fields are the child's: kept only as strings (a nested list's repr could recurse or be huge)
     header = {k: v for k, v in frame.header.items() if k not in _TEXT or isinstance(v, str)}
+    if header.get("type") in ("load", "cuda") and take_load and load.cuda_at is None and isinstance(header.get("cuda_at"), str):
+        load.cuda_at, load.cuda_code = str(header["cuda_at"])[:300], str(header.get("cuda_code", ""))[:200]
+    if header.get("type") == "cuda":
+        return
     if header.get("type") == "load":
         if take_load and not load.seen and not header.get("ok"):
             load.error, load.partial = error_evaluation(header), bool(header.get("partial"))

@@ -203,8 +203,9 @@ def system_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, layers: dict[str, str | None],
-         private_shm: bool = False) -> ChildPlan:
-    """The per-child limits and paths for one run (``private_shm``: the child mounts its own ``/dev/shm``)."""
+         private_shm: bool = False, load_s: float | None = None) -> ChildPlan:
+    """The per-child limits and paths for one run (``private_shm``: the child mounts its own ``/dev/shm``;
+    ``load_s``: the load step's wall-clock limit, the import's by default)."""
     read_only, executable = system_paths()
     root = os.geteuid() == 0
     return ChildPlan(
@@ -213,7 +214,7 @@ def plan(box: Path, readable: list[Path], spec_sandbox: Any, worker_index: int, 
         system_read=read_only,
         system_exec=executable,
         memory_bytes=spec_sandbox.memory_mb << 20,
-        cpu_seconds=int(spec_sandbox.import_timeout_s + spec_sandbox.timeout_s * 50) + 5,
+        cpu_seconds=int((load_s or spec_sandbox.import_timeout_s) + spec_sandbox.timeout_s * 50) + 5,
         max_file_bytes=spec_sandbox.max_file_mb << 20,
         max_processes=spec_sandbox.max_processes,
         max_open_files=256,

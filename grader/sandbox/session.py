@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from grader import script_data, wire
 from grader.checks.base import Evaluation
 from grader.errors import GraderError
-from grader.explain import explain_partial_import, failure
-from grader.sandbox import protocol, runner
+from grader.explain import explain_cpu_fallback, explain_partial_import, failure
+from grader.sandbox import cpu_fallback, protocol, runner
 from grader.sandbox.handover import LIVE_FILES, PUBLIC_COPIES
 from grader.submission import Submission, stage
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:   # annotations only: the engine imports this module
     from grader.engine.prepare import Prepared
 
 OUTPUT_KEEP = 16_000
+SCRIPT_GRACE_S = 15.0    # run: main: past the script's budget, the child stops it itself; the supervisor after this
 
 
 @dataclass
@@ -53,6 +54,7 @@ class _Progress:
     load_error: Evaluation | None = None
     import_problem: Evaluation | None = None
     data_note: str | None = None                      # how Fashion-MNIST reached a script, when it did
+    cpu_note: str | None = None                       # the code asked for CUDA and ran on the CPU
     layers: list[str] = field(default_factory=list)
     box: str = "directory"
     output: dict[str, str] = field(default_factory=lambda: dict.fromkeys(
@@ -67,6 +69,8 @@ class _Place:
     box: Path
     data_paths: list[str]
     rundirs: list[Path] = field(default_factory=list)
+    names: dict[str, dict[str, object]] = field(default_factory=dict)   # how tracebacks name the staged files
+    cuda: bool = False                                                   # the code mentions cuda
 
 
 def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str, bytes],
@@ -75,7 +79,8 @@ def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str,
     staged = pool.new_dir("staged", 0o700)
     stage(submission, staged, extra)
     data_paths, data_note = pool.stage_data(submission, staged)
-    place = _Place(staged, pool.new_dir("boxes", 0o700), data_paths)
+    place = _Place(staged, pool.new_dir("boxes", 0o700), data_paths, names=submission.shown(),
+                   cuda=cpu_fallback.mentions_cuda(submission.files))
     progress = _Progress([None] * len(prepared.tasks))
     kind = pool.kind_for(submission, reference_run, prepared.harness)
     worker = pool.take(kind)
@@ -91,7 +96,7 @@ def run(pool: Pool, prepared: Prepared, submission: Submission, extra: dict[str,
         shutil.rmtree(place.staged, ignore_errors=True)
         for done in place.rundirs if not reference_run else place.rundirs[:-1]:  # the reference's stream feeds the cache
             shutil.rmtree(done, ignore_errors=True)
-    return _finish(progress, prepared, data_note), last_data
+    return _finish(progress, prepared, data_note, main_files(prepared, submission)), last_data
 
 
 def _one_child(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Place, progress: _Progress,
@@ -108,7 +113,7 @@ def _one_child(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Pl
     saw_load = _read_results(progress, data, handshake, prepared.hidden_from)
     if progress.start == 0 and progress.load_error is None and not saw_load:
         progress.load_error = (
-            failure(reply, "load", prepared.assignment.spec.sandbox.import_timeout_s) if handshake is None
+            failure(reply, "load", load_limit(prepared)) if handshake is None
             else Evaluation(False, status="error", error=protocol.INTERFERED_LOAD))  # nothing from after the handshake
     if progress.load_error is not None:
         return worker, data, False
@@ -130,6 +135,7 @@ def _read_results(progress: _Progress, data: Path, handshake: protocol.Handshake
     progress.load_error = load.error
     if load.seen and start == 0:
         progress.data_note = script_data.data_path_note(load.data_path)
+        progress.cpu_note = explain_cpu_fallback(load.cuda_at, load.cuda_code) if load.cuda_at else None
     if load.partial:   # import_errors: continue: the checks ran on what the module defined
         progress.import_problem, progress.load_error = load.error, None
     return load.seen
@@ -173,12 +179,18 @@ def _skip_stopped_check(progress: _Progress, prepared: Prepared, reply: dict[str
     return start < n
 
 
-def _finish(progress: _Progress, prepared: Prepared, data_note: str | None) -> Run:
+def main_files(prepared: Prepared, submission: Submission) -> str:
+    """The student's own names for the assignment's .py files, for messages."""
+    return ", ".join(submission.own_name(f) for f in prepared.assignment.spec.files if f.endswith(".py"))
+
+
+def _finish(progress: _Progress, prepared: Prepared, data_note: str | None, files: str) -> Run:
     evaluations = progress.evaluations
     if progress.load_error is not None:
         evaluations = [e or progress.load_error for e in evaluations]
     notes = [*([data_note] if data_note else []), *([progress.data_note] if progress.data_note else []),
-             *([explain_partial_import(progress.import_problem, prepared.assignment)] if progress.import_problem else [])]
+             *([progress.cpu_note] if progress.cpu_note else []),
+             *([explain_partial_import(progress.import_problem, prepared.assignment, files)] if progress.import_problem else [])]
     return Run([e or Evaluation(False, status="error", error="not run") for e in evaluations],
                progress.load_error, progress.layers, {k: v[:OUTPUT_KEEP] for k, v in progress.output.items() if v},
                progress.box, notes, progress.import_problem)
@@ -222,12 +234,14 @@ def _request(pool: Pool, worker: runner.Worker, prepared: Prepared, place: _Plac
     """One child's run from task ``start[0]`` (of the reference when ``start[1]``)."""
     first, reference_run = start
     sandbox = prepared.assignment.spec.sandbox
-    plan = runner.plan(place.box, [*map(Path, place.data_paths)], sandbox, worker.index, pool.layers, pool.private_shm)
+    plan = runner.plan(place.box, [*map(Path, place.data_paths)], sandbox, worker.index, pool.layers, pool.private_shm,
+                       load_s=load_limit(prepared))
     request = {
         "job": str(rundir / "job.json"), "rundir": str(rundir), "plan": runner.plan_dict(plan),
-        "timeouts": {"load": sandbox.import_timeout_s, "tasks": timeouts(prepared), "start": first},
+        "timeouts": {"load": load_limit(prepared), "tasks": timeouts(prepared), "start": first},
         "output_cap": sandbox.max_output_kb << 10,
         "staged": str(place.staged), "box_mb": sandbox.disk_mb, "box_files": sandbox.max_files,
+        "names": place.names, "cuda": place.cuda,
     }
     if prepared.hidden_jobs:  # opened by the worker only when the child asks, and passed as descriptors
         request["hidden"] = {"job": str(prepared.hidden_jobs[reference_run]), "inputs": str(prepared.hidden_inputs_path)}
@@ -249,8 +263,25 @@ def job_text(prepared: Prepared, start: int, reference_run: bool) -> str:
             inputs=prepared.inputs_path, tasks=prepared.tasks, seeds=prepared.task_seeds, forms=prepared.forms,
             harnesses=prepared.harness, hidden_from=prepared.hidden_from, modules=prepared.assignment.modules,
             start=start, import_seed=prepared.assignment.spec.seed, reference_run=reference_run,
-            keep_going=prepared.assignment.spec.import_errors == "continue"))
+            keep_going=prepared.assignment.spec.import_errors == "continue", main=main_job(prepared)))
     return prepared.job_texts[key]
+
+
+def main_job(prepared: Prepared) -> dict[str, Any] | None:
+    """What the child needs to run the main file once as ``__main__`` (``run: main``); None for ``run: import``."""
+    spec = prepared.assignment.spec
+    if spec.run != "main":
+        return None
+    return {"budget_s": spec.sandbox.script_timeout_s, "stdin": spec.stdin, "max_chars": spec.sandbox.max_output_kb << 10}
+
+
+def load_limit(prepared: Prepared) -> float:
+    """The wall-clock limit of the load step: the import's, or the script's budget plus the time the
+    child needs to notice it ran out and report what the script had done (``run: main``)."""
+    sandbox = prepared.assignment.spec.sandbox
+    if prepared.assignment.spec.run == "main":
+        return sandbox.script_timeout_s + SCRIPT_GRACE_S
+    return sandbox.import_timeout_s
 
 
 def decode_stream(path: Path, n: int) -> list[Evaluation | None] | None:

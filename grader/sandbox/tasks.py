@@ -12,20 +12,19 @@ import importlib.util
 import json
 import os
 import random
-import runpy
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from grader import calls, datasets, training, wire
-from grader.sandbox import fastdata, handover, landlock, seccomp
+from grader.sandbox import cpu_fallback, fastdata, handover, landlock, seccomp
 from grader.sandbox.autograd_guard import no_autograd
 from grader.sandbox.handover import Channels
 from grader.sandbox.plots import quiet_plots
+from grader.sandbox.scriptrun import describe, place, run_main, run_script, set_names, shown
 
 
 def warm_up() -> None:
@@ -54,7 +53,7 @@ def warm_up() -> None:
     try:
         raise ValueError("warm-up")
     except ValueError as exc:
-        _describe(exc, "/nonexistent")
+        describe(exc, "/nonexistent")
 
 
 def load_inputs(path: str) -> dict[str, np.ndarray]:
@@ -74,8 +73,11 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     """
     _line_buffered()
     box = job["box"]
+    set_names(job.get("names"))
     quiet_plots()
     sys.path.insert(0, box)
+    if job.get("cuda"):
+        _cpu_fallback(box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
     fastdata.install()   # Fashion-MNIST a script loads itself: torchvision's batches, built at once
     modules = _load(job, data, channels.control)
@@ -90,6 +92,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     while tasks:
         index, task = tasks.pop(0)
         if index < 0:
+            _write_cuda(data)
             hidden = _hidden_part(data, channels, parsed)
             forms = {**forms, **hidden["forms"]}
             inputs = {**inputs, **hidden["inputs"]}
@@ -98,12 +101,22 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
             continue
         _announce(channels.control, str(index))
         _run_task(index, task, data, inputs, forms, parsed, resolve, box)
+    if not (job.get("hidden_tasks") and channels.hidden is not None):
+        _write_cuda(data)
     _announce(channels.control, "done")
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
+
+
+def _cpu_fallback(box: str) -> None:
+    """CUDA mapped to the CPU where there is none (the submission mentions cuda)."""
+    try:
+        cpu_fallback.install(box, place)
+    except ImportError:   # no torch here: the code's own `import torch` will say so
+        pass
 
 
 def _line_buffered() -> None:
@@ -123,20 +136,39 @@ def _load(job: dict[str, Any], data: BinaryIO, control_fd: int) -> dict[str, Any
         _announce(control_fd, "load")
     modules: dict[str, Any] = {}
     _seed(job["seed"])
+    if job.get("main"):   # run: main: the checks read what the one run defined, however it stopped
+        modules[job["modules"][0]], problem = run_main(job, job["box"])
+        if start == 0:
+            wire.write_frame(data, {"type": "load", "ok": problem is None, "partial": True, **(problem or {}),
+                                    **fastdata.record(), **_cuda_record()})
+        return modules
     try:
         for name in job["modules"]:
             modules[name] = _import(name, modules) if job.get("keep_going") else importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001 - anything the student raises, SystemExit included
         partial = bool(job.get("keep_going")) and bool(modules)
         if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **_describe(exc, job["box"]),
-                                    **fastdata.record()})
+            wire.write_frame(data, {"type": "load", "ok": False, "partial": partial, **describe(exc, job["box"]),
+                                    **fastdata.record(), **_cuda_record()})
         if not partial:
             return None
     else:
         if start == 0:
-            wire.write_frame(data, {"type": "load", "ok": True, **fastdata.record()})
+            wire.write_frame(data, {"type": "load", "ok": True, **fastdata.record(), **_cuda_record()})
     return modules
+
+
+def _write_cuda(data: BinaryIO) -> None:
+    """At the end of the public phase: where the code first asked for CUDA and ran on the CPU, if it did."""
+    record = _cuda_record()
+    if record:
+        wire.write_frame(data, {"type": "cuda", **record})
+
+
+def _cuda_record() -> dict[str, str]:
+    """Where the code first asked for CUDA and ran on the CPU instead, for the load frame (empty: never)."""
+    first = cpu_fallback.first_request()
+    return {"cuda_at": first["at"], "cuda_code": first["code"]} if first else {}
 
 
 def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], Any]:
@@ -149,7 +181,7 @@ def _resolver(job: dict[str, Any], modules: dict[str, Any]) -> Callable[[str], A
             return getattr(main, name)
         if name in modules:
             return modules[name]
-        raise NameError(f"name {name!r} is not defined in {job['modules'][0]}.py")
+        raise NameError(f"name {name!r} is not defined in {shown(job['modules'][0] + '.py')}")
 
     return resolve
 
@@ -176,7 +208,7 @@ def _run_task(index: int, task: dict[str, Any], data: BinaryIO, inputs: dict[str
         wire.write_frame(data, header, buffers)
     except BaseException as exc:  # noqa: BLE001
         wire.write_frame(data, {"type": "result", "task": index, "ok": False,
-                                "seconds": time.perf_counter() - began, **_describe(exc, box)})
+                                "seconds": time.perf_counter() - began, **describe(exc, box)})
 
 
 def _import(name: str, modules: dict[str, Any]) -> Any:
@@ -279,95 +311,7 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
     if harness.get("skip"):
         return None
     if "script" in harness:
-        return _run_script(harness, box)
+        return run_script(harness, box)
     data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
     return training.train_and_predict(data, harness, seed, values,
                                       lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
-
-
-class _Tee:
-    """``sys.stdout`` while a script runs: everything still reaches the real stream (which the
-    supervisor caps), and the first ``limit`` characters are kept for the ``output`` check."""
-
-    def __init__(self, stream: Any, limit: int) -> None:
-        self._stream = stream
-        self._limit = limit
-        self._parts: list[str] = []
-        self._size = 0
-        self.truncated = False
-
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        room = self._limit - self._size
-        if len(text) > room:
-            self.truncated = True
-        if room > 0:
-            self._parts.append(text[:room])
-            self._size += min(len(text), room)
-        return self._stream.write(text)
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self.write(line)
-
-    def text(self) -> str:
-        return "".join(self._parts)
-
-    def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding, isatty, buffer ...
-        return getattr(self._stream, name)
-
-
-def _run_script(harness: dict[str, Any], box: str) -> dict[str, Any]:
-    """Run a submission file top to bottom as ``__main__``; what it printed comes back as text.
-
-    The script's own exception (or a non-zero ``sys.exit``) does not lose what it printed:
-    it comes back beside the text, described like any other error.
-    """
-    path = os.path.join(box, harness["script"])
-    real_stdout, real_argv = sys.stdout, sys.argv
-    tee = _Tee(real_stdout, int(harness.get("max_chars", 1 << 20)))
-    problem: dict[str, Any] = {}
-    sys.stdout = tee
-    sys.argv = [path, *harness.get("args", [])]
-    try:
-        runpy.run_path(path, run_name="__main__")
-    except SystemExit as exc:
-        if exc.code not in (None, 0):
-            problem = _describe(exc, box)
-    except BaseException as exc:  # noqa: BLE001 - the student's exception is data here
-        problem = _describe(exc, box)
-    finally:
-        sys.stdout, sys.argv = real_stdout, real_argv
-        try:
-            real_stdout.flush()
-        except (OSError, ValueError):
-            pass
-    # Raw UTF-8 bytes travel outside the JSON header (which is capped at 1 MiB).
-    text = np.frombuffer(tee.text().encode("utf-8", "replace"), dtype=np.uint8)
-    return {"stdout": text, "truncated": tee.truncated,
-            "error": problem.get("error"), "traceback": problem.get("traceback"), "memory": bool(problem.get("memory"))}
-
-
-def _describe(exc: BaseException, box: str) -> dict[str, Any]:
-    """Exception type, message and the student's own frames of the traceback."""
-    if isinstance(exc, SystemExit):
-        error = f"SystemExit: the code called sys.exit({exc.code!r})"
-    else:
-        try:
-            error = f"{type(exc).__name__}: {exc}"
-        except Exception:  # noqa: BLE001 - a hostile __str__
-            error = type(exc).__name__
-    every = traceback.extract_tb(exc.__traceback__)
-    frames = [f for f in every if f.filename.startswith(box)]
-    lines = [f'  File "{os.path.relpath(f.filename, box)}", line {f.lineno}, in {f.name}\n    {(f.line or "").strip()}'
-             for f in frames[-8:]]
-    origin = None
-    if every and not every[-1].filename.startswith(box):   # raised in a library: say where (d2l's asserts)
-        last = every[-1]
-        where = "/".join(last.filename.replace(os.sep, "/").split("/")[-2:])
-        origin = f"{last.name} in {where}, line {last.lineno}: {(last.line or '').strip()}"
-    out_of_memory = isinstance(exc, MemoryError) or (
-        isinstance(exc, RuntimeError) and any(s in error for s in ("can't allocate memory", "not enough memory")))
-    return {"error": error[:2000], "traceback": "\n".join(lines)[:4000], "memory": out_of_memory,
-            "origin": origin and origin[:300]}

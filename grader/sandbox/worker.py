@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from grader.sandbox import cgroup
 from grader.sandbox.cgroup import MemoryCgroup
+from grader.sandbox.cpu_fallback import no_fork_poisoning
 from grader.sandbox.handover import Channels, HiddenChannel, Streams
 from grader.sandbox.supervisor import supervise
 from grader.sandbox.uids import UidLease
@@ -156,9 +157,13 @@ def main() -> None:
     global NAMESPACES, GROUP
     namespaces, reaper = enter_namespaces() if config.get("namespaces", True) else ([], None)
     NAMESPACES = namespaces
+    # torch.cuda.is_available() / device_count() in a preloaded module then ask NVML, which leaves
+    # CUDA uninitialised: a worker that initialised it would fork children that cannot use it.
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     for name in (*PRELOAD_STDLIB, *config.get("preload", ["numpy", "torch"])):
         try:
-            importlib.import_module(name)
+            with no_fork_poisoning():
+                importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module just is not preloaded
             pass
     from grader.sandbox import child, tasks  # import now, before any sandbox exists
@@ -275,7 +280,8 @@ def _job(request: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     if text not in _JOBS:   # the same job for every submission of a batch: parsed once
         _JOBS.clear()
         _JOBS[text] = json.loads(text)
-    job = {**_JOBS[text], "box": request["plan"]["box"]}
+    # the submission's own: its file names, whether its code mentions cuda
+    job = {**_JOBS[text], "box": request["plan"]["box"], "names": request.get("names"), "cuda": request.get("cuda")}
     if job["inputs"] not in _INPUTS:
         _INPUTS.clear()
         _INPUTS[job["inputs"]] = load_inputs(job["inputs"])

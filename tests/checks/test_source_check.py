@@ -126,3 +126,19 @@ def test_requires_grad_as_a_keyword_fails() -> None:
     """``torch.tensor(x, requires_grad=True)`` sets the forbidden attribute without spelling ``.requires_grad`` (a bypass fixed here)."""
     assert "passes requires_grad=" in judge("import torch\nt = torch.tensor(x, requires_grad=True)\n").message
     assert "passes requires_grad=" in judge("import torch\nt = torch.ones(3, **{'requires_grad': True})\n").message
+
+
+def test_no_rule_passes_on_code_that_does_not_exist() -> None:
+    """An empty file, or one of imports and a docstring only, passed every rule before (nothing forbidden in nothing)."""
+    for code in ("", "# 作业 3\n", '"""homework 3"""\nimport numpy as np\nimport torch\n'):
+        outcome = judge(code)
+        assert (outcome.status, outcome.score_fraction) == ("failed", 0.0), code
+        assert outcome.message.startswith("Nothing to check: the submission holds no code")
+
+
+def test_a_function_scoped_rule_fails_when_none_of_its_functions_is_defined() -> None:
+    outcome = judge("import torch\nx = torch.ones(2)\nprint(helper(x))\n", functions=["relu", "net"])
+    assert (outcome.status, outcome.score_fraction) == ("failed", 0.0)
+    assert outcome.message.startswith("Nothing to check: relu and net are not defined;")
+    assert judge("relu = lambda X: X * (X > 0)\n", functions=["relu", "net"]).status == "passed"
+    assert judge("def net(X):\n    return X\n", functions=["relu", "net"]).status == "passed"
