@@ -143,8 +143,8 @@ def load(folder: Path) -> Assignment:
     for i, check_id in enumerate(ids):
         if check_id in ids[:i]:
             raise SpecError(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
-    _check_forms(doc, root, checks)
     bundle = (folder / EXPECTED_FILE).is_file() and not (folder / "reference").exists()
+    _check_forms(doc, root, checks, same_points=not bundle)
     for i, name in enumerate(root.files if not bundle else ()):
         if not (folder / "reference" / name).is_file():
             raise SpecError(f"{_where(doc, ('files', i))}: the reference has no {name} "
@@ -154,8 +154,10 @@ def load(folder: Path) -> Assignment:
                       expected=(folder / EXPECTED_FILE).resolve() if bundle else None)
 
 
-def _check_forms(doc: yamlpos.PositionedYaml, root: RootSpec, checks: tuple[CheckSpec, ...]) -> None:
-    """``forms``: at least two, naming existing checks, none in two forms, each worth the same points."""
+def _check_forms(doc: yamlpos.PositionedYaml, root: RootSpec, checks: tuple[CheckSpec, ...],
+                 same_points: bool = True) -> None:
+    """``forms``: at least two, naming existing checks, none in two forms, each worth the same points
+    (except in a student bundle, whose forms hold their public checks only)."""
     if not root.forms:
         return
     points = {c.id: c.points for c in checks}
@@ -169,7 +171,7 @@ def _check_forms(doc: yamlpos.PositionedYaml, root: RootSpec, checks: tuple[Chec
                 raise SpecError(f"{_where(doc, ('forms', name, i))}: check {check_id!r} is in two forms")
             seen.add(check_id)
         worth.append(round(sum(points[i] for i in ids), 6))
-    if len(root.forms) < 2 or len(set(worth)) > 1:
+    if len(root.forms) < 2 or (same_points and len(set(worth)) > 1):
         raise SpecError(f"{_where(doc, ('forms',))}: forms must be two or more, each worth the same points "
                         f"(here {', '.join(f'{n}: {w:g}' for n, w in zip(root.forms, worth))})")
 
