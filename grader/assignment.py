@@ -102,6 +102,9 @@ class RootSpec(BaseModel):
         default="fail", description="when the submission raises while imported: every check fails (fail), or the checks "
                                     "run on what it had defined by then (continue: script-style work)")
     requires: dict[str, str] = Field(default_factory=dict, description="modules the code needs -> how to install them")
+    forms: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "ways a submission may hand in the work -> the check ids that grade that way; each is graded in the "
+        "form that earns it most (see grader.engine.forms)"))
     run: Literal["import", "main"] = Field(
         default="import", description="import: the submission's modules are imported and checks call into them; main: "
                                       "the main file runs once as __main__ (like `python file.py`) under "
@@ -162,7 +165,9 @@ class Assignment:
 
     @property
     def max_score(self) -> float:
-        return float(sum(c.points for c in self.checks))
+        """The checks' points, counting one form's checks only (every form is worth the same)."""
+        others = {i for ids in list(self.spec.forms.values())[1:] for i in ids}
+        return float(sum(c.points for c in self.checks if c.id not in others))
 
 
 def check_inputs(assignment: Assignment, check: CheckSpec) -> InputSet:

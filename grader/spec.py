@@ -144,6 +144,7 @@ def load(folder: Path) -> Assignment:
         if check_id in ids[:i]:
             raise SpecError(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
     bundle = (folder / EXPECTED_FILE).is_file() and not (folder / "reference").exists()
+    _check_forms(doc, root, checks, same_points=not bundle)
     for i, name in enumerate(root.files if not bundle else ()):
         if not (folder / "reference" / name).is_file():
             raise SpecError(f"{_where(doc, ('files', i))}: the reference has no {name} "
@@ -151,6 +152,28 @@ def load(folder: Path) -> Assignment:
     return Assignment(folder.resolve(), root, checks, input_sets,
                       _with_included(_hash_folder(folder, skip=_late_lines(top)), included),
                       expected=(folder / EXPECTED_FILE).resolve() if bundle else None)
+
+
+def _check_forms(doc: yamlpos.PositionedYaml, root: RootSpec, checks: tuple[CheckSpec, ...],
+                 same_points: bool = True) -> None:
+    """``forms``: at least two, naming existing checks, none in two forms, each worth the same points
+    (except in a student bundle, whose forms hold their public checks only)."""
+    if not root.forms:
+        return
+    points = {c.id: c.points for c in checks}
+    seen: set[str] = set()
+    worth = []
+    for name, ids in root.forms.items():
+        for i, check_id in enumerate(ids):
+            if check_id not in points:
+                raise SpecError(f"{_where(doc, ('forms', name, i))}: no check {check_id!r}")
+            if check_id in seen:
+                raise SpecError(f"{_where(doc, ('forms', name, i))}: check {check_id!r} is in two forms")
+            seen.add(check_id)
+        worth.append(round(sum(points[i] for i in ids), 6))
+    if len(root.forms) < 2 or (same_points and len(set(worth)) > 1):
+        raise SpecError(f"{_where(doc, ('forms',))}: forms must be two or more, each worth the same points "
+                        f"(here {', '.join(f'{n}: {w:g}' for n, w in zip(root.forms, worth))})")
 
 
 def _load_input_sets(doc: yamlpos.PositionedYaml, root: RootSpec) -> dict[str, InputSet]:

@@ -43,8 +43,11 @@ def test_good_spec_loads(tmp_path: Path) -> None:
 
 def test_bp_manual_loads() -> None:
     assignment = spec.load(ROOT / "assignments" / "bp-manual")
-    assert assignment.max_score == 10.0
-    assert {c.kind for c in assignment.checks} == {"compare", "gradient", "source"}
+    assert assignment.max_score == 10.0   # one form's points: the functions' and the script's are 10 each
+    assert {c.kind for c in assignment.checks} == {"compare", "gradient", "source", "output"}
+    assert list(assignment.spec.forms) == ["functions", "script"]
+    functions = set(assignment.spec.forms["functions"])
+    assert {c.kind for c in assignment.checks if c.id in functions} == {"compare", "gradient", "source"}
 
 
 def test_unknown_key_names_line_path_and_suggestion(tmp_path: Path) -> None:
@@ -280,8 +283,9 @@ def test_activation_relu_builds_on_bp_manual() -> None:
     bp = spec.load(ROOT / "assignments" / "bp-manual")
     assert relu.spec.include == "../bp-manual/assignment.yaml"
     assert relu.spec.sandbox == bp.spec.sandbox and relu.spec.tolerance == bp.spec.tolerance
-    shared = [c.id for c in bp.checks]
+    shared = [c.id for c in bp.checks if c.id not in bp.spec.forms["script"]]   # the script form is removed there
     assert [c.id for c in relu.checks][:len(shared)] == shared
+    assert not relu.spec.forms and not set(bp.spec.forms["script"]) & {c.id for c in relu.checks}
     by_id = {c.id: c for c in relu.checks}
     assert (by_id["forward-hidden"].points, by_id["gradients-hidden"].points) == (1.0, 2.0)
     assert relu.input_sets["random"].cases == 20 and "z" in relu.input_sets["random"].values

@@ -67,6 +67,9 @@ def public_spec_yaml(public: Assignment) -> str:
     used = {check_inputs(public, c).name for c in public.checks if isinstance(getattr(c, "inputs", None), str)}
     if "inputs" in data:
         data["inputs"] = {k: v for k, v in data["inputs"].items() if k in used}
+    if data.get("forms"):   # each form's public checks only (a bundle's forms need not be worth the same)
+        kept = {c.id for c in public.checks}
+        data["forms"] = {name: [i for i in ids if i in kept] for name, ids in data["forms"].items()}
     header = (f"# Student bundle of {public.name}: public checks only, built by `grader bundle`.\n"
               "# Check your work with:  grader check <this folder> <your folder or file>\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)

@@ -60,13 +60,15 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from grader import tolerance as tol
-from grader.assignment import Assignment
+from grader.assignment import Assignment, check_inputs
 from grader.checks.advice import advice
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.checks.display import DetailRow, plain_rows
 from grader.checks.printed import Match, Number, clip, extract, match, nearest, ordinal, relation
+from grader.checks.python import JUDGE_PATTERN
+from grader.checks.quantities import judge_quantities
 from grader.errors import SpecError
-from grader.inputs import InputValue
+from grader.inputs import InputValue, draw_set
 from grader.values import ArrayValue, ScalarValue
 
 MAX_EXPECTED = 5000          # numbers the reference may print (narrow with labels / patterns beyond)
@@ -82,6 +84,17 @@ class OutputSpec(CheckSpec):
     rtol: float | None = Field(default=None, ge=0)
     atol: float | None = Field(default=None, ge=0)
     rounding: bool = Field(default=True, description="allow half a unit in the last digit the reference printed")
+    quantities: str | None = Field(default=None, pattern=JUDGE_PATTERN, description=(
+        "hidden/<file>.py:<function> giving the expected numbers by quantity, from the check's inputs; "
+        "each quantity is then found on its own, at the student's printed precision"))
+    inputs: str | dict[str, Any] | None = Field(default=None, description="the input set the quantities are computed from")
+    groups: list[str] | None = Field(default=None, description="only these of the function's quantities")
+    occurrences: int = Field(default=1, ge=1, le=10, description="each quantity must be printed this many times")
+    by_hand: bool = Field(default=False, description=(
+        "the quantities must come from a NumPy part: a file whose code all uses torch earns nothing"))
+    torch_half: bool = Field(default=False, description=(
+        "the quantities are the torch half's: where the code also has a NumPy part they must be printed "
+        "`occurrences` times (by hand, then by autograd), else once"))
 
     @field_validator("file")
     @classmethod
@@ -132,6 +145,9 @@ class Output(KindBase):
         if script not in assignment.spec.files:
             raise SpecError(f"{assignment.root / 'assignment.yaml'}: check {spec.id!r}: file {script!r} is not among "
                             f"the assignment's files ({', '.join(assignment.spec.files)})")
+        if spec.quantities and spec.inputs is not None:
+            case = draw_set(check_inputs(assignment, spec).values, seed, 1)[0]
+            return [case]
         return [{}]
 
     @staticmethod
@@ -155,6 +171,8 @@ class Output(KindBase):
     def judge(self, spec: OutputSpec, ctx: JudgeContext) -> Verdict:
         want = run_value(ctx.expected[0].value)
         got = run_value(ctx.got[0].value)
+        if spec.quantities and got is not None:
+            return judge_quantities(spec, ctx, got)
         if want is None or got is None:
             return Verdict("error", 0.0, "the grader could not read what the script printed")
         if want["error"]:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from grader.checks import torch_part
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Task, Verdict
 from grader.checks.display import DetailRow, clip, plain_rows
 
@@ -36,6 +37,11 @@ class SourceSpec(CheckSpec):
                                     description="dotted names, or suffixes starting with '.', e.g. torch.autograd.grad, .backward")
     forbid_attributes: list[str] = Field(default_factory=list, description="attribute names, e.g. requires_grad")
     reason: str = Field(default="", description="why the rule exists, appended to the message")
+    outside_torch: bool = Field(default=False, description=(
+        "only the NumPy part of a script: code that does not use torch (see grader.checks.torch_part); "
+        "a script without a NumPy part earns nothing"))
+    require_calls: list[str] = Field(default_factory=list, description=(
+        "at least one of these calls must appear in scope, e.g. .backward, torch.autograd.grad"))
 
 
 # Modules that compute gradients as torch.autograd does: forbidding torch.autograd forbids them too.
@@ -118,6 +124,8 @@ def violations(tree: ast.AST, spec: SourceSpec, filename: str) -> list[str]:
     imports, calls and references (through any import alias), forbidden attributes (also as a keyword
     or a literal name), and any dynamic attribute or code access (a name computed at run time)."""
     scopes: list[ast.AST] = [tree]
+    if spec.outside_torch and isinstance(tree, ast.Module):
+        scopes = list(torch_part.split(tree, aliases(tree))[0])
     if spec.functions:
         scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in spec.functions]
     rule = _Rule(spec, aliases(tree))
@@ -205,11 +213,23 @@ def forbids_autograd(spec: SourceSpec) -> bool:
 
 def guarded(rules: list[SourceSpec], task: Task, harness: Harness | None) -> bool:
     """Whether a student's run must refuse autograd while ``task`` runs: a rule forbids it for whole
-    files, or for a function the task's call (or its harness's train / predict call) names."""
+    files, or for a function the task's call (or its harness's train / predict call) names. A script
+    run as __main__ is never refused it where a rule rules only a script's NumPy part (``outside_torch``):
+    its torch half needs autograd, and that rule is judged by reading the code."""
+    if harness is not None and harness.script and any(rule.outside_torch for rule in rules):
+        return False   # a script with a torch half: only its NumPy part is ruled, and only by reading it
     calls = [harness.train, harness.predict] if harness is not None else []
     said = " ".join([task.expr, *(c for c in calls if c)])
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", said))
-    return any(forbids_autograd(rule) and (not rule.functions or words & set(rule.functions)) for rule in rules)
+    return any(forbids_autograd(rule) and not rule.outside_torch and (not rule.functions or words & set(rule.functions))
+               for rule in rules)
+
+
+def required(tree: ast.AST, spec: SourceSpec) -> bool:
+    """Whether the code calls one of the rule's ``require_calls`` (through any import alias)."""
+    names = aliases(tree)
+    called = (dotted(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call))
+    return any(_matches(n, p) for name in called for n in {name, resolve(name, names)} for p in spec.require_calls)
 
 
 def unfinished(tree: ast.AST, spec: SourceSpec) -> list[str]:
@@ -227,6 +247,16 @@ def unfinished(tree: ast.AST, spec: SourceSpec) -> list[str]:
         if body and all(_placeholder(stmt) for stmt in body):
             names.append(node.name)
     return names
+
+
+def _missing(tree: ast.AST, spec: SourceSpec, filename: str) -> list[str]:
+    """What the rule needs and this file lacks, in words: a NumPy part, or one of the required calls."""
+    if spec.outside_torch and isinstance(tree, ast.Module) and not torch_part.has_work(torch_part.split(tree, aliases(tree))[0]):
+        return [f"Not written yet: {filename} has no NumPy part (code that does not use torch); this rule "
+                "earns its points once that code exists."]
+    if spec.require_calls and not required(tree, spec):
+        return [f"Not found: {filename} never calls {' or '.join(spec.require_calls)}."]
+    return []
 
 
 def in_scope(tree: ast.Module, spec: SourceSpec, filename: str) -> set[str]:
@@ -304,6 +334,7 @@ class Source(KindBase):
         todo: list[str] = []
         scoped: set[str] = set()      # the scope's functions (or, for a whole-file rule, files) that hold code
         written: set[str] = set()     # functions with a real body anywhere (an abstract base method overridden)
+        missing: list[str] = []
         for filename in wanted:
             raw = files.get(filename)
             if raw is None:
@@ -320,6 +351,7 @@ class Source(KindBase):
             found += violations(tree, spec, filename) if could_violate(text, spec) else []
             todo += unfinished(tree, spec) if could_be_unfinished(text) else []
             written |= implemented(tree)
+            missing += _missing(tree, spec, filename)
         if found:
             shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
             reason = f" {spec.reason}" if spec.reason else ""
@@ -330,10 +362,15 @@ class Source(KindBase):
             return Verdict.failed(f"Nothing to check: {what}; this rule earns its points once the code it applies "
                                   "to exists.", missing=list(spec.functions or []))
         todo = [name for name in todo if name not in written]   # a base class's abstract method, overridden
+        if missing and len(missing) == len(wanted):
+            return Verdict.failed(" ".join(dict.fromkeys(missing)) + (f" {spec.reason}" if spec.reason else ""),
+                                  needs=missing)
         if todo:
             shown = ", ".join(todo[:5]) + (f" and {len(todo) - 5} more" if len(todo) > 5 else "")
             return Verdict.failed(f"Not written yet: {shown} still raise NotImplementedError (or are empty); this "
                                   "rule earns its points once the code it applies to exists.", unfinished=todo)
+        if spec.require_calls and not (spec.forbid_imports or spec.forbid_calls or spec.forbid_attributes):
+            return Verdict.passed(f"Calls {' or '.join(spec.require_calls)}, as required.")
         return Verdict.passed("No forbidden imports, calls or attributes.")
 
     def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:

@@ -17,6 +17,7 @@ from typing import Any
 import grader
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
+from grader.engine import forms
 from grader.engine.prepare import Prepared
 from grader.explain import describe, explain, explain_load
 from grader.redaction import InstructorCheck, InstructorRecord, redact
@@ -45,7 +46,7 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
         )))
         if check.visibility != "public" and verdict.details:
             kept.append(InstructorCheck(id=check.id, details=verdict.details))
-    return results, InstructorRecord(submission=submission.id, checks=kept)
+    return forms.keep(prepared.assignment, results, InstructorRecord(submission=submission.id, checks=kept))
 
 
 def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckSpec,
@@ -105,10 +106,10 @@ def graded_result(prepared: Prepared, submission: Submission, run: Run, checks: 
     assignment = prepared.assignment
     return Result(
         assignment=assignment.name, submission=submission.id, status="graded",
-        score=total(checks), max_score=assignment.max_score, checks=checks,
+        score=total(checks), max_score=forms.max_score(assignment, checks), checks=checks,
         sandbox=sandbox, timing={"wall_s": round(time.perf_counter() - started, 4)},
         grader_version=grader.__version__, spec_hash=assignment.spec_hash, submission_hash=submission.hash,
-        output=run.output, notes=[*submission.notes, *run.notes],
+        output=run.output, notes=[*submission.notes, *run.notes, *forms.note(assignment, checks)],
     )
 
 
