@@ -11,9 +11,10 @@ the public test images finds none of them, and predicting on them all must fit t
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -80,12 +81,14 @@ def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values
 
 def plain_parameters(params: Any) -> Any:
     """What the parameters call gave, as a list of CPU tensors for the wire: a module's parameters in
-    module order, a list or tuple item by item (at most MAX_PARAMETERS + 1: the grader says how many
+    module order, a list, tuple or iterator item by item (at most MAX_PARAMETERS + 1: the grader says how many
     it needs); anything else as it is (the grader refuses it)."""
     import torch
 
     if isinstance(params, torch.nn.Module):
-        params = list(params.parameters())
+        params = params.parameters()
+    if isinstance(params, Iterator):     # net.parameters()
+        params = list(itertools.islice(params, MAX_PARAMETERS + 1))
     if not isinstance(params, (list, tuple)):
         return params
     return [p.detach().to("cpu") if isinstance(p, torch.Tensor) else p for p in list(params)[:MAX_PARAMETERS + 1]]
