@@ -228,8 +228,10 @@ class Train(KindBase):
 def _harness(spec: TrainSpec, root: str, dataset: str, data: dict[str, Any]) -> Harness:
     """With predict: reference the child evaluates the parameter call where it would predict, and returns its value."""
     if spec.by_reference:
+        used, _ = calls.names(calls.parse(spec.train))
         return Harness(dataset=dataset, root=root, train=spec.train, predict=spec.parameter_call, device=spec.device,
-                       forward=spec.forward, skip_reference=True, data=data)
+                       forward=spec.forward, child_data=False if not used & TRAIN_NAMES else None,
+                       skip_reference=True, data=data)
     return Harness(dataset=dataset, root=root, train=spec.train, predict=spec.predict, device=spec.device,
                    predict_budget_s=spec.predict_budget_s, skip_reference=True, data=data)
 
