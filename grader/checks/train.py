@@ -23,6 +23,12 @@ levels on every pixel (a lookup of the public images matches none of them; the v
 through the 60,000 training images does not). ``runs: N`` trains N times from N seeds and scores the
 mean accuracy (each run's accuracy is in the details).
 
+With ``predict: reference`` and ``forward: softmax|mlp|mlp-linear`` (where the spec fixes the
+architecture) the child sends back only the trained parameters (the ``parameters`` call,
+default ``model``) and the grader predicts with the reference's forward pass in NumPy
+(:mod:`grader.forwards`) on the test images it read itself: the accuracy then comes from the
+weights alone, whatever the submission's own forward does.
+
 Every verdict records the dataset it used in ``details["dataset"]``. Only ``grader demo``
 lets an engine swap in the offline stand-in (:meth:`Train.stand_in`, scikit-learn's
 digits at 28×28) when the spec's dataset is not on disk; that verdict is scored with the
