@@ -233,6 +233,20 @@ def _script_file(assignment: Path, given: Path | None) -> Path:
     return loaded.reference_dir / loaded.spec.files[0]
 
 
+def _timed(command: list[str], cwd: Path | None, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the whole process tree) of one fresh process: on a shared machine the
+    CPU time is the steadier cost (what the command itself computed, whatever else ran)."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, capture_output=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def check_side_by_side(root: Path, assignment: Path, script: Path, threads: int, repeats: int,
                        baseline: Path | None = None) -> None:
     """(s4) ``grader check`` vs (s5) ``python script.py`` with the fast data path, interleaved, fresh processes;
@@ -264,20 +278,15 @@ def check_side_by_side(root: Path, assignment: Path, script: Path, threads: int,
             subprocess.run(old_check, env=old_env, capture_output=True)
         pairs, old_ratios = [], []
         for _ in range(repeats):
-            began = time.perf_counter()
-            subprocess.run([sys.executable, "-c", bare_code], cwd=folder / "work", env=env, check=True, capture_output=True)
-            s5 = time.perf_counter() - began
-            began = time.perf_counter()
-            subprocess.run(check, env=env, capture_output=True)
-            s4 = time.perf_counter() - began
+            s5, c5 = _timed([sys.executable, "-c", bare_code], folder / "work", env)
+            s4, c4 = _timed(check, None, env)
             pairs.append((s4, s5))
-            line = f"(s4) grader check {s4:7.2f} s   (s5) python {script.name} {s5:7.2f} s   ratio {s4 / s5:6.3f} x"
+            line = (f"(s4) grader check {s4:7.2f} s ({c4:6.2f} s CPU)   (s5) python {script.name} {s5:7.2f} s "
+                    f"({c5:6.2f} s CPU)   ratio {s4 / s5:6.3f} x (CPU {c4 / c5:6.3f} x)")
             if old_check:
-                began = time.perf_counter()
-                subprocess.run(old_check, env=old_env, capture_output=True)
-                old = time.perf_counter() - began
+                old, c_old = _timed(old_check, None, old_env or env)
                 old_ratios.append(old / s5)
-                line += f"   baseline check {old:7.2f} s   ratio {old / s5:6.3f} x"
+                line += f"   baseline check {old:7.2f} s ({c_old:6.2f} s CPU)   ratio {old / s5:6.3f} x (CPU {c_old / c5:6.3f} x)"
             print(line, flush=True)
         ratios = [a / b for a, b in pairs]
         print(f"     check / python script: median {statistics.median(ratios):.3f} x, best {min(ratios):.3f} x "
