@@ -277,14 +277,19 @@ def check_side_by_side(root: Path, assignment: Path, script: Path, threads: int,
         if old_check:
             subprocess.run(old_check, env=old_env, capture_output=True)
         pairs, old_ratios = [], []
-        for _ in range(repeats):
-            s5, c5 = _timed([sys.executable, "-c", bare_code], folder / "work", env)
-            s4, c4 = _timed(check, None, env)
+        for round_ in range(repeats):
+            # odd rounds run in the reverse order: a machine whose load drifts favours no one side
+            runs = {"s5": ([sys.executable, "-c", bare_code], folder / "work", env), "s4": (check, None, env)}
+            if old_check:
+                runs["old"] = (old_check, None, old_env or env)
+            order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+            timed = {name: _timed(*runs[name]) for name in order}
+            (s5, c5), (s4, c4) = timed["s5"], timed["s4"]
             pairs.append((s4, s5))
             line = (f"(s4) grader check {s4:7.2f} s ({c4:6.2f} s CPU)   (s5) python {script.name} {s5:7.2f} s "
                     f"({c5:6.2f} s CPU)   ratio {s4 / s5:6.3f} x (CPU {c4 / c5:6.3f} x)")
             if old_check:
-                old, c_old = _timed(old_check, None, old_env or env)
+                old, c_old = timed["old"]
                 old_ratios.append(old / s5)
                 line += f"   baseline check {old:7.2f} s ({c_old:6.2f} s CPU)   ratio {old / s5:6.3f} x (CPU {c_old / c5:6.3f} x)"
             print(line, flush=True)
