@@ -23,7 +23,16 @@ Prints each wall time and the ratios (targets: (b) <= 1.15 x (a); (c) >= 10 x (b
   (s3) the same script on the real DataLoader path (PIL per image, four worker processes),
        run as a plain ``python`` process in a copy of the box layout.
 
-Targets: (s2) <= 1.3 x (s1); ``check`` <= 1.3 x one training of the submission.
+and, side by side (``--repeats`` interleaved pairs, each a fresh process at ``--threads``):
+
+  (s4) ``grader check <assignment> <copy of the file>`` (the reference cache filled beforehand);
+  (s5) ``python <file>`` itself, with the grader's fast data path installed before it runs (the
+       same preloaded batches the sandbox serves), in a copy of the box layout: one training
+       of the submission as the student runs it, imports included.
+
+Targets: (s2) <= 1.3 x (s1); (s4) <= 1.3 x (s5). ``--assignment NAME --file PATH`` measures
+another script-form assignment or file (default: mlp-d2l's reference); ``--check-only`` runs
+only (s4)/(s5).
 ``--model softmax`` runs the same three ways with d2l 3.7's softmax regression
 (``nn.Sequential(nn.Flatten(), nn.Linear(784, 10))``), whose compute is ~25x smaller:
 the DataLoader's per-image cost is the same, so the ratio shows how much of (c) is
@@ -69,8 +78,8 @@ def use_model(model: str, folder: Path) -> None:
 
 def reference_module():
     spec = importlib.util.spec_from_file_location("mlp_reference", REFERENCE)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
 
@@ -216,6 +225,82 @@ def real_loader_script(root: Path, threads: int, folder: Path) -> float:
     return time.perf_counter() - began
 
 
+def _script_file(assignment: Path, given: Path | None) -> Path:
+    """The file measured: ``--file``, else the assignment reference's main (first) file."""
+    if given is not None:
+        return given.resolve()
+    loaded = api.load_assignment(assignment)
+    return loaded.reference_dir / loaded.spec.files[0]
+
+
+def _timed(command: list[str], cwd: Path | None, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the whole process tree) of one fresh process: on a shared machine the
+    CPU time is the steadier cost (what the command itself computed, whatever else ran)."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, capture_output=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def check_side_by_side(root: Path, assignment: Path, script: Path, threads: int, repeats: int,
+                       baseline: Path | None = None) -> None:
+    """(s4) ``grader check`` vs (s5) ``python script.py`` with the fast data path, interleaved, fresh processes;
+    with ``baseline`` (another checkout of grader, e.g. before a change) its ``grader check`` too, in each round."""
+    import os
+    import statistics
+    import subprocess
+    import sys
+
+    from grader import script_data
+
+    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        script_data.link_into(folder / "data", root)
+        (folder / "work").mkdir()
+        (folder / "work" / script.name).write_bytes(script.read_bytes())
+        submission = folder / "submission"
+        submission.mkdir()
+        (submission / script.name).write_bytes(script.read_bytes())
+        bare_code = (f"import torch; torch.set_num_threads({threads}); from grader.sandbox import fastdata; "
+                     f"fastdata.install(); import runpy; runpy.run_path({script.name!r}, run_name='__main__')")
+        check = [sys.executable, "-m", "grader", "check", str(assignment), str(submission), "--data-dir", str(root)]
+        old_env = {**env, "PYTHONPATH": str(baseline)} if baseline else None
+        old_check = [*check[:4], str(baseline / assignment.relative_to(ROOT)), *check[5:]] if baseline else None
+        subprocess.run(check, env=env, capture_output=True)   # fills check's reference cache
+        if old_check:
+            subprocess.run(old_check, env=old_env, capture_output=True)
+        pairs, old_ratios = [], []
+        for round_ in range(repeats):
+            # odd rounds run in the reverse order: a machine whose load drifts favours no one side
+            runs = {"s5": ([sys.executable, "-c", bare_code], folder / "work", env), "s4": (check, None, env)}
+            if old_check:
+                runs["old"] = (old_check, None, old_env or env)
+            order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+            timed = {name: _timed(*runs[name]) for name in order}
+            (s5, c5), (s4, c4) = timed["s5"], timed["s4"]
+            pairs.append((s4, s5))
+            line = (f"(s4) grader check {s4:7.2f} s ({c4:6.2f} s CPU)   (s5) python {script.name} {s5:7.2f} s "
+                    f"({c5:6.2f} s CPU)   ratio {s4 / s5:6.3f} x (CPU {c4 / c5:6.3f} x)")
+            if old_check:
+                old, c_old = timed["old"]
+                old_ratios.append(old / s5)
+                line += f"   baseline check {old:7.2f} s ({c_old:6.2f} s CPU)   ratio {old / s5:6.3f} x (CPU {c_old / c5:6.3f} x)"
+            print(line, flush=True)
+        ratios = [a / b for a, b in pairs]
+        print(f"     check / python script: median {statistics.median(ratios):.3f} x, best {min(ratios):.3f} x "
+              f"over {repeats} round(s)  (target <= 1.3)")
+        if old_ratios:
+            print(f"     baseline check / python script: median {statistics.median(old_ratios):.3f} x, "
+                  f"best {min(old_ratios):.3f} x")
+
+
 def script_way(root: Path, epochs: int, threads: int) -> None:
     """The three script ways in one run (mlp-d2l trains 10 epochs whatever ``--epochs`` says; (s1) follows it)."""
     print(f"mlp-d2l (d2l 4.2 from scratch, 784-256-10), {threads} torch thread(s), data in {root}")
@@ -240,13 +325,24 @@ def main() -> None:
     parser.add_argument("--skip-d2l", action="store_true")
     parser.add_argument("--script", action="store_true", help="the script way: mlp-d2l graded vs bare torch vs real DataLoader")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for every way (default 1)")
+    parser.add_argument("--assignment", type=Path, default=MLP_D2L, help="--script: the assignment folder (default mlp-d2l)")
+    parser.add_argument("--file", type=Path, default=None, help="--script: the script measured (default: the reference's)")
+    parser.add_argument("--repeats", type=int, default=2, help="--script: interleaved check / python pairs")
+    parser.add_argument("--check-only", action="store_true", help="--script: only grader check vs python script.py")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="--script: another grader checkout whose grader check runs in each round too (before/after)")
     parser.add_argument("--model", choices=("mlp", "softmax"), default="mlp",
                         help="the concise MLP of d2l 4.3 (default), or d2l 3.7's softmax regression")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     root = datasets.locate()
     if args.script:
-        script_way(root, args.epochs, args.threads)
+        if not args.check_only and args.assignment.resolve() == MLP_D2L.resolve() and args.file is None:
+            script_way(root, args.epochs, args.threads)
+        script = _script_file(args.assignment, args.file)
+        print(f"{args.assignment.name}: {script}, {args.threads} thread(s)")
+        check_side_by_side(root, args.assignment.resolve(), script, args.threads, args.repeats,
+                           args.baseline.resolve() if args.baseline else None)
         return
     scratch = tempfile.TemporaryDirectory()
     use_model(args.model, Path(scratch.name))

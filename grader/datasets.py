@@ -151,6 +151,24 @@ def test_labels(root: str, name: str = FASHION_MNIST) -> np.ndarray:
     return labels
 
 
+@functools.lru_cache(maxsize=2)
+def grader_images(root: str, name: str = FASHION_MNIST) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(test images, the first LOSS_SAMPLE training images, their labels), read in the grader
+    process for a check that predicts there (``predict: reference``); read-only uint8/int64."""
+    if name == DIGITS:
+        meta = _stand_in_meta(Path(root))
+        digits = _digits(meta["source"], meta["sha256"])
+        arrays = (digits.test_images, digits.train_images[:LOSS_SAMPLE], digits.train_labels[:LOSS_SAMPLE])
+    else:
+        raw = raw_folder(Path(root))
+        arrays = (read_idx(raw / FILES["test_images"], IMAGES_MAGIC),
+                  read_idx(raw / FILES["train_images"], IMAGES_MAGIC)[:LOSS_SAMPLE].copy(),  # not the 47 MB file
+                  read_idx(raw / FILES["train_labels"], LABELS_MAGIC)[:LOSS_SAMPLE].astype(np.int64))
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
+
+
 # --------------------------------------------------- the demo's offline stand-in
 
 def digits_source() -> Path:

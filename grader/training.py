@@ -1,4 +1,5 @@
-"""The child's side of a ``train`` check: train the student's model, then predict on the perturbed test images.
+"""The child's side of a ``train`` check: train the student's model, then predict on the perturbed test images
+(or, with ``predict: reference``, hand back the trained parameters for the grader to predict with).
 
 Runs in the sandboxed child only, on the dataset the warm worker loaded
 (:func:`grader.datasets.load_in_worker`). The test images reach the student's prediction
@@ -10,9 +11,10 @@ the public test images finds none of them, and predicting on them all must fit t
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -21,9 +23,12 @@ from grader.datasets import LOSS_SAMPLE, InMemory, as_float_images, as_logits, p
 
 EVAL_NOISE = 4           # grey levels of seeded noise added to every test pixel: no public hash matches
 EVALUATION = f"the official test images, each pixel moved by seeded noise of up to {EVAL_NOISE} grey levels"
+REFERENCE_EVALUATION = ("the official test images, predicted by the grader with the reference's forward pass "
+                        "on the trained parameters the submission returned")
+MAX_PARAMETERS = 16      # parameter arrays a reference forward may take
 
 
-def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values: dict[str, Any],
+def train_and_predict(data: InMemory | None, harness: dict[str, Any], seed: int, values: dict[str, Any],
                       evaluate: Callable[[str, dict[str, Any]], Any]) -> dict[str, Any]:
     """Run the student's training call, then their prediction call on the test images.
 
@@ -40,14 +45,19 @@ def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values
 
     used, _ = calls.names(calls.parse(harness["train"]))
     # A script that trained at import (``train: net``) needs no copy of the training set here.
-    X = as_float_images(data.train_images, device) if "X" in used else None
-    y = data.train_labels.to(device) if "y" in used else None
+    X = as_float_images(data.train_images, device) if "X" in used and data is not None else None
+    y = data.train_labels.to(device) if "y" in used and data is not None else None
     began = time.perf_counter()
     model = evaluate(harness["train"], {**values, "X": X, "y": y})
     seconds = time.perf_counter() - began
     if isinstance(model, torch.nn.Module):
         model.eval()
     del X
+    if harness.get("forward"):   # predict: reference: the grader predicts from the parameters alone
+        with torch.no_grad():
+            params = evaluate(harness["predict"], {**values, "model": model})
+        return {"parameters": plain_parameters(params), "device": str(device), "train_seconds": seconds}
+    assert data is not None, "a check whose child predicts always gets the images"
     chunk = int(harness.get("eval_batch", 1000))
     budget = float(harness.get("predict_budget_s") or math.inf)
     noise = torch.Generator().manual_seed(_noise_seed(seed))
@@ -68,6 +78,21 @@ def train_and_predict(data: InMemory, harness: dict[str, Any], seed: int, values
     return {"predictions": torch.cat(predictions).numpy(), "device": str(device), "train_seconds": seconds,
             "train_loss": _train_loss(data, harness, values, model, device, evaluate),
             "nonfinite_rows": nonfinite, "predict_seconds": predict_seconds}
+
+
+def plain_parameters(params: Any) -> Any:
+    """What the parameters call gave, as a list of CPU tensors for the wire: a module's parameters in
+    module order, a list, tuple or iterator item by item (at most MAX_PARAMETERS + 1: the grader says how many
+    it needs); anything else as it is (the grader refuses it)."""
+    import torch
+
+    if isinstance(params, torch.nn.Module):
+        params = params.parameters()
+    if isinstance(params, Iterator):     # net.parameters()
+        params = list(itertools.islice(params, MAX_PARAMETERS + 1))
+    if not isinstance(params, (list, tuple)):
+        return params
+    return [p.detach().to("cpu") if isinstance(p, torch.Tensor) else p for p in list(params)[:MAX_PARAMETERS + 1]]
 
 
 def _noise_seed(seed: int) -> int:

@@ -75,6 +75,8 @@ class Harness(BaseModel):
     predict: str | None = None
     device: str | None = None
     predict_budget_s: float | None = None  # the most seconds predicting on the test images may take
+    forward: str | None = None             # predict: reference: the child returns ``predict``'s parameters, the grader predicts
+    child_data: bool | None = None         # False: no image reaches the child (the worker need not load the dataset)
     script: str | None = None
     args: list[str] | None = None
     max_chars: int | None = None

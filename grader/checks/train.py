@@ -23,6 +23,12 @@ levels on every pixel (a lookup of the public images matches none of them; the v
 through the 60,000 training images does not). ``runs: N`` trains N times from N seeds and scores the
 mean accuracy (each run's accuracy is in the details).
 
+With ``predict: reference`` and ``forward: softmax|mlp|mlp-linear`` (where the spec fixes the
+architecture) the child sends back only the trained parameters (the ``parameters`` call,
+default ``model``) and the grader predicts with the reference's forward pass in NumPy
+(:mod:`grader.forwards`) on the test images it read itself: the accuracy then comes from the
+weights alone, whatever the submission's own forward does.
+
 Every verdict records the dataset it used in ``details["dataset"]``. Only ``grader demo``
 lets an engine swap in the offline stand-in (:meth:`Train.stand_in`, scikit-learn's
 digits at 28×28) when the spec's dataset is not on disk; that verdict is scored with the
@@ -32,19 +38,21 @@ spec's own tiers and its message starts by saying it is a demonstration, not a g
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grader import calls, datasets, training
+from grader import calls, datasets, forwards, training
 from grader import inputs as inp
 from grader.assignment import Assignment
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
 from grader.checks.display import MAX_TEXT_CHARS, DetailRow, clip, plain_rows
 from grader.values import ArrayValue, ScalarValue
 
+REFERENCE = "reference"
 TRAIN_NAMES = {"X", "y"}
 PREDICT_NAMES = {"X", "model"}
 
@@ -66,11 +74,21 @@ class TrainSpec(CheckSpec):
     runs: int = Field(default=1, ge=1, le=100, description="train this many times from different seeds")
     predict_budget_s: float = Field(default=2.0, gt=0, le=600,
                                     description="the most seconds predicting on all the test images may take")
+    parameters: str | None = Field(default=None, description="predict: reference: the call giving the trained "
+                                   "parameters (model: what train returned; default model)")
+    forward: Literal["softmax", "mlp", "mlp-linear"] | None = Field(
+        default=None, description="predict: reference: the forward pass the grader predicts with (grader/forwards.py)")
 
-    @field_validator("train", "predict")
+    @property
+    def by_reference(self) -> bool:
+        """The grader predicts, with the reference's forward pass on the parameters the child returns."""
+        return self.predict == REFERENCE
+
+    @field_validator("train", "predict", "parameters")
     @classmethod
-    def _call(cls, expr: str) -> str:
-        calls.parse(expr)  # CallSyntaxError is a ValueError: pydantic reports it with the key path
+    def _call(cls, expr: str | None) -> str | None:
+        if expr is not None:
+            calls.parse(expr)  # CallSyntaxError is a ValueError: pydantic reports it with the key path
         return expr
 
     @field_validator("inputs")
@@ -92,13 +110,25 @@ class TrainSpec(CheckSpec):
 
     @model_validator(mode="after")
     def _names(self) -> TrainSpec:
-        for expr, allowed in ((self.train, TRAIN_NAMES), (self.predict, PREDICT_NAMES | TRAIN_NAMES)):
+        if self.by_reference != (self.forward is not None):
+            raise ValueError("predict: reference needs forward: (softmax, mlp or mlp-linear), and forward: "
+                             "needs predict: reference")
+        if self.parameters is not None and not self.by_reference:
+            raise ValueError("parameters: is read only with predict: reference")
+        predict = self.parameter_call if self.by_reference else self.predict
+        for expr, allowed in ((self.train, TRAIN_NAMES), (predict, PREDICT_NAMES | TRAIN_NAMES)):
             used, _called = calls.names(calls.parse(expr))
             unknown = sorted(used - allowed - set(self.inputs))
             if unknown:
                 raise ValueError(f"{expr}: {', '.join(unknown)} not among the check's inputs "
                                  f"({', '.join(sorted(allowed | set(self.inputs)))})")
         return self
+
+
+    @property
+    def parameter_call(self) -> str:
+        """The call the child evaluates after training (predict: reference): the parameters, by default the model."""
+        return self.parameters or "model"
 
 
 class Train(KindBase):
@@ -128,9 +158,7 @@ class Train(KindBase):
             data = {"name": spec.dataset, "title": datasets.TITLES[spec.dataset], "missing": str(exc),
                     "looked_in": str(exc.folder) if exc.folder else None}
             return Harness(skip=True, missing=str(exc), skip_reference=True, data=data)
-        return Harness(dataset=spec.dataset, root=str(root), train=spec.train, predict=spec.predict,
-                       device=spec.device, predict_budget_s=spec.predict_budget_s, skip_reference=True,
-                       data=datasets.describe_located(spec.dataset, root))
+        return _harness(spec, str(root), spec.dataset, datasets.describe_located(spec.dataset, root))
 
     def stand_in(self, spec: TrainSpec, harness: Harness, folder: Path) -> Harness:
         """For ``grader demo`` only: when the spec's dataset is missing, train on the offline stand-in.
@@ -148,8 +176,7 @@ class Train(KindBase):
             return harness.model_copy(update={
                 "missing": f"{harness.missing.rstrip('.')}; and the demo's offline stand-in could not be used either: {exc}",
                 "data": {**(harness.data or {}), "stand_in_error": str(exc)}})
-        return Harness(dataset=data["name"], root=str(root), train=spec.train, predict=spec.predict,
-                       device=spec.device, predict_budget_s=spec.predict_budget_s, skip_reference=True, data=data)
+        return _harness(spec, str(root), data["name"], data)
 
     def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.train, f"{spec.id}/{case}") for case in range(cases)]
@@ -167,10 +194,14 @@ class Train(KindBase):
             return Verdict("error", 0.0, f"This check could not run: {exc}", {"dataset": data})
         runs = []
         for index, got in enumerate(ctx.got):
-            run, problem = _run(got.value, len(labels), spec.predict_budget_s)
+            if spec.by_reference:
+                run, problem = _reference_run(got.value, spec, harness.root, harness.dataset)
+            else:
+                run, problem = _run(got.value, len(labels), spec.predict_budget_s)
             if problem:
                 where = f" (run {index + 1} of {len(ctx.got)})" if len(ctx.got) > 1 else ""
-                return Verdict.failed(_stand_in_note(data) + f"{spec.predict} {problem}{where}.", dataset=data)
+                said = spec.parameter_call if spec.by_reference else spec.predict
+                return Verdict.failed(_stand_in_note(data) + f"{said} {problem}{where}.", dataset=data)
             run["accuracy"] = float(np.mean(run.pop("predictions") == labels))
             runs.append(run)
         accuracy = float(np.mean([r["accuracy"] for r in runs]))
@@ -180,7 +211,10 @@ class Train(KindBase):
                    "train_loss": [r["train_loss"] for r in runs], "device": runs[0]["device"],
                    "train_seconds": [round(r["train_seconds"], 3) for r in runs],
                    "predict_seconds": [round(r["predict_seconds"], 3) for r in runs],
-                   "evaluated_on": training.EVALUATION, "dataset": data}
+                   "evaluated_on": training.REFERENCE_EVALUATION if spec.by_reference else training.EVALUATION,
+                   "dataset": data}
+        if spec.by_reference:
+            details["forward"] = spec.forward
         message = _stand_in_note(data) + (_message(spec, accuracy, credit, runs) if spec.visibility == "public"
                                           else _hidden_message(spec, credit, tier))
         status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
@@ -195,6 +229,17 @@ class Train(KindBase):
             rows.append(DetailRow("Dataset", clip(datasets.describe(data), MAX_TEXT_CHARS), "dataset",
                                   css="alert" if data.get("stand_in") else "proves"))
         return rows + plain_rows(details, {"dataset"})
+
+
+def _harness(spec: TrainSpec, root: str, dataset: str, data: dict[str, Any]) -> Harness:
+    """With predict: reference the child evaluates the parameter call where it would predict, and returns its value."""
+    if spec.by_reference:
+        used, _ = calls.names(calls.parse(spec.train))
+        return Harness(dataset=dataset, root=root, train=spec.train, predict=spec.parameter_call, device=spec.device,
+                       forward=spec.forward, child_data=False if not used & TRAIN_NAMES else None,
+                       skip_reference=True, data=data)
+    return Harness(dataset=dataset, root=root, train=spec.train, predict=spec.predict, device=spec.device,
+                   predict_budget_s=spec.predict_budget_s, skip_reference=True, data=data)
 
 
 def _run(value: Any, count: int, budget: float) -> tuple[dict[str, Any], str | None]:
@@ -219,6 +264,31 @@ def _run(value: Any, count: int, budget: float) -> tuple[dict[str, Any], str | N
     device = value.get("device")
     out["device"] = device if isinstance(device, str) else "unknown"
     return out, None
+
+
+def _reference_run(value: Any, spec: TrainSpec, root: str, dataset: str) -> tuple[dict[str, Any], str | None]:
+    """The grader's own predictions: the reference's forward pass on the trained parameters one run sent back."""
+    assert spec.forward is not None
+    params = value.get("parameters") if isinstance(value, dict) else None
+    items = list(params) if isinstance(params, (list, tuple)) else [params] if params is not None else []
+    if not items or not all(isinstance(item, ArrayValue) for item in items):
+        return {}, ("did not give the trained parameters as tensors (a list of them, or an nn.Module); "
+                    f"{forwards.FORWARDS[spec.forward].title} needs {', '.join(forwards.FORWARDS[spec.forward].names)}")
+    checked = forwards.validate(spec.forward, [item.array for item in items])
+    if isinstance(checked, str):
+        return {}, checked
+    test, train, train_labels = datasets.grader_images(root, dataset)
+    began = time.perf_counter()
+    scores = forwards.logits(spec.forward, checked, test)
+    seconds = time.perf_counter() - began
+    device = value.get("device")
+    took = value.get("train_seconds")
+    return {"predictions": scores.argmax(axis=1),
+            "nonfinite_rows": int((~np.isfinite(scores)).any(axis=1).sum()),
+            "train_loss": forwards.cross_entropy(forwards.logits(spec.forward, checked, train), train_labels),
+            "device": device if isinstance(device, str) else "unknown", "predict_seconds": seconds,
+            "train_seconds": float(took.value) if isinstance(took, ScalarValue) and isinstance(took.value, (int, float)) else 0.0,
+            }, None
 
 
 def _stand_in_note(data: dict[str, Any]) -> str:

@@ -51,28 +51,44 @@ class Pool:
         self._counter = itertools.count(1)
         self.data_lock = threading.Lock()
         self._script_data_by_folder: dict[str, tuple[Path | None, list[str], str | None]] = {}
-        self.boxes = self.workdir / "boxes"
+        self._boxes: Path | None = None
         self.private_shm = False
+        self._slots = max(1, workers)
+        self._started: set[str] = set()
+        self._start_lock = threading.Lock()
         try:
-            self._start(workers)
+            self._start("full")
         except BaseException:
             self.close()
             raise
 
-    def _start(self, workers: int) -> None:
-        for index in range(max(1, workers)):
-            for kind, modules in self._kinds.items():
-                worker = runner.Worker(index, modules, namespaces=self._namespaces, log_dir=self.workdir)
+    def _start(self, kind: str) -> None:
+        """Start this kind's workers without waiting: they import their preloads while the engine
+        prepares (a worker is waited for when first used). The light kind starts when first taken:
+        a `grader check` of a training script never needs it (issue 19)."""
+        with self._start_lock:
+            if kind in self._started:
+                return
+            for index in range(self._slots):
+                worker = runner.Worker(index, self._kinds[kind], namespaces=self._namespaces, log_dir=self.workdir)
                 self.workers.append(worker)
                 self._idle[kind].put(worker)
-        for worker in self.workers:
-            worker.wait_ready()
-        self.boxes = self._boxes_dir()
+            self._started.add(kind)
+
+    @property
+    def boxes(self) -> Path:
+        """Where the boxes go (:meth:`_boxes_dir`), decided once the first workers are ready."""
+        with self._start_lock:
+            if self._boxes is None:
+                for worker in list(self.workers):
+                    _ready(worker)
+                self._boxes = self._boxes_dir()
+        return self._boxes
 
     @property
     def namespaces(self) -> list[str]:
         """The namespaces the workers' children get (the same for every worker)."""
-        return self.workers[0].namespaces if self.workers else []
+        return _ready(self.workers[0]).namespaces if self.workers else []
 
     def kind_for(self, submission: Submission, reference_run: bool, harness: dict[str, Harness]) -> str:
         """The lightest warm image that can run this submission without importing anything late."""
@@ -85,6 +101,7 @@ class Pool:
 
     def take(self, kind: str) -> runner.Worker:
         """An idle worker of ``kind`` (waits for one); hand it, or its replacement, back with :meth:`put_back`."""
+        self._start(kind)
         return self._idle[kind].get()
 
     def put_back(self, kind: str, worker: runner.Worker) -> None:
@@ -100,10 +117,11 @@ class Pool:
     def close(self, kill: bool = False) -> None:
         """Stop the workers (at once with ``kill``: their children die with them) and remove scratch files."""
         for worker in self.workers:
-            worker.close(kill=kill)
+            worker.close(kill=kill or not worker._ready)   # one still importing has started nothing
         self.workers.clear()
         shutil.rmtree(self.workdir, ignore_errors=True)
-        shutil.rmtree(self.boxes, ignore_errors=True)
+        if self._boxes is not None:
+            shutil.rmtree(self._boxes, ignore_errors=True)
 
     def verify_layers(self, held: dict[str, bool]) -> None:
         """Fail closed: a required layer that is present but did not hold in the self-test is as bad as a missing one."""
@@ -176,3 +194,9 @@ class Pool:
             return mirror, readable, None
         return mirror, readable, ("This code loaded the demo's offline stand-in for Fashion-MNIST (scikit-learn's "
                                   "handwritten digits at 28×28) where it asked for Fashion-MNIST: a demonstration, not a grade.")
+
+
+def _ready(worker: runner.Worker) -> runner.Worker:
+    """``worker`` once it has imported its preloads; under its own lock, as its runs read its pipe."""
+    with worker._lock:
+        return worker.wait_ready()

@@ -104,7 +104,7 @@ def public_job(*, inputs: Path, tasks: list[Task], seeds: list[int], forms: dict
         "hidden_tasks": len(tasks) - hidden_from, "main": main,
         "roles": roles or {},   # grader.roles: how the child finds what the submission names its own way
         # loaded by the worker before it forks, so every child inherits them
-        "datasets": sorted({(h.dataset, h.root) for h in harnesses.values() if h.dataset is not None}),
+        "datasets": sorted({(h.dataset, h.root) for h in harnesses.values() if h.dataset is not None and h.child_data is not False}),
     }
 
 

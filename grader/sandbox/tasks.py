@@ -315,6 +315,7 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
         return None
     if "script" in harness:
         return run_script(harness, box)
-    data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
+    wanted = harness.get("child_data", True)   # already in memory (inherited) when wanted
+    data = datasets.load_in_worker(harness["dataset"], harness["root"]) if wanted else None
     return training.train_and_predict(data, harness, seed, values,
                                       lambda expr, names: calls.evaluate(parsed[expr], resolve, names))

@@ -194,6 +194,11 @@ def main() -> None:
         reaper.stop()
     if GROUP is not None:
         GROUP.leave()
+    # Nothing is left to clean up: skip the interpreter's teardown of torch and d2l (a second or
+    # more under load, which `grader check` waits for, issue 19).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _reply(message: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from pathlib import Path
@@ -151,3 +152,72 @@ def test_perturbed_test_images_match_no_public_hash_and_stay_within_a_few_grey_l
     assert int((first.int() - images.int()).abs().max()) <= training.EVAL_NOISE
     public = {hashlib.sha256(image.numpy().tobytes()).digest() for image in images}
     assert not public & {hashlib.sha256(image.numpy().tobytes()).digest() for image in first}
+
+
+# ------------------------------------------------ predict: reference (issue 15 item 11)
+
+@functools.lru_cache(maxsize=1)
+def _fitted() -> tuple[np.ndarray, np.ndarray]:
+    """A least-squares linear map from pixels to one-hot labels (fitted on the loss sample): well above
+    chance, so an accuracy near it proves the grader's forward computed real predictions."""
+    _test, train, labels = datasets.grader_images(str(SHARED))
+    X = train.reshape(len(train), -1).astype(np.float64) / 255
+    W = np.linalg.lstsq(np.c_[X, np.ones(len(X))], np.eye(10)[labels], rcond=None)[0]
+    return W[:-1].astype(np.float32), W[-1].astype(np.float32)
+
+
+def _linear_params() -> list[np.ndarray]:
+    return [a.copy() for a in _fitted()]
+
+
+def by_reference(forward: str = "softmax", **overrides) -> TrainSpec:
+    return spec(predict="reference", forward=forward, **overrides)
+
+
+def params_value(arrays: list[np.ndarray], as_list: bool = True) -> Evaluation:
+    items = [ArrayValue(a, "torch.Tensor") for a in arrays]
+    return Evaluation(True, value={"parameters": items if as_list else items[0], "device": "cpu",
+                                   "train_seconds": ScalarValue(1.0, "float")})
+
+
+def test_predict_reference_needs_a_forward_and_reads_parameters_only_then() -> None:
+    assert by_reference().parameter_call == "model"
+    assert by_reference(parameters="get_params(model)", forward="mlp").parameters == "get_params(model)"
+    with pytest.raises(ValidationError, match="needs forward"):
+        spec(predict="reference")
+    with pytest.raises(ValidationError, match="needs predict: reference"):
+        spec(forward="mlp")
+    with pytest.raises(ValidationError, match="only with predict: reference"):
+        spec(parameters="params")
+    with pytest.raises(ValidationError, match="lr not among"):
+        by_reference(parameters="get(lr)")
+    harness = Train().harness(by_reference(parameters="params", forward="mlp"))
+    assert (harness.predict, harness.forward, harness.predict_budget_s) == ("params", "mlp", None)
+
+
+def test_by_reference_the_grader_computes_the_accuracy_from_the_parameters_alone() -> None:
+    params = _linear_params()
+    test, _, _ = datasets.grader_images(str(SHARED))
+    expected = np.mean((test.reshape(len(test), -1) / 255 @ params[0] + params[1]).argmax(1) == datasets.test_labels(str(SHARED)))
+    verdict = judge(by_reference(), params_value(params))
+    assert verdict.details["accuracy"] == pytest.approx(expected, abs=2e-4) and expected > 0.7
+    assert verdict.details["forward"] == "softmax" and "predicted by the grader" in verdict.details["evaluated_on"]
+    assert math.isfinite(verdict.details["train_loss"][0])
+    zero = judge(by_reference(), params_value([np.zeros_like(p) for p in params]))
+    assert zero.details["accuracy"] == pytest.approx(0.1) and "2.30" in zero.message   # uniform: loss ln 10
+
+
+def test_by_reference_wrong_or_missing_parameters_fail_with_the_shapes_needed() -> None:
+    wrong = judge(by_reference(forward="mlp"), params_value(_linear_params()))
+    assert wrong.status == "failed" and "gave 2 parameter arrays" in wrong.message and "W1 (784, H)" in wrong.message
+    shapes = judge(by_reference(), params_value([np.zeros((10, 784), np.float32), np.zeros(10, np.float32)]))
+    assert shapes.status == "failed" and "(10, 784), (10,)" in shapes.message and "W (784, 10)" in shapes.message
+    nothing = judge(by_reference(), Evaluation(True, value={"parameters": None, "device": "cpu"}))
+    assert nothing.status == "failed" and "did not give the trained parameters" in nothing.message
+
+
+def test_by_reference_a_diverged_model_counts_its_nonfinite_rows() -> None:
+    params = _linear_params()
+    params[0][0, 0] = np.nan
+    verdict = judge(by_reference(), params_value(params))
+    assert verdict.status == "failed" and "diverged" in verdict.message

@@ -226,3 +226,40 @@ def test_a_graded_script_s_result_says_which_path_ran(engine, fashion_mnist: Pat
     result = engine.grade(prepared, write_submission(tmp_path / "student", {"work.py": SCRIPT.format(transform=transform)}))
     assert result.checks[0].status == "passed", result.checks[0].message
     assert [n for n in result.notes if n.startswith("Fashion-MNIST")] == [next(n for n in result.notes if note in n)]
+
+
+D2L_SCRIPT = """
+from d2l import torch as d2l
+
+batch_size = 256
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)   # d2l 3.6 softmax, 4.6 dropout: the same call
+for X, y in test_iter:                                             # d2l.predict_ch3: the first test batch only
+    break
+seen = sum(len(labels) for _, labels in train_iter)
+big, _ = d2l.load_data_fashion_mnist(32, resize=64)                # the resize the later chapters use
+first = next(iter(big))[0]
+
+def probe():
+    return "ok" if (seen, tuple(X.shape), tuple(first.shape)) == (60000, (256, 1, 28, 28), (32, 1, 64, 64)) else str((seen, X.shape, first.shape))
+"""
+
+
+def test_d2l_scripts_of_the_other_training_topics_are_served_by_the_fast_path(fashion_mnist: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch,
+                                                                              d2l_installed: None) -> None:
+    """Issue 19: the softmax-regression and dropout scripts (d2l 0.17.6's loader, with and without resize, a
+    loop broken after one batch as predict_ch3 does) get the fast path in the sandbox, and the result says so."""
+    from conftest import write_assignment, write_submission
+
+    from grader import api
+    from grader.engine import Engine
+
+    monkeypatch.setenv("GRADER_DATA", str(fashion_mnist))
+    spec = PROBE_SPEC.replace("preload: [numpy, torch]", "preload: [numpy, torch, d2l.torch]")
+    folder = write_assignment(tmp_path / "probe", spec, {"work.py": "def probe():\n    return 'ok'\n"})
+    with Engine(workers=1, secret="d2l", preload=["numpy", "torch", "d2l.torch"], require=[]) as engine:
+        prepared = engine.prepare(api.load_assignment(folder))
+        result = engine.grade(prepared, write_submission(tmp_path / "student", {"work.py": D2L_SCRIPT}))
+    assert result.checks[0].status == "passed", result.checks[0].message
+    assert [n for n in result.notes if n.startswith("Fashion-MNIST")] == [
+        next(n for n in result.notes if "Fashion-MNIST reached this code from tensors preloaded" in n)]
