@@ -38,7 +38,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grader import calls, datasets, training
+from grader import calls, charts, datasets, training
 from grader import inputs as inp
 from grader.assignment import Assignment
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
@@ -181,6 +181,9 @@ class Train(KindBase):
                    "train_seconds": [round(r["train_seconds"], 3) for r in runs],
                    "predict_seconds": [round(r["predict_seconds"], 3) for r in runs],
                    "evaluated_on": training.EVALUATION, "dataset": data}
+        if spec.visibility == "public":   # the first run's per-epoch curves, for the report (never scored)
+            details.update(charts.train_charts(_curves(ctx.got[0].value), [(t.min_accuracy, t.credit) for t in spec.tiers],
+                                               runs[0]["accuracy"]))
         message = _stand_in_note(data) + (_message(spec, accuracy, credit, runs) if spec.visibility == "public"
                                           else _hidden_message(spec, credit, tier))
         status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
@@ -219,6 +222,11 @@ def _run(value: Any, count: int, budget: float) -> tuple[dict[str, Any], str | N
     device = value.get("device")
     out["device"] = device if isinstance(device, str) else "unknown"
     return out, None
+
+
+def _curves(value: Any) -> Any:
+    """What the child recorded of the training curves (validated by :func:`grader.charts.train_charts`)."""
+    return value.get("curves") if isinstance(value, dict) else None
 
 
 def _stand_in_note(data: dict[str, Any]) -> str:

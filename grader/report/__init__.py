@@ -71,7 +71,7 @@ MAX_OUTPUT_CHARS = 8_000      # per stream; the head and the tail are kept
 MAX_TRACEBACK_CHARS = 4_000
 
 # Details the report draws itself, whatever the check's kind; the kind gets the others.
-REPORT_DETAILS = frozenset({"traceback", "curves", "bars", "curves_label", "bars_label"})
+REPORT_DETAILS = frozenset({"traceback", "curves", "bars", "curves_label", "bars_label", "curves_lines", "curves_note"})
 # Rows a hidden check never shows, whatever its kind gives: expected values, the student's code, free-form details.
 PUBLIC_SECTIONS = frozenset({"compare", "violation", "extra"})
 
@@ -122,6 +122,7 @@ class CheckView:
     rows: dict[str, list[DetailRow]]  # the kind's rows by section (see grader.checks.display.Section)
     charts: list[plots.Chart]
     missing_chart: bool               # a chart could not be drawn; the page says so
+    chart_note: str                   # what the charts show, in words ("" without one)
     traceback: str
 
 
@@ -164,12 +165,12 @@ def _row_sections(check: CheckResult, details: dict[str, Any]) -> dict[str, list
 
 def _charts(details: dict[str, Any], key: str, hidden: bool) -> tuple[list[plots.Chart], bool]:
     """The check's charts (a hidden check's show the student's series only), and whether one could not be drawn."""
-    curves = plots.curve_groups(details.get("curves"), student_only=hidden)
+    curves = plots.curve_panels(details.get("curves"), student_only=hidden)
     bars = plots.bar_groups(details.get("bars"), student_only=hidden)
     drawn = []
     if curves:
         label = plots.clean_label(details.get("curves_label") or "epoch")
-        drawn.append(plots.line_chart(curves, f"{key}-curves", xlabel=label))
+        drawn.append(plots.line_chart(curves, f"{key}-curves", xlabel=label, lines=plots.guide_lines(details.get("curves_lines"))))
     if bars:
         drawn.append(plots.bar_chart(bars, f"{key}-bars", ylabel=plots.clean_label(details.get("bars_label") or "")))
     charts = [chart for chart in drawn if chart is not None]
@@ -201,6 +202,7 @@ def check_view(check: CheckResult, index: int) -> CheckView:
         max_score=check.max_score, message=clip(check.message, MAX_TEXT_CHARS),
         description=clip(check.description, MAX_TEXT_CHARS), override=override_note(check),
         rows=_row_sections(check, details), charts=charts, missing_chart=missing_chart,
+        chart_note=clip(details["curves_note"], 600) if charts and isinstance(details.get("curves_note"), str) else "",
         traceback=clip(traceback, MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
     )
 

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from grader import calls, datasets, training, wire
-from grader.sandbox import fastdata, handover, landlock, seccomp
+from grader.sandbox import curves, fastdata, handover, landlock, seccomp
 from grader.sandbox.autograd_guard import no_autograd
 from grader.sandbox.handover import Channels
 from grader.sandbox.plots import quiet_plots
@@ -75,6 +75,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     _line_buffered()
     box = job["box"]
     quiet_plots()
+    curves.install()     # d2l's Animator records its points (a script may train when it runs)
     sys.path.insert(0, box)
     sys.argv = [os.path.join(box, job["modules"][0] + ".py") if job["modules"] else box]
     fastdata.install()   # Fashion-MNIST a script loads itself: torchvision's batches, built at once
@@ -281,8 +282,13 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
     if "script" in harness:
         return _run_script(harness, box)
     data = datasets.load_in_worker(harness["dataset"], harness["root"])  # already in memory: inherited
-    return training.train_and_predict(data, harness, seed, values,
-                                      lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
+    before = curves.mark()
+    with curves.recording(len(data.train_images)) as recorder:   # per-epoch curves, for the report only
+        value = training.train_and_predict(data, harness, seed, values,
+                                           lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
+    if isinstance(value, dict):
+        value["curves"] = curves.result(recorder, before)
+    return value
 
 
 class _Tee:
