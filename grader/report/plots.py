@@ -318,8 +318,10 @@ def bar_chart(groups: dict[str, dict[str, float]], key: str, ylabel: str = "") -
     return Chart(svg, alt)
 
 
-def histogram(scores: list[float], max_score: float, key: str = "histogram") -> Chart | None:
-    """How many submissions reached each score band, from 0 to ``max_score``."""
+def histogram(scores: list[float], max_score: float, key: str = "histogram", *, xlabel: str = "score",
+              percent: bool = False, lines: Sequence[tuple[float, str]] = ()) -> Chart | None:
+    """How many submissions reached each band, from 0 to ``max_score`` (``percent``: ticks as percentages),
+    with ``lines`` (e.g. a training check's tiers) drawn as vertical lines."""
     if not scores or max_score <= 0:
         return None
     if float(max_score).is_integer() and max_score <= 20:
@@ -330,16 +332,21 @@ def histogram(scores: list[float], max_score: float, key: str = "histogram") -> 
     for score in scores:
         index = min(max(0, sum(score >= e for e in edges[1:])), len(counts) - 1)
         counts[index] += 1
+    tick = (lambda e: f"{e:.0%}") if percent else _fmt
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
         widths = [b - a for a, b in zip(edges, edges[1:])]
         bars = ax.bar(edges[:-1], counts, width=[w * 0.94 for w in widths], align="edge", color="#0072B2")
         ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], fontsize=8, padding=2)
+        for x, label in lines:
+            ax.axvline(x, color="#cf222e", linestyle=":", linewidth=1.2)
+            ax.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(-2, -2), textcoords="offset points",
+                        fontsize=8, color="#57606a", ha="right", va="top", rotation=90)
         ax.set_xlim(edges[0], edges[-1])
         ax.set_xticks(edges)
-        ax.set_xticklabels([_fmt(e) for e in edges])
-        ax.set_xlabel("score")
+        ax.set_xticklabels([tick(e) for e in edges])
+        ax.set_xlabel(xlabel)
         ax.set_axisbelow(True)
         ax.set_ylabel("submissions")
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -350,7 +357,7 @@ def histogram(scores: list[float], max_score: float, key: str = "histogram") -> 
         svg = _render(draw, key, 7.5, 2.6)
     except Exception:  # noqa: BLE001
         return None
-    alt = "score histogram: " + ", ".join(f"{_fmt(a)}–{_fmt(b)}: {c}" for a, b, c in zip(edges, edges[1:], counts))
+    alt = f"{xlabel} histogram: " + ", ".join(f"{tick(a)}–{tick(b)}: {c}" for a, b, c in zip(edges, edges[1:], counts))
     return Chart(svg, alt)
 
 
