@@ -76,8 +76,8 @@ def _points(raw: Any) -> dict[str, list[Any]] | None:
     pairs = [(x, y) for x, y in zip(xs, ys) if x is not None]
     if not any(y is not None for _x, y in pairs):
         return None
-    if len(pairs) > MAX_POINTS:
-        pairs = pairs[:: math.ceil(len(pairs) / MAX_POINTS)]
+    if len(pairs) > MAX_POINTS:   # thinned evenly, the last point kept (where training ended)
+        pairs = pairs[: -1: math.ceil(len(pairs) / (MAX_POINTS - 1))] + pairs[-1:]
     return {"x": [x for x, _y in pairs], "y": [y for _x, y in pairs]}
 
 

@@ -126,6 +126,7 @@ class CheckView:
     charts: list[plots.Chart]
     missing_chart: bool               # a chart could not be drawn; the page says so
     chart_note: str                   # what the charts show, in words ("" without one)
+    not_run: bool                     # failed only because the code could not be imported (one banner says why)
     traceback: str
 
 
@@ -217,6 +218,7 @@ def check_view(check: CheckResult, index: int, not_run: bool = False, folders: l
         description=clip(check.description, MAX_TEXT_CHARS), override=override_note(check),
         rows=_row_sections(check, details, folders), charts=charts, missing_chart=missing_chart,
         chart_note=clip(details["curves_note"], 600) if charts and isinstance(details.get("curves_note"), str) else "",
+        not_run=not_run,
         traceback=clip(scrub(traceback, folders), MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
     )
 

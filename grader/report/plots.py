@@ -274,10 +274,18 @@ def _draw_panel(ax: Any, series: dict[str, Line], lines: list[tuple[float, str]]
                     fontsize=8, color="#57606a")
     values = [y for line in series.values() for y in line.ys if not math.isnan(y)]
     if values and min(values) > 0 and max(values) / min(values) > 1e3:
-        ax.set_yscale("log")
+        from matplotlib.ticker import FuncFormatter, NullFormatter
+
+        ax.set_yscale("log")   # tick labels as plain numbers: math text is off, so 10^{-2} would show as TeX
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     xs = sorted({x for line in series.values() for x in line.xs})
     if len(xs) <= 12 and all(float(x).is_integer() for x in xs):
         ax.set_xticks(xs)
+    elif all(float(x).is_integer() for x in xs):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8)
 
 
@@ -324,7 +332,7 @@ def histogram(scores: list[float], max_score: float, key: str = "histogram", *, 
     with ``lines`` (e.g. a training check's tiers) drawn as vertical lines."""
     if not scores or max_score <= 0:
         return None
-    if float(max_score).is_integer() and max_score <= 20:
+    if float(max_score).is_integer() and max_score <= 20 and not percent:
         edges = [float(i) for i in range(int(max_score) + 1)]
     else:
         edges = [max_score * i / 10 for i in range(11)]
