@@ -186,3 +186,26 @@ def test_helpers_in_words() -> None:
     assert scrub('File "/tmp/grader-1-boxes-ab/3/a.py"') == 'File "a.py"'
     assert quiet_stderr("Error in cpuinfo: x\nkept\n") == "kept\n"
     assert report.fmt_value(math.pi) == "3.14159"
+
+
+def test_an_import_crash_is_one_banner_and_the_index_says_so() -> None:
+    import json
+    from pathlib import Path
+
+    from grader.results import Result
+
+    data = Path(__file__).parent / "data"
+    crash = Result.from_dict(json.loads((data / "relu-crash.result.json").read_text(encoding="utf-8")))
+    fine = Result.from_dict(json.loads((data / "relu-correct.result.json").read_text(encoding="utf-8")))
+    page = parse(report.render_result(crash))
+    banners = page.find_all("div", id="import-error")
+    assert len(banners) == 1 and "relu_bp.py could not be imported: FileNotFoundError" in banners[0].text()
+    cards = page.find_all("section", class_="not-run")
+    assert len(cards) == sum(1 for c in crash.checks if c.details.get("step") == "import") == 13
+    assert all(card.find("p", class_="message").text() == report.NOT_RUN for card in cards)
+    assert page.text().count("missing_data.csv") == 2      # once in the message, once in the traceback (13 cards each before)
+    assert not parse(report.render_result(fine)).find_all("div", id="import-error")
+    index = parse(report.render_index([crash, fine], "activation-relu"))
+    statuses = {row.attrs["data-submission"]: row.find_all("td")[3].text() for row in index.find("table", id="submissions")
+                .find("tbody").find_all("tr")}
+    assert statuses == {"crash": "could not be imported", "ok": "graded"}
