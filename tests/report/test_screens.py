@@ -92,6 +92,10 @@ def test_a_training_check_draws_its_curves_with_the_tiers(browser, tmp_path: Pat
     page_text = page.locator("body").text_content()
     assert "/work/shared" not in page_text and "course's data folder" in page_text   # the data folder in words
     shot(page, "report-training-curve", card)
+    page.set_viewport_size({"width": 400, "height": 900})      # a phone: the page and its charts shrink to fit
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert figure.bounding_box()["width"] <= 400
+    shot(page, "report-400px")
     assert problems == []
 
 
