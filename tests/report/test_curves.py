@@ -209,3 +209,35 @@ def test_an_import_crash_is_one_banner_and_the_index_says_so() -> None:
     statuses = {row.attrs["data-submission"]: row.find_all("td")[3].text() for row in index.find("table", id="submissions")
                 .find("tbody").find_all("tr")}
     assert statuses == {"crash": "could not be imported", "ok": "graded"}
+
+
+def test_a_public_training_check_carries_its_curves_and_a_hidden_one_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    from grader import datasets
+    from grader.checks.base import Evaluation, JudgeContext
+    from grader.checks.train import Train, TrainSpec
+
+    shared = Path(os.environ.get("GRADER_DATA") or ROOT.parent / "shared" / "data" / "fashion-mnist").resolve()
+    if not datasets._present(shared):
+        pytest.skip(f"no Fashion-MNIST in {shared} (set GRADER_DATA)")
+    monkeypatch.setenv("GRADER_DATA", str(shared))
+    labels = datasets.test_labels(str(shared))
+    recorded = {"source": "loss", "xlabel": "epoch", "rows": ScalarValue(60000, "int"), "series": {
+        "loss": {"x": _decoded([1.0, 2.0]), "y": _decoded([0.9, 0.5])},
+        "accuracy": {"x": _decoded([1.0, 2.0]), "y": _decoded([0.7, 0.8])}}}
+    value = {"predictions": ArrayValue(labels.copy(), "numpy.ndarray"), "device": "cpu",
+             "train_seconds": ScalarValue(1.0, "float"), "train_loss": ScalarValue(0.4, "float"),
+             "nonfinite_rows": ScalarValue(0, "int"), "predict_seconds": ScalarValue(0.1, "float"), "curves": recorded}
+    ctx = JudgeContext([Evaluation(True, value=value)], [Evaluation(True)], [{}], {}, None, None)
+    base = {"id": "t", "kind": "train", "train": "fit(X, y)", "predict": "model(X)",
+            "tiers": [{"min_accuracy": 0.8, "credit": 1.0}, {"min_accuracy": 0.7, "credit": 0.5}]}
+    public = Train().judge(TrainSpec.model_validate(base), ctx)
+    assert public.details["curves"]["loss"] == {"training loss": {"x": [1.0, 2.0], "y": [0.9, 0.5]}}
+    assert public.details["curves"]["accuracy"]["test accuracy (graded)"] == {"x": [2.0], "y": [1.0]}
+    assert public.details["curves_lines"] == {"accuracy": [[0.8, "full credit"], [0.7, "50% credit"]]}
+    hidden = Train().judge(TrainSpec.model_validate({**base, "visibility": "hidden"}), ctx)
+    assert not {"curves", "curves_lines", "curves_note"} & hidden.details.keys()
