@@ -32,7 +32,9 @@ from grader.results import CheckResult, Result, finite
 
 # Details a hidden check may carry as they are: where and how many, never what was expected or what went in.
 HIDDEN_DETAILS = frozenset({"step", "case", "mismatched", "size", "wrong", "nonfinite", "properties", "prompt",
-                            "rubric", "dataset", "error_band", "error_bands", "found"})
+                            "dataset", "error_band", "error_bands", "found"})
+# Details no student sees, public check or hidden: a manual check's rubric holds the model answer.
+INSTRUCTOR_ONLY = frozenset({"rubric"})
 # Error sizes a hidden check shows only as bands: ``max_rel_err`` (else ``max_abs_err``) becomes ``error_band``,
 # ``rel_err`` (name -> relative error) becomes ``error_bands`` (name -> band).
 BANDED = frozenset({"max_abs_err", "max_rel_err", "rel_err"})
@@ -62,10 +64,10 @@ def factor_band(ratio: float) -> str:
 
 
 def student_details(visibility: Visibility, details: dict[str, Any]) -> dict[str, Any]:
-    """The details a student may see: all of a public check's; of a hidden check's, the allow-listed ones
-    and its error sizes as bands."""
+    """The details a student may see: all of a public check's but the instructors' own (a rubric); of a
+    hidden check's, the allow-listed ones and its error sizes as bands."""
     if visibility == "public":
-        return dict(details)
+        return {key: value for key, value in details.items() if key not in INSTRUCTOR_ONLY}
     shown = {key: value for key, value in details.items() if key in HIDDEN_DETAILS}
     if "max_rel_err" in details or "max_abs_err" in details:
         shown["error_band"] = error_band(details.get("max_rel_err"))
@@ -76,7 +78,7 @@ def student_details(visibility: Visibility, details: dict[str, Any]) -> dict[str
 
 def redact(check: CheckResult) -> CheckResult:
     """``check`` as a student may see it (unchanged when public)."""
-    if check.visibility == "public":
+    if check.visibility == "public" and not INSTRUCTOR_ONLY & check.details.keys():
         return check
     return check.model_copy(update={"details": student_details(check.visibility, check.details)})
 

@@ -32,6 +32,28 @@ class CheckInfo(NamedTuple):
     max_score: Any
 
 
+IMPORT_FAILED = "could not be imported"
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    """The one reason every check that needed the submission's code failed: importing it failed."""
+
+    message: str          # the checks' shared message (which file, what was raised, where)
+    traceback: str        # the student's own frames, from a public check ("" without one)
+    checks: frozenset[str]
+
+
+def import_failure(result: Result) -> ImportFailure | None:
+    """Whether ``result``'s code could not be imported (its checks carry ``step: import``), and why."""
+    failed = [c for c in result.checks if c.details.get("step") == "import"]
+    if not failed:
+        return None
+    traceback = next((c.details["traceback"] for c in failed
+                      if c.visibility == "public" and isinstance(c.details.get("traceback"), str)), "")
+    return ImportFailure(failed[0].message, traceback, frozenset(c.id for c in failed))
+
+
 class Row(NamedTuple):
     """What the gradebook and the class summary show of one submission."""
 
@@ -43,6 +65,8 @@ class Row(NamedTuple):
     late: LateRecord | None        # the result's ``late`` record, when it has one
     flags: tuple[Flag, ...]
     cells: tuple[Cell, ...]        # in the result's own check order
+    problem: str = ""              # IMPORT_FAILED when the code could not be imported, else ""
+    accuracies: tuple[tuple[str, float], ...] = ()   # (check id, test accuracy) of its public training checks
 
     @property
     def days_late(self) -> int:
@@ -56,6 +80,7 @@ class ClassSummary:
     checks: dict[str, CheckInfo] = field(default_factory=dict)      # in order of first appearance
     statuses: dict[str, Counter[str]] = field(default_factory=dict)  # check id -> how many results had each status
     rows: list[Row] = field(default_factory=list)                     # sorted by submission once collected
+    tiers: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # training check -> (min accuracy, credit)
     _shared: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -70,8 +95,23 @@ class ClassSummary:
     def add(self, result: Result) -> None:
         """Reduce one result to its row; the result itself is not kept."""
         cells = tuple(self._cell(check) for check in result.checks)
+        problem = IMPORT_FAILED if import_failure(result) is not None else ""
         self.rows.append(Row(result.submission, result.score, result.max_score, self._share(result.status),
-                             result.message, result.late, tuple(result.flags), cells))
+                             result.message, result.late, tuple(result.flags), cells, problem, self._accuracies(result)))
+
+    def _accuracies(self, result: Result) -> tuple[tuple[str, float], ...]:
+        """The test accuracy of each training check that shows one (a hidden check's is never in a result),
+        noting the check's tiers the first time it is seen."""
+        found = []
+        for check in result.checks:
+            accuracy = check.details.get("accuracy") if check.kind == "train" else None
+            if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and 0 <= accuracy <= 1:
+                found.append((self._share(check.id), float(accuracy)))
+                tiers = check.details.get("tiers")
+                if check.id not in self.tiers and isinstance(tiers, list):
+                    self.tiers[check.id] = [(float(t["min_accuracy"]), float(t.get("credit", 0))) for t in tiers
+                                            if isinstance(t, dict) and isinstance(t.get("min_accuracy"), (int, float))]
+        return tuple(found)
 
     def finish(self) -> None:
         """Sort the rows by submission, as both files list them, once every result is added."""

@@ -58,12 +58,15 @@ def build(assignment: Assignment, out: Path, *, insecure: bool = False) -> list[
 
 
 def public_spec_yaml(public: Assignment) -> str:
-    """The spec a student receives: public checks and the input sets they use, nothing else."""
+    """The spec a student receives: public checks (a manual check's prompt without its rubric) and the
+    input sets they use, nothing else."""
     data = json.loads(json.dumps(public.spec.model_dump(mode="json", exclude_unset=True), default=str))
     for key in _DROPPED_KEYS:
         data.pop(key, None)
     raw_checks = {str(raw.get("id")): raw for raw in public.spec.checks if isinstance(raw, dict)}
     data["checks"] = [json.loads(json.dumps(raw_checks[c.id], default=str)) for c in public.checks]
+    for raw in data["checks"]:
+        raw.pop("rubric", None)          # a manual check's rubric holds the model answer: the prompt only
     used = {check_inputs(public, c).name for c in public.checks if isinstance(getattr(c, "inputs", None), str)}
     if "inputs" in data:
         data["inputs"] = {k: v for k, v in data["inputs"].items() if k in used}

@@ -83,8 +83,20 @@ def _plain(value: Any) -> bool:
                                          and all(isinstance(v, scalar) for v in value))
 
 
+def words(name: str) -> str:
+    """A detail's key as a person reads it: ``expected_numbers`` is "expected numbers"."""
+    return clip(str(name), 80).replace("_", " ")
+
+
+def fmt_plain(value: Any) -> str:
+    """A plain detail's value as a person reads it: a list as its items (``0.83``, ``1, 2``), an empty one as "none"."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt_value(v) for v in value) if value else "none"
+    return fmt_value(value)
+
+
 def plain_rows(details: dict[str, Any], known: Collection[str] = ()) -> list[DetailRow]:
     """An ``extra`` row for each detail not in ``known`` whose value is plain (a number, a string,
-    a short list of them), in the details' order; other values are left out."""
-    return [DetailRow(clip(str(name), 80), fmt_value(value)) for name, value in details.items()
+    a short list of them), in the details' order, its key in words; other values are left out."""
+    return [DetailRow(words(name), fmt_plain(value)) for name, value in details.items()
             if name not in known and _plain(value)]

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, field_validator
 
+from grader import charts
 from grader import inputs as inp
 from grader.assignment import Assignment, check_inputs
 from grader.checks import expr as ex
@@ -131,8 +132,12 @@ class Experiment(KindBase):
             ref_env.update(ref_spaces)
             env["ref"] = ex.Namespace(ref_spaces, "ref")
             envs.append((env, ref_env))
-        return judge_cases(spec.properties, envs, spec.call, spec.visibility == "public", tolerances(spec, ctx),
-                           unit="repetition")
+        verdict = judge_cases(spec.properties, envs, spec.call, spec.visibility == "public", tolerances(spec, ctx),
+                              unit="repetition")
+        if spec.visibility == "public":   # the outcomes drawn: curves per configuration, or bars
+            first = {name: parts(ctx.got[i].value, spec.names) for i, name in enumerate(configs) if i < len(ctx.got)}
+            verdict.details.update(charts.experiment_charts(first, repeated=len(ctx.got) > per))
+        return verdict
 
     def detail_rows(self, details: dict[str, Any]) -> list[DetailRow]:
         """The properties as ``property`` shows them (the report draws the ``curves`` and ``bars``)."""

@@ -45,7 +45,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grader import calls, datasets, forwards, training
+from grader import calls, charts, datasets, forwards, training
 from grader import inputs as inp
 from grader.assignment import Assignment
 from grader.checks.base import CheckSpec, Harness, JudgeContext, KindBase, Status, Task, Verdict
@@ -215,6 +215,9 @@ class Train(KindBase):
                    "dataset": data}
         if spec.by_reference:
             details["forward"] = spec.forward
+        if spec.visibility == "public":   # the first run's per-epoch curves, for the report (never scored)
+            details.update(charts.train_charts(_curves(ctx.got[0].value), [(t.min_accuracy, t.credit) for t in spec.tiers],
+                                               runs[0]["accuracy"]))
         message = _stand_in_note(data) + (_message(spec, accuracy, credit, runs) if spec.visibility == "public"
                                           else _hidden_message(spec, credit, tier))
         status: Status = "passed" if credit >= 1 else "partial" if credit > 0 else "failed"
@@ -289,6 +292,11 @@ def _reference_run(value: Any, spec: TrainSpec, root: str, dataset: str) -> tupl
             "device": device if isinstance(device, str) else "unknown", "predict_seconds": seconds,
             "train_seconds": float(took.value) if isinstance(took, ScalarValue) and isinstance(took.value, (int, float)) else 0.0,
             }, None
+
+
+def _curves(value: Any) -> Any:
+    """What the child recorded of the training curves (validated by :func:`grader.charts.train_charts`)."""
+    return value.get("curves") if isinstance(value, dict) else None
 
 
 def _stand_in_note(data: dict[str, Any]) -> str:

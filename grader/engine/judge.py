@@ -38,14 +38,15 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
         found = found_text([run.evaluations[i] for i in indices])
         if found:   # roles: say how the child found what the submission names its own way
             verdict.details = {**verdict.details, "found": found}
-        results.append(redact(CheckResult(
+        full = CheckResult(
             id=check.id, kind=check.kind, visibility=check.visibility, status=verdict.status,
             score=round(check.points * verdict.score_fraction, 4), max_score=check.points,
             message=verdict.message, title=check.title or check.id, description=describe(check),
             details=verdict.details, signal=signal,
-        )))
-        if check.visibility != "public" and verdict.details:
-            kept.append(InstructorCheck(id=check.id, details=verdict.details))
+        )
+        results.append(redact(full))
+        if (check.visibility != "public" and verdict.details) or results[-1].details != full.details:  # e.g. a rubric
+            kept.append(InstructorCheck(id=check.id, details=full.details))
     return forms.keep(prepared.assignment, results, InstructorRecord(submission=submission.id, checks=kept))
 
 
@@ -56,8 +57,9 @@ def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckS
     got = [run.evaluations[i] for i in indices]
     failed = next((e for e in got if not e.ok), None)
     if run.load_error is not None and indices:
+        # step "import" (allowed for hidden checks too): the report shows one banner, not one card each
         return Verdict(run.load_error.status or "error", 0.0, explain_load(run.load_error, assignment, _own_files(assignment, submission)),
-                       _traceback(run.load_error)), run.load_error.signal
+                       {"step": "import", **_traceback(run.load_error)}), run.load_error.signal
     if failed is not None:
         return Verdict(failed.status or "error", 0.0,
                        explain(failed, check, got.index(failed), len(got), assignment.spec.sandbox.memory_mb),

@@ -22,6 +22,7 @@ rows are never shown.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 import re
@@ -41,10 +42,11 @@ import grader
 from grader import late as late_policy
 from grader.checks import CHECKS
 from grader.checks.display import MAX_TEXT_CHARS, DetailRow, Section, clip, fmt_error, fmt_value, plain_rows
-from grader.redaction import student_details
+from grader.redaction import InstructorRecord, student_details
 from grader.report import plots
+from grader.report.scrub import data_folders, quiet_stderr, scrub
 from grader.results import CheckResult, Flag, LateRecord, Result, total
-from grader.summary import ClassSummary, Row, collect
+from grader.summary import IMPORT_FAILED, ClassSummary, ImportFailure, Row, collect, import_failure
 
 __all__ = ["FLAG_LABELS", "MAX_OUTPUT_CHARS", "MAX_TEXT_CHARS", "MAX_TRACEBACK_CHARS", "STATUS_LABELS", "CheckView",
            "DetailRow", "LateView", "check_view", "clip", "detail_rows", "fmt_error", "fmt_value", "href", "index_chunks",
@@ -71,7 +73,7 @@ MAX_OUTPUT_CHARS = 8_000      # per stream; the head and the tail are kept
 MAX_TRACEBACK_CHARS = 4_000
 
 # Details the report draws itself, whatever the check's kind; the kind gets the others.
-REPORT_DETAILS = frozenset({"traceback", "curves", "bars", "curves_label", "bars_label"})
+REPORT_DETAILS = frozenset({"traceback", "curves", "bars", "curves_label", "bars_label", "curves_lines", "curves_note"})
 # Rows a hidden check never shows, whatever its kind gives: expected values, the student's code, free-form details.
 PUBLIC_SECTIONS = frozenset({"compare", "violation", "extra"})
 
@@ -82,7 +84,8 @@ _CSP_BASE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-
 
 # ------------------------------------------------------------------ helpers
 def _fmt_score(value: float) -> str:
-    return f"{value:g}"
+    """Points as people write them: 11.67, 0.5, 10 (never 11.6667)."""
+    return f"{round(value, 2):g}"
 
 
 def href(submission_id: str, page: str = "report.html") -> str:
@@ -122,6 +125,8 @@ class CheckView:
     rows: dict[str, list[DetailRow]]  # the kind's rows by section (see grader.checks.display.Section)
     charts: list[plots.Chart]
     missing_chart: bool               # a chart could not be drawn; the page says so
+    chart_note: str                   # what the charts show, in words ("" without one)
+    not_run: bool                     # failed only because the code could not be imported (one banner says why)
     traceback: str
 
 
@@ -151,25 +156,26 @@ def detail_rows(kind: str, details: dict[str, Any]) -> list[DetailRow]:
     return known.detail_rows(details) if known is not None else plain_rows(details)
 
 
-def _row_sections(check: CheckResult, details: dict[str, Any]) -> dict[str, list[DetailRow]]:
+def _row_sections(check: CheckResult, details: dict[str, Any], folders: list[str]) -> dict[str, list[DetailRow]]:
     """The kind's rows for ``check``, by the section of the page they go to. A hidden check shows no
-    comparison, code or free-form rows, whatever its kind gives."""
+    comparison, code or free-form rows, whatever its kind gives; no row shows a scratch path or a data folder."""
     hidden = check.visibility != "public"
     sections: dict[str, list[DetailRow]] = {section: [] for section in get_args(Section)}
     for row in detail_rows(check.kind, {k: v for k, v in details.items() if k not in REPORT_DETAILS}):
         if not (hidden and row.section in PUBLIC_SECTIONS):
-            sections[row.section].append(row)
+            sections[row.section].append(dataclasses.replace(row, text=scrub(row.text, folders),
+                                                             expected=scrub(row.expected, folders)))
     return sections
 
 
 def _charts(details: dict[str, Any], key: str, hidden: bool) -> tuple[list[plots.Chart], bool]:
     """The check's charts (a hidden check's show the student's series only), and whether one could not be drawn."""
-    curves = plots.curve_groups(details.get("curves"), student_only=hidden)
+    curves = plots.curve_panels(details.get("curves"), student_only=hidden)
     bars = plots.bar_groups(details.get("bars"), student_only=hidden)
     drawn = []
     if curves:
         label = plots.clean_label(details.get("curves_label") or "epoch")
-        drawn.append(plots.line_chart(curves, f"{key}-curves", xlabel=label))
+        drawn.append(plots.line_chart(curves, f"{key}-curves", xlabel=label, lines=plots.guide_lines(details.get("curves_lines"))))
     if bars:
         drawn.append(plots.bar_chart(bars, f"{key}-bars", ylabel=plots.clean_label(details.get("bars_label") or "")))
     charts = [chart for chart in drawn if chart is not None]
@@ -187,21 +193,33 @@ def override_note(check: CheckResult) -> str:
             f"{_fmt_score(check.max_score)} ({STATUS_LABELS[original.status]}).")
 
 
-def check_view(check: CheckResult, index: int) -> CheckView:
+NOT_RUN = "Not run: your code could not be imported (see the top of this page)."
+
+
+def check_view(check: CheckResult, index: int, not_run: bool = False, folders: list[str] | None = None,
+               rubric: str = "") -> CheckView:
     """What the report shows of one check: the generic parts here, its details as its kind's rows
-    (see :func:`detail_rows`), its charts and traceback; hidden checks only with allow-listed details."""
+    (see :func:`detail_rows`), its charts and traceback; hidden checks only with allow-listed details.
+    ``not_run``: the check failed only because the code could not be imported (the page says why once);
+    ``folders``: data folders named in words (see :mod:`grader.report.scrub`); ``rubric``: a manual
+    check's rubric, given for instructors' pages only."""
     hidden = check.visibility != "public"
-    details = visible_details(check)
+    details = {} if not_run else visible_details(check)
+    if rubric:
+        details["rubric"] = rubric
+    folders = folders if folders is not None else data_folders([check.details])
     key = f"{index}-{re.sub(r'[^A-Za-z0-9_-]', '_', check.id)[:40]}"
     charts, missing_chart = _charts(details, key, hidden)
     traceback = details.get("traceback")
     return CheckView(
         id=check.id, anchor="check-" + key, title=check.title or check.id, kind=check.kind,
         visibility=check.visibility, hidden=hidden, status=check.status, score=check.score,
-        max_score=check.max_score, message=clip(check.message, MAX_TEXT_CHARS),
+        max_score=check.max_score, message=NOT_RUN if not_run else clip(scrub(check.message, folders), MAX_TEXT_CHARS),
         description=clip(check.description, MAX_TEXT_CHARS), override=override_note(check),
-        rows=_row_sections(check, details), charts=charts, missing_chart=missing_chart,
-        traceback=clip(traceback, MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
+        rows=_row_sections(check, details, folders), charts=charts, missing_chart=missing_chart,
+        chart_note=clip(details["curves_note"], 600) if charts and isinstance(details.get("curves_note"), str) else "",
+        not_run=not_run,
+        traceback=clip(scrub(traceback, folders), MAX_TRACEBACK_CHARS) if isinstance(traceback, str) and not hidden else "",
     )
 
 
@@ -212,29 +230,46 @@ def _footer(result: Result) -> dict[str, Any]:
             "wall_s": result.timing.get("wall_s")}
 
 
-def render_result(result: Result, *, show_hidden: bool = True, show_output: bool = True) -> str:
-    """The report for one submission.
+def render_result(result: Result, *, show_hidden: bool = True, show_output: bool = True,
+                  instructor: InstructorRecord | None = None) -> str:
+    """The report for one submission: the student's page, unless ``instructor`` is given.
 
     ``show_hidden=False`` leaves hidden checks out altogether (and their points
     out of the total shown, the late penalty applied to the public points alone);
     ``show_output=False`` leaves out the captured stdout/stderr, which a submission
-    could fill with what it saw during hidden checks.
+    could fill with what it saw during hidden checks. ``instructor`` (the submission's
+    ``instructor.json`` record) makes it an instructor's page: manual checks show their
+    rubric. Every page names the data folder in words and shows no scratch path.
     """
     view = result if show_hidden else result.public_only()
     late = result.late
     if late is not None and not show_hidden:
         late = late.model_copy(update={"score_before_penalty": view.score})
     score = view.score if show_hidden else total(view.checks, late)
-    streams = [(name, clip(result.output[name], MAX_OUTPUT_CHARS)) for name in ("stdout", "stderr")
-               if show_output and name in result.output]
+    folders = data_folders(c.details for c in result.checks)
+    streams = [(name, clip(scrub(quiet_stderr(result.output[name]) if name == "stderr" else result.output[name], folders),
+                           MAX_OUTPUT_CHARS)) for name in ("stdout", "stderr") if show_output and name in result.output]
+    failure = import_failure(view)
+    rubrics = {c.id: c.details["rubric"] for c in (instructor.checks if instructor else [])
+               if isinstance(c.details.get("rubric"), str)}
+    checks = [check_view(c, i, failure is not None and c.id in failure.checks, folders, rubrics.get(c.id, ""))
+              for i, c in enumerate(view.checks)]
     return _ENV.get_template("result.html.j2").render(
-        result=result, checks=[check_view(c, i) for i, c in enumerate(view.checks)], score=score,
+        result=result, checks=checks, score=score, failure=_failure_view(failure, folders),
         max_score=view.max_score, pct=_pct(score, view.max_score), pending=view.pending_points,
         passed=sum(1 for c in view.checks if c.status == "passed"), streams=[(n, t) for n, t in streams if t.strip()],
-        flags=result.flags, message=clip(result.message, MAX_TEXT_CHARS), csp=_CSP_BASE + "; script-src 'none'",
-        footer=_footer(result), late=late_view(late, score, view.max_score),
-        notes=[clip(note, MAX_TEXT_CHARS) for note in result.notes[:20]],
+        flags=result.flags, message=clip(scrub(result.message, folders), MAX_TEXT_CHARS),
+        csp=_CSP_BASE + "; script-src 'none'", footer=_footer(result), late=late_view(late, score, view.max_score),
+        notes=[clip(scrub(note, folders), MAX_TEXT_CHARS) for note in result.notes[:20]],
     )
+
+
+def _failure_view(failure: ImportFailure | None, folders: list[str]) -> dict[str, Any] | None:
+    """The banner of a submission whose code could not be imported: why, once, with its traceback."""
+    if failure is None:
+        return None
+    return {"label": IMPORT_FAILED, "message": clip(scrub(failure.message, folders), MAX_TEXT_CHARS),
+            "count": len(failure.checks), "traceback": clip(scrub(failure.traceback, folders), MAX_TRACEBACK_CHARS)}
 
 
 def _when(value: str) -> str:
@@ -314,10 +349,27 @@ def index_chunks(collected: ClassSummary, assignment: str, digest: str | None = 
     return _ENV.get_template("index.html.j2").generate(
         assignment=assignment, rows=(_index_row(row, collected) for row in rows), with_late=collected.with_late,
         late_count=sum(1 for row in rows if row.days_late > 0), rates=_check_rates(collected), summary=figures,
-        chart=plots.histogram(scores, max_score) if rows else None,
+        chart=plots.histogram(scores, max_score) if rows else None, accuracy=_accuracy_charts(collected),
         flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
         script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'", digest=digest,
     )
+
+
+def _accuracy_charts(collected: ClassSummary) -> list[dict[str, Any]]:
+    """Per training check, how the class's test accuracies spread (its tiers as lines); a hidden check's
+    accuracy is in no result, so only public training checks are drawn."""
+    values: dict[str, list[float]] = {}
+    for row in collected.rows:
+        for check_id, accuracy in row.accuracies:
+            values.setdefault(check_id, []).append(accuracy)
+    out = []
+    for index, (check_id, found) in enumerate(values.items()):
+        lines = [(t, "full credit" if c >= 1 else f"{c:.0%} credit") for t, c in collected.tiers.get(check_id, []) if c > 0]
+        info = collected.checks.get(check_id)
+        out.append({"id": check_id, "title": info.title if info else check_id, "count": len(found),
+                    "median": statistics.median(found), "chart": plots.histogram(
+                        found, 1.0, f"accuracy-{index}", xlabel="test accuracy", percent=True, lines=lines)})
+    return out
 
 
 def _check_rates(collected: ClassSummary) -> list[dict[str, Any]]:
@@ -341,7 +393,7 @@ def _index_row(row: Row, collected: ClassSummary) -> dict[str, Any]:
     by_id = {check_id: (status, score) for check_id, status, score in row.cells}
     return {
         "id": row.submission, "score": row.score, "max_score": row.max_score, "pct": _pct(row.score, row.max_score),
-        "status": row.status, "flags": list(row.flags), "message": clip(row.message, 300),
+        "status": row.status, "problem": row.problem, "flags": list(row.flags), "message": clip(row.message, 300),
         "late": late_view(row.late, row.score, row.max_score),
         "cells": [(check_id, info.title, *by_id.get(check_id, ("missing", 0))) for check_id, info in collected.checks.items()],
     }

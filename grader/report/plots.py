@@ -17,6 +17,11 @@ or one chart per metric::
 
     {"loss": {"student": [...], "reference": [...]}, "accuracy": {"student": [...]}}
 
+A series is a list of y values (at x = 1, 2, 3...) or ``{"x": [...], "y": [...]}``; a series
+of one point is drawn as a dot. ``"curves_lines"`` draws horizontal lines across a panel
+(``{"accuracy": [[0.78, "full credit"], [0.7, "50% credit"]]}``), ``"curves_label"`` names
+the x axis (default "epoch") and ``"curves_note"`` is a caption under the chart.
+
 ``"bars"``: one value per configuration (the student's)::
 
     {"sigmoid": 0.71, "relu": 0.93}
@@ -32,10 +37,14 @@ import io
 import math
 import re
 import textwrap
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from grader.report.svgcheck import UnsafeSVG, inline_svg
+
+__all__ = ["MAX_POINTS", "Chart", "Line", "UnsafeSVG", "bar_chart", "bar_groups", "clean_label", "curve_groups", "curve_panels",
+           "guide_lines", "histogram", "inline_svg", "line_chart"]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,15 +62,15 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 SERIES_COLOURS = {"student": "#0072B2", "got": "#0072B2", "yours": "#0072B2", "submission": "#0072B2",
                   "reference": "#9aa3ad", "expected": "#9aa3ad"}
 
-_SVG_NS = "http://www.w3.org/2000/svg"
-_XLINK_NS = "http://www.w3.org/1999/xlink"
-_ALLOWED_TAGS = {"svg", "defs", "style", "g", "path", "use", "text", "tspan", "clipPath", "rect", "line",
-                 "polyline", "polygon", "circle", "ellipse", "title", "desc"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-class UnsafeSVG(ValueError):
-    """An SVG that would put active content or an external reference into a page."""
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart: its x and y values (a NaN y is a gap)."""
+
+    xs: list[float]
+    ys: list[float]
 
 
 @dataclass(frozen=True)
@@ -99,15 +108,34 @@ def _series(values: object) -> list[float] | None:
     return [math.nan if n is None else n for n in numbers]
 
 
+def _line(values: object) -> Line | None:
+    """A series: a list of numbers (at 1, 2, 3...), or ``{"x": [...], "y": [...]}`` (points without a finite x
+    are left out)."""
+    if not isinstance(values, Mapping):
+        ys = _series(values)
+        return None if ys is None else Line([float(i + 1) for i in range(len(ys))], ys)
+    raw_x, raw_y = values.get("x"), values.get("y")
+    if not isinstance(raw_x, Sequence) or not isinstance(raw_y, Sequence) or isinstance(raw_x, (str, bytes)):
+        return None
+    pairs = [(x, y) for x, y in zip(map(_number, raw_x), raw_y) if x is not None]
+    ys = _series([y for _x, y in pairs])
+    if ys is None:
+        return None
+    xs = [x for x, _y in pairs]
+    if len(xs) > len(ys):   # thinned alike
+        xs = xs[:: math.ceil(len(xs) / MAX_POINTS)]
+    return Line(xs[: len(ys)], ys[: len(xs)])
+
+
 def _keep(name: str, student_only: bool) -> bool:
     return not student_only or name.lower() in STUDENT_SERIES
 
 
-def curve_groups(curves: object, *, student_only: bool = False) -> list[tuple[str, dict[str, list[float]]]]:
-    """``details["curves"]`` as ``[(metric, {series: values})]``; anything malformed is left out."""
+def curve_panels(curves: object, *, student_only: bool = False) -> list[tuple[str, dict[str, Line]]]:
+    """``details["curves"]`` as ``[(metric, {series: Line})]``; anything malformed is left out."""
     if not isinstance(curves, Mapping) or not curves:
         return []
-    if all(isinstance(v, Mapping) for v in curves.values()):
+    if all(isinstance(v, Mapping) and not {"x", "y"} <= set(v) for v in curves.values()):
         groups = [(clean_label(metric), series) for metric, series in curves.items()]
     else:
         groups = [("", curves)]
@@ -115,11 +143,31 @@ def curve_groups(curves: object, *, student_only: bool = False) -> list[tuple[st
     for metric, series in groups[:MAX_SERIES]:
         kept = {}
         for name, values in list(series.items())[:MAX_SERIES]:
-            numbers = _series(values)
-            if numbers is not None and _keep(str(name), student_only):
-                kept[clean_label(name)] = numbers
+            line = _line(values)
+            if line is not None and _keep(str(name), student_only):
+                kept[clean_label(name)] = line
         if kept:
             out.append((metric, kept))
+    return out
+
+
+def curve_groups(curves: object, *, student_only: bool = False) -> list[tuple[str, dict[str, list[float]]]]:
+    """``details["curves"]`` as ``[(metric, {series: values})]`` (the y values of :func:`curve_panels`)."""
+    return [(metric, {name: line.ys for name, line in series.items()})
+            for metric, series in curve_panels(curves, student_only=student_only)]
+
+
+def guide_lines(lines: object) -> dict[str, list[tuple[float, str]]]:
+    """``details["curves_lines"]``: ``{metric: [[y, label], ...]}``, horizontal lines drawn on that panel."""
+    if not isinstance(lines, Mapping):
+        return {}
+    out: dict[str, list[tuple[float, str]]] = {}
+    for metric, items in list(lines.items())[:MAX_SERIES]:
+        if isinstance(items, Sequence) and not isinstance(items, (str, bytes)):
+            kept = [(y, clean_label(item[1])) for item in items[:MAX_SERIES]
+                    if isinstance(item, Sequence) and len(item) == 2 and (y := _number(item[0])) is not None]
+            if kept:
+                out[clean_label(metric)] = kept
     return out
 
 
@@ -189,33 +237,56 @@ def _colour(name: str, index: int) -> str:
     return SERIES_COLOURS.get(name.lower(), PALETTE[index % len(PALETTE)])
 
 
-def line_chart(groups: list[tuple[str, dict[str, list[float]]]], key: str, xlabel: str = "epoch") -> Chart | None:
-    """Series per epoch, one panel per metric (student solid, reference dashed)."""
+def line_chart(groups: list[tuple[str, dict[str, Line]]], key: str, xlabel: str = "epoch",
+               lines: Mapping[str, list[tuple[float, str]]] | None = None) -> Chart | None:
+    """Series per epoch, one panel per metric (student solid, reference dashed; a one-point series a dot),
+    with ``lines`` drawn across their panel; a panel of positive values spanning three decades is logarithmic."""
     if not groups:
         return None
 
     def draw(fig: Any) -> None:
         axes = fig.subplots(1, len(groups), squeeze=False)[0]
         for ax, (metric, series) in zip(axes, groups):
-            for index, (name, values) in enumerate(series.items()):
-                reference = name.lower() in ("reference", "expected")
-                xs = range(1, len(values) + 1)
-                ax.plot(xs, values, label=name, color=_colour(name, index), linewidth=2.2 if not reference else 1.8,
-                        linestyle="--" if reference else "-", marker="o" if len(values) <= 30 else None, markersize=3)
+            _draw_panel(ax, series, (lines or {}).get(metric, []))
             ax.set_xlabel(xlabel)
             if metric:
                 ax.set_title(metric, fontsize=10, loc="left")
-            if max(len(v) for v in series.values()) <= 12:
-                ax.set_xticks(list(range(1, max(len(v) for v in series.values()) + 1)))
-            ax.legend(fontsize=9)
 
     try:
         svg = _render(draw, key, min(4.2 * len(groups) + 0.8, 10.5), 2.9)
     except Exception:  # noqa: BLE001 - a chart must never break a report
         return None
     alt = "; ".join(f"{metric or 'values'} per {xlabel}: " + ", ".join(
-        f"{name} {_fmt(_last(values))} after {len(values)}" for name, values in series.items()) for metric, series in groups)
+        f"{name} {_fmt(_last(line.ys))} after {_fmt(line.xs[-1])}" for name, line in series.items()) for metric, series in groups)
     return Chart(svg, alt)
+
+
+def _draw_panel(ax: Any, series: dict[str, Line], lines: list[tuple[float, str]]) -> None:
+    for index, (name, line) in enumerate(series.items()):
+        reference = name.lower() in ("reference", "expected")
+        single = len(line.ys) == 1
+        ax.plot(line.xs, line.ys, label=name, color=_colour(name, index), linewidth=2.2 if not reference else 1.8,
+                linestyle="--" if reference else "-", marker="o" if len(line.ys) <= 30 else None,
+                markersize=7 if single else 3, zorder=3 if single else 2)
+    for y, label in lines:
+        ax.axhline(y, color="#8c959f", linestyle=":", linewidth=1.2, zorder=1)
+        ax.annotate(label, (0, y), xycoords=("axes fraction", "data"), xytext=(2, 2), textcoords="offset points",
+                    fontsize=8, color="#57606a")
+    values = [y for line in series.values() for y in line.ys if not math.isnan(y)]
+    if values and min(values) > 0 and max(values) / min(values) > 1e3:
+        from matplotlib.ticker import FuncFormatter, NullFormatter
+
+        ax.set_yscale("log")   # tick labels as plain numbers: math text is off, so 10^{-2} would show as TeX
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    xs = sorted({x for line in series.values() for x in line.xs})
+    if len(xs) <= 12 and all(float(x).is_integer() for x in xs):
+        ax.set_xticks(xs)
+    elif all(float(x).is_integer() for x in xs):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8)
 
 
 def bar_chart(groups: dict[str, dict[str, float]], key: str, ylabel: str = "") -> Chart | None:
@@ -255,11 +326,13 @@ def bar_chart(groups: dict[str, dict[str, float]], key: str, ylabel: str = "") -
     return Chart(svg, alt)
 
 
-def histogram(scores: list[float], max_score: float, key: str = "histogram") -> Chart | None:
-    """How many submissions reached each score band, from 0 to ``max_score``."""
+def histogram(scores: list[float], max_score: float, key: str = "histogram", *, xlabel: str = "score",
+              percent: bool = False, lines: Sequence[tuple[float, str]] = ()) -> Chart | None:
+    """How many submissions reached each band, from 0 to ``max_score`` (``percent``: ticks as percentages),
+    with ``lines`` (e.g. a training check's tiers) drawn as vertical lines."""
     if not scores or max_score <= 0:
         return None
-    if float(max_score).is_integer() and max_score <= 20:
+    if float(max_score).is_integer() and max_score <= 20 and not percent:
         edges = [float(i) for i in range(int(max_score) + 1)]
     else:
         edges = [max_score * i / 10 for i in range(11)]
@@ -267,16 +340,21 @@ def histogram(scores: list[float], max_score: float, key: str = "histogram") -> 
     for score in scores:
         index = min(max(0, sum(score >= e for e in edges[1:])), len(counts) - 1)
         counts[index] += 1
+    tick = (lambda e: f"{e:.0%}") if percent else _fmt
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
         widths = [b - a for a, b in zip(edges, edges[1:])]
         bars = ax.bar(edges[:-1], counts, width=[w * 0.94 for w in widths], align="edge", color="#0072B2")
         ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], fontsize=8, padding=2)
+        for x, label in lines:
+            ax.axvline(x, color="#cf222e", linestyle=":", linewidth=1.2)
+            ax.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(-2, -2), textcoords="offset points",
+                        fontsize=8, color="#57606a", ha="right", va="top", rotation=90)
         ax.set_xlim(edges[0], edges[-1])
         ax.set_xticks(edges)
-        ax.set_xticklabels([_fmt(e) for e in edges])
-        ax.set_xlabel("score")
+        ax.set_xticklabels([tick(e) for e in edges])
+        ax.set_xlabel(xlabel)
         ax.set_axisbelow(True)
         ax.set_ylabel("submissions")
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -287,7 +365,7 @@ def histogram(scores: list[float], max_score: float, key: str = "histogram") -> 
         svg = _render(draw, key, 7.5, 2.6)
     except Exception:  # noqa: BLE001
         return None
-    alt = "score histogram: " + ", ".join(f"{_fmt(a)}–{_fmt(b)}: {c}" for a, b, c in zip(edges, edges[1:], counts))
+    alt = f"{xlabel} histogram: " + ", ".join(f"{tick(a)}–{tick(b)}: {c}" for a, b, c in zip(edges, edges[1:], counts))
     return Chart(svg, alt)
 
 
@@ -303,38 +381,3 @@ def _fmt(value: float) -> str:
 def _last(values: list[float]) -> float:
     finite = [v for v in values if not math.isnan(v)]
     return finite[-1] if finite else math.nan
-
-
-# ------------------------------------------------------------------ checking
-def inline_svg(document: str) -> str:
-    """The ``<svg>`` element of a standalone SVG document, fit for inlining into HTML.
-
-    Raises :class:`UnsafeSVG` when it holds anything but drawing elements:
-    scripts, event handlers, foreign objects, links or references outside itself.
-    """
-    document = re.sub(r"<metadata>.*?</metadata>\s*", "", document, flags=re.S)
-    start = document.find("<svg")
-    if start < 0:
-        raise UnsafeSVG("no <svg> element")
-    svg = document[start:].strip()
-    try:
-        root = ET.fromstring(svg)
-    except ET.ParseError as exc:
-        raise UnsafeSVG(f"not well-formed: {exc}") from None
-    for element in root.iter():
-        namespace, _, tag = element.tag.rpartition("}")
-        if namespace.strip("{") != _SVG_NS or tag not in _ALLOWED_TAGS:
-            raise UnsafeSVG(f"element {tag!r} is not allowed")
-        for name, value in element.attrib.items():
-            local = name.rpartition("}")[2].lower()
-            if local.startswith("on"):
-                raise UnsafeSVG(f"event handler {local!r}")
-            if local == "href" and not value.startswith("#"):
-                raise UnsafeSVG("reference outside the chart")
-            lowered = value.lower()
-            if "javascript:" in lowered or ("url(" in lowered and not re.fullmatch(r"[^()]*(url\(#[\w.-]+\)[^()]*)+", lowered)):
-                raise UnsafeSVG(f"attribute {local!r} refers outside the chart")
-        if tag == "style" and ("@import" in (element.text or "") or "url(" in (element.text or "")):
-            raise UnsafeSVG("style sheet with external references")
-    # Natural size, shrunk to the page when narrower (CSS: max-width 100%, height auto).
-    return svg.replace("<svg", '<svg class="chart" role="img" focusable="false"', 1)

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from grader import calls, datasets, training, wire
-from grader.sandbox import cpu_fallback, fastdata, handover, landlock, roles, seccomp
+from grader.sandbox import cpu_fallback, curves, fastdata, handover, landlock, roles, seccomp
 from grader.sandbox.autograd_guard import no_autograd
 from grader.sandbox.handover import Channels
 from grader.sandbox.plots import quiet_plots
@@ -74,6 +74,7 @@ def run_job(job: dict[str, Any], data: BinaryIO, channels: Channels, inputs: dic
     box = job["box"]
     set_names(job.get("names"))
     quiet_plots()
+    curves.install()     # d2l's Animator records its points (a script may train when it runs)
     sys.path.insert(0, box)
     if job.get("cuda"):
         _cpu_fallback(box)
@@ -317,5 +318,11 @@ def _run_harness(harness: dict[str, Any], seed: int, values: dict[str, Any], par
         return run_script(harness, box)
     wanted = harness.get("child_data", True)   # already in memory (inherited) when wanted
     data = datasets.load_in_worker(harness["dataset"], harness["root"]) if wanted else None
-    return training.train_and_predict(data, harness, seed, values,
-                                      lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
+    before = curves.mark()
+    rows = len(data.train_images) if data is not None else 60_000   # an epoch: one pass over the training images
+    with curves.recording(rows) as recorder:   # per-epoch curves, for the report only
+        value = training.train_and_predict(data, harness, seed, values,
+                                           lambda expr, names: calls.evaluate(parsed[expr], resolve, names))
+    if isinstance(value, dict):
+        value["curves"] = curves.result(recorder, before)
+    return value

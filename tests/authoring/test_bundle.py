@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import ROOT
 
 from grader import api, spec
@@ -141,3 +142,14 @@ def test_validate_and_bundle_refuse_a_bundle(bp_bundle: Path, tmp_path: Path) ->
         api.validate(loaded)
     with pytest.raises(GraderError, match="already a student bundle"):
         bundle.build(loaded, tmp_path / "again")
+
+
+def test_a_manual_checks_rubric_stays_with_the_instructor() -> None:
+    """The rubric holds the model answer: the student's spec has the question only."""
+    assignment = api.load_assignment(ROOT / "assignments" / "activation-relu")
+    manual = next(c for c in assignment.checks if c.kind == "manual" and c.visibility == "public")
+    assert manual.rubric and manual.prompt
+    text = bundle.public_spec_yaml(api.public_only(assignment))
+    shipped = next(c for c in yaml.safe_load(text)["checks"] if c["id"] == manual.id)
+    assert shipped["prompt"].strip() == manual.prompt.strip() and "rubric" not in shipped
+    assert manual.rubric.strip()[:40] not in text

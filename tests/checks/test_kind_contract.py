@@ -41,7 +41,8 @@ def test_the_defaults_are_exactly_nothing_to_add() -> None:
 def test_detail_rows_render_every_plain_detail_as_text() -> None:
     rows = KindBase().detail_rows({"max_abs_err": 0.123456, "wrong": ["w1", "b2"], "case": 2, "tiers": {"a": 1}})
     assert [(r.label, r.text, r.section) for r in rows] == [
-        ("max_abs_err", "0.123456", "extra"), ("wrong", "(w1, b2)", "extra"), ("case", "2", "extra")]  # a mapping is not plain
+        ("max abs err", "0.123456", "extra"), ("wrong", "w1, b2", "extra"), ("case", "2", "extra")]  # a mapping is not plain
+    # (keys read as words, a list as its items)
 
 
 def test_harnesses_travel_in_the_shape_the_child_reads(monkeypatch, tmp_path) -> None:

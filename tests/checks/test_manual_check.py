@@ -21,6 +21,7 @@ from grader.errors import GraderError, SpecError
 from grader.executors import LocalExecutor
 from grader.exports.gradescope import to_gradescope
 from grader.exports.junit import to_junit
+from grader.redaction import InstructorRecord
 from grader.results import Result
 
 SPEC = """\
@@ -101,7 +102,12 @@ def test_pending_in_the_result_scores_zero_and_counts_in_max_score(course) -> No
     explain = _check(alice, "explain")
     assert (explain.status, explain.score, explain.max_score) == ("pending", 0.0, 2.0)
     assert explain.message == "Awaiting instructor grading."
-    assert explain.details == {"prompt": "State why work doubles its input.", "rubric": "1 point for the reason, 1 for an example."}
+    # The rubric holds the model answer: the student's result has the prompt only, instructor.json the rubric too.
+    assert explain.details == {"prompt": "State why work doubles its input."}
+    record = json.loads((tmp_path / "out" / "alice" / "instructor.json").read_text())
+    assert {"id": "explain", "details": {"prompt": "State why work doubles its input.",
+                                         "rubric": "1 point for the reason, 1 for an example."}} in record["checks"]
+    assert "1 point for the reason" not in (tmp_path / "out" / "alice" / "report.html").read_text()
     assert (alice.score, alice.max_score, alice.pending_points) == (1.0, 3.0, 2.0)
     assert alice.passed                       # nothing a student can fix is left
     assert not results["bob"].passed and results["bob"].score == 0.0
@@ -279,7 +285,9 @@ def test_reports_show_pending_and_the_question(course) -> None:
     html = report.render_result(Result.from_dict(data))
     assert "awaiting instructor grading" in html
     assert "2 points awaiting instructor grading" in html
-    assert "State why work doubles its input." in html and "1 point for the reason" in html
+    assert "State why work doubles its input." in html and "1 point for the reason" not in html   # no rubric for students
+    record = InstructorRecord.model_validate_json((course[2] / "out" / "alice" / "instructor.json").read_text())
+    assert "1 point for the reason" in report.render_result(Result.from_dict(data), instructor=record)   # instructors' page
     assert 'class="pill st-pending"' in html and 'class="check s-pending"' in html
     index = (course[2] / "out" / "index.html").read_text()
     assert "2 awaiting instructor grading" in index and "cell st-pending" in index

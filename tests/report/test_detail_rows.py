@@ -8,6 +8,7 @@ import pytest
 from grader import report
 from grader.checks import CHECKS
 from grader.checks.display import DetailRow
+from grader.redaction import InstructorCheck, InstructorRecord
 
 from .html_tree import parse
 from .samples import as_result, check, result
@@ -34,7 +35,13 @@ def test_kind_rows_reach_their_places_on_the_page() -> None:
               details={"dataset": {"name": "x", "title": "Stand-in", "stand_in": True, "missing": "not here"},
                        "accuracy": 0.1}),
     ])
-    essay = section_of(data, "essay")
+    essay = section_of(data, "essay")   # a student's page: the question, never the rubric (it holds the model answer)
+    assert [p.text() for p in essay.find_all("p", class_="proves")][:2] == [
+        "Question: Why?", "What this check proves: Proves that essay behaves like the reference."]
+    assert "1 point for the reason" not in essay.text()
+    record = InstructorRecord(submission="alice", checks=[InstructorCheck(id="essay", details=data["checks"][0]["details"])])
+    page = parse(report.render_result(as_result(data), instructor=record))    # an instructor's page: the rubric too
+    essay = page.find("section", data_check="essay")
     assert [p.text() for p in essay.find_all("p", class_="proves")][:2] == ["Question: Why?", "Rubric: 1 point for the reason"]
     src = section_of(data, "src")
     assert [c.text() for c in src.find_all("code")] == ["import torch"]
@@ -51,7 +58,7 @@ def test_a_kind_the_grader_does_not_know_shows_its_plain_details_only_when_publi
                                 details=details)])
     shown = section_of(data, "py")
     assert [(d.text(), v.text()) for d, v in zip(shown.find_all("dt"), shown.find_all("dd"))] == [
-        ("points", "0.5"), ("expected_shape", "(2,)")]
+        ("points", "0.5"), ("expected shape", "2")]      # keys in words, a list as its items
     assert not section_of(data, "py-hidden").find_all("dl")
 
 

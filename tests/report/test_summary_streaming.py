@@ -105,7 +105,8 @@ def test_rows_keep_only_what_the_summary_shows() -> None:
     collected = summary.collect([as_result(full_result("b")), as_result(full_result("a"))])
     assert [row.submission for row in collected.rows] == ["a", "b"]
     row = collected.rows[0]
-    assert set(row._fields) == {"submission", "score", "max_score", "status", "message", "late", "flags", "cells"}
+    assert set(row._fields) == {"submission", "score", "max_score", "status", "message", "late", "flags", "cells",
+                                "problem", "accuracies"}
     assert row.cells[0] == ("forward", "passed", 1) and row.flags == ("timeout", "error")
     assert collected.rows[1].cells[0] is row.cells[0]     # equal cells are one object, however many submissions
 

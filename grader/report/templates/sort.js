@@ -37,4 +37,20 @@
     });
   });
   table.classList.add("sortable-ready");
+  // The filter box: rows whose submission, status or flags hold every word typed stay shown.
+  var input = document.getElementById("filter");
+  var count = document.getElementById("filter-count");
+  if (!input) { return; }
+  input.parentNode.hidden = false;
+  input.addEventListener("input", function () {
+    var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    Array.prototype.forEach.call(body.rows, function (row) {
+      var text = (row.getAttribute("data-submission") + " " + row.textContent).toLowerCase();
+      var keep = words.every(function (word) { return text.indexOf(word) >= 0; });
+      row.hidden = !keep;
+      shown += keep ? 1 : 0;
+    });
+    count.textContent = words.length ? shown + " of " + body.rows.length + " shown" : "";
+  });
 })();
