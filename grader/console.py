@@ -98,9 +98,12 @@ class Tally:
 
 
 def result_line(result: Result, reused: bool, width: int = 28) -> Text:
-    """``name  score / max  flags  (reused)``: one finished submission."""
-    text = Text(f"{result.submission:{width}} ")
-    text.append(f"{points(result.score):>6} / {points(result.max_score)}")
+    """``name  score / max  flags  (reused)``: one finished submission, in columns ``width`` wide
+    (``name: score / max …`` with ``width=0``)."""
+    if width:
+        text = Text(f"{result.submission:{width}} {points(result.score):>6} / {points(result.max_score)}")
+    else:
+        text = Text(f"{result.submission}: {points(result.score)} / {points(result.max_score)}")
     if result.pending_points:
         text.append(f"  +{points(result.pending_points)} awaiting instructor", style="cyan")
     if result.flags:
@@ -154,7 +157,7 @@ class BatchProgress:
 
     def add(self, result: Result, reused: bool) -> None:
         self.tally.add(result, reused)
-        line = result_line(result, reused)
+        line = result_line(result, reused, width=28 if self._progress is not None else 0)
         if self._progress is not None:
             if not self.quiet:
                 self._progress.console.print(line)
