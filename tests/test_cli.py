@@ -62,7 +62,7 @@ def test_the_installed_script_and_python_m_exit_with_mains_status() -> None:
         assert "grade" in helped.stdout
         wrong = subprocess.run([*command, "check", "bp-manul", str(EXAMPLES / "correct")], cwd=ROOT, capture_output=True,
                                text=True, env=subprocess_env(), timeout=300)
-        assert wrong.returncode == 3
+        assert wrong.returncode == 2   # a mistyped name on the command line is a usage error (issue 16)
         assert wrong.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
 
 
@@ -79,11 +79,22 @@ def test_usage_errors_exit_2_with_clicks_message(grader) -> None:
     assert both.returncode == 2 and "--force and --resume contradict each other" in both.stderr
 
 
-def test_debug_shows_the_traceback_with_the_sentence(grader) -> None:
-    ran = grader("--debug", "check", "bp-manul", str(EXAMPLES / "correct"))
-    assert ran.returncode == 3
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback_with_the_sentence(grader, where: str) -> None:
+    """``--debug`` before or after the command: the traceback is added and the exit status kept."""
+    args = ["check", "bp-manul", str(EXAMPLES / "correct")]
+    ran = grader(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
+    assert ran.returncode == 2
     assert "Traceback (most recent call last)" in ran.stderr
     assert ran.stderr.strip().endswith("grader: no assignment 'bp-manul'; did you mean 'bp-manual'?")
+
+
+def test_debug_after_the_command_keeps_a_grader_errors_status(grader, tmp_path: Path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "assignment.yaml").write_text("name: bad\n")
+    ran = grader("validate", str(tmp_path / "bad"), "--debug")
+    assert ran.returncode == 3 and "Traceback (most recent call last)" in ran.stderr
+    assert "title: required key is missing" in ran.stderr
 
 
 def test_help_teaches_the_verbs(grader) -> None:
@@ -106,7 +117,9 @@ def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message(grad
     bad = grader("check", "bp-manual", str(EXAMPLES / "hidden-layer-missing-derivative"))
     assert bad.returncode == 1
     assert "Wrong gradient: ∂E/∂w1, ∂E/∂w2, ∂E/∂w3, ∂E/∂w4" in bad.stdout
-    assert "hidden" not in bad.stdout.replace("hidden-layer", "")  # no hidden check is run or shown
+    hidden_points = "6 more point(s) come from hidden checks, which are not run here"
+    assert hidden_points in bad.stdout
+    assert "hidden" not in bad.stdout.replace("hidden-layer", "").replace(hidden_points, "")  # no hidden check is run or shown
 
 
 def test_check_json_is_a_result_document(grader) -> None:
@@ -118,7 +131,7 @@ def test_check_json_is_a_result_document(grader) -> None:
 
 def test_unknown_assignment_is_one_sentence_without_traceback(grader) -> None:
     result = grader("check", "bp-manul", str(EXAMPLES / "correct"))
-    assert result.returncode == 3
+    assert result.returncode == 2
     assert result.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
 
 
