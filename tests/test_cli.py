@@ -238,3 +238,15 @@ def test_data_dir_option_says_where_it_looked(grader, tmp_path: Path) -> None:
     assert f"Fashion-MNIST is not in {empty} (looked for {empty}/FashionMNIST/raw/" in ran.stdout
     assert "pass --data-dir (or set GRADER_DATA)" in ran.stdout
     assert os.environ.get("GRADER_DATA") != str(empty)   # passed to the API, never through the environment
+
+
+def test_grade_excel_writes_the_gradebook_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """``--excel``: Excel reads a CSV without a UTF-8 byte-order mark in the system's code page, and 张三 turns to mojibake."""
+    from grader.cli_grade import _with_bom
+
+    book = tmp_path / "gradebook.csv"
+    book.write_text("submission,score\n张三,10\n", encoding="utf-8")
+    _with_bom(book)
+    _with_bom(book)                                   # a second run adds no second mark
+    assert book.read_bytes() == "\ufeffsubmission,score\n张三,10\n".encode()
+    assert list(csv.DictReader(book.open(encoding="utf-8-sig"))) == [{"submission": "张三", "score": "10"}]

@@ -62,14 +62,19 @@ class TrainSpec(CheckSpec):
     predict: str = Field(description="prediction call; model is what train returned, X a batch of test images")
     inputs: dict[str, Any] = Field(default_factory=dict, description="other arguments: literal numbers")
     tiers: list[Tier] = Field(min_length=1, description="credit by test accuracy, best tier first")
+    stand_in_train: str | None = Field(default=None, description="grader demo only: the training call on its stand-in")
+    stand_in_tiers: list[Tier] | None = Field(default=None, min_length=1,
+                                              description="grader demo only: the tiers on its offline stand-in data")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     runs: int = Field(default=1, ge=1, le=100, description="train this many times from different seeds")
     predict_budget_s: float = Field(default=2.0, gt=0, le=600,
                                     description="the most seconds predicting on all the test images may take")
 
-    @field_validator("train", "predict")
+    @field_validator("train", "predict", "stand_in_train")
     @classmethod
-    def _call(cls, expr: str) -> str:
+    def _call(cls, expr: str | None) -> str | None:
+        if expr is None:
+            return None
         calls.parse(expr)  # CallSyntaxError is a ValueError: pydantic reports it with the key path
         return expr
 
@@ -82,9 +87,11 @@ class TrainSpec(CheckSpec):
             inp.parse_value(raw)
         return values
 
-    @field_validator("tiers")
+    @field_validator("tiers", "stand_in_tiers")
     @classmethod
-    def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
+    def _tiers(cls, tiers: list[Tier] | None) -> list[Tier] | None:
+        if tiers is None:
+            return None
         ordered = sorted(tiers, key=lambda t: -t.min_accuracy)
         if [t.credit for t in ordered] != sorted((t.credit for t in ordered), reverse=True):
             raise ValueError("a tier with a higher min_accuracy must give at least as much credit")
@@ -92,7 +99,8 @@ class TrainSpec(CheckSpec):
 
     @model_validator(mode="after")
     def _names(self) -> TrainSpec:
-        for expr, allowed in ((self.train, TRAIN_NAMES), (self.predict, PREDICT_NAMES | TRAIN_NAMES)):
+        for expr, allowed in ((self.train, TRAIN_NAMES), (self.predict, PREDICT_NAMES | TRAIN_NAMES),
+                              (self.stand_in_train or self.train, TRAIN_NAMES)):
             used, _called = calls.names(calls.parse(expr))
             unknown = sorted(used - allowed - set(self.inputs))
             if unknown:
@@ -148,7 +156,7 @@ class Train(KindBase):
             return harness.model_copy(update={
                 "missing": f"{harness.missing.rstrip('.')}; and the demo's offline stand-in could not be used either: {exc}",
                 "data": {**(harness.data or {}), "stand_in_error": str(exc)}})
-        return Harness(dataset=data["name"], root=str(root), train=spec.train, predict=spec.predict,
+        return Harness(dataset=data["name"], root=str(root), train=spec.stand_in_train or spec.train, predict=spec.predict,
                        device=spec.device, predict_budget_s=spec.predict_budget_s, skip_reference=True, data=data)
 
     def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
@@ -157,6 +165,9 @@ class Train(KindBase):
     def judge(self, spec: TrainSpec, ctx: JudgeContext) -> Verdict:
         harness = ctx.harness if ctx.harness is not None else self.harness(spec)  # the engine's: what the child trained on
         data = dict(harness.data or {"name": spec.dataset, "title": datasets.TITLES[spec.dataset]})
+        if data.get("stand_in") and spec.stand_in_tiers:   # the demo's stand-in: tiers set for that data
+            spec = spec.model_copy(update={"tiers": spec.stand_in_tiers})
+            data["stand_in_tiers"] = True
         if harness.missing or harness.root is None or harness.dataset is None:
             data["missing"] = harness.missing or "the grader did not say where the data is"
             return Verdict("error", 0.0, f"This check could not run: {data['missing']}", {"dataset": data})
@@ -229,7 +240,8 @@ def _stand_in_note(data: dict[str, Any]) -> str:
     why = f", because {data['reason']}" if data.get("reason") else ""
     return (f"DEMO STAND-IN, NOT A GRADE: trained and tested on {data.get('title')} ({data.get('train_images')} "
             f"training and {data.get('test_images')} test images, {data.get('images')}) instead of {meant}{why}; "
-            f"the tiers written for {meant} were applied unchanged. ")
+            + ("with the spec's tiers for the stand-in. " if data.get("stand_in_tiers") else
+               f"the tiers written for {meant} were applied unchanged. "))
 
 
 def _credit(tiers: list[Tier], accuracy: float) -> tuple[float, int | None]:
