@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from grader import api
 from grader.cli import ExitCode, main
+from grader.secret import secret_id
 
 EXAMPLES = ROOT / "submissions" / "bp-manual"
 HOME = Path(tempfile.gettempdir()) / "grader-cli-test-home"
@@ -140,7 +142,8 @@ def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> N
     subs = [str(EXAMPLES / name) for name in ("correct", "hardcoded", "crash-at-import")]
     result = grader("grade", "bp-manual", *subs, "--out", str(out), "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    assert "graded 3 submission(s) of bp-manual; mean 5.00 / 10" in result.stdout
+    assert "bp-manual: 3 graded, 0 reused, 0 could not be graded, 0 with a timeout" in result.stdout
+    assert "mean 5.00 / 10 over 3 submission(s)" in result.stdout
     assert "[3/3]" in result.stdout and "ETA" in result.stdout
     for name in ("correct", "hardcoded", "crash-at-import"):
         data = json.loads((out / name / "result.json").read_text())
@@ -151,6 +154,13 @@ def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> N
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert {r["submission"]: float(r["score"]) for r in rows} == {"correct": 10.0, "hardcoded": 4.0, "crash-at-import": 1.0}
     assert "crash-at-import" in (out / "index.html").read_text()
+
+
+def test_grade_with_no_existing_path_is_a_usage_error(grader, tmp_path: Path) -> None:
+    ran = grader("grade", "bp-manual", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out"))
+    assert ran.returncode == 2
+    assert f"grader: skipped {tmp_path / 'a'}: no such file or folder" in ran.stderr
+    assert "none of the SUBMISSIONS exists" in ran.stderr
 
 
 def test_grade_a_missing_file_is_an_error_result_not_a_crash(grader, tmp_path: Path) -> None:
@@ -174,6 +184,13 @@ def test_demo_grades_every_example(grader, tmp_path: Path) -> None:
     graded = {p.parent.name for p in (tmp_path / "reports" / "bp-manual").glob("*/result.json")}
     assert graded == {p.name for p in EXAMPLES.iterdir()}
     assert "correct" in result.stdout and "10 / 10" in result.stdout
+    # issue 16: progress before any score, the fixed demo secret said and used, manual points marked
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("grader demo: grading the example submissions") and "fixed demo secret 'grader-demo'" in lines[0]
+    assert lines.index(f"bp-manual: grading {len(graded)} submission(s)") < lines.index("bp-manual:")
+    stored = json.loads((tmp_path / "reports" / "bp-manual" / "correct" / "result.json").read_text())
+    assert stored["secret_id"] == secret_id(api.DEMO_SECRET)
+    assert any("awaiting instructor grading" in line for line in lines if line.startswith("  "))
 
 
 def test_demo_offline_trains_on_the_stand_in_and_names_it(grader, tmp_path: Path) -> None:
