@@ -216,10 +216,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     ``stand_in`` is for demonstrations only (:func:`demo` sets it; ``grader grade``
     never does): a ``train`` check whose dataset is not on disk then trains on the
     offline stand-in, and its verdict says so. A result in which a training check
-    used the stand-in or found no data is never reused: it is graded again.
-
-    ``events`` is told, before each result is yielded, whether it was reused or graded now, and
-    once the reused ones are done, how many are left to grade (see :class:`BatchEvent`).
+    used the stand-in or found no data is never reused: it is graded again. ``events``: see :class:`BatchEvent`.
     """
     warn = warn or _warn
     tell = events or (lambda event: None)
@@ -236,7 +233,6 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
             warn(message)
     key = cache_key(assignment, options)
     todo = yield from _reused(assignment, ids, out, key, policies, force, warn, tell)
-    tell(BatchEvent("grading", to_grade=len(todo)))
     paths = dict(ids)
     try:
         for graded in (executor or LocalExecutor()).run(assignment, todo, options):
@@ -269,6 +265,7 @@ def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key:
     if dropped:
         warn(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
              "one they are back to what the grader concluded: pass the file again to keep them")
+    tell(BatchEvent("grading", to_grade=len(todo)))
     return todo
 
 
