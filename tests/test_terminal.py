@@ -19,9 +19,41 @@ import termios
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, write_assignment, write_submission
 
-EXAMPLES = ROOT / "submissions" / "bp-manual"
+SPEC = """\
+name: tiny
+title: Vectors
+files: [m.py]
+sandbox: {timeout_s: 120, import_timeout_s: 120, preload: [numpy]}
+inputs:
+  given: {x: [1.0, 2.0], k: 3}
+  secret: {x: {uniform: [-1, 1], shape: [3]}, k: {uniform: [1, 2]}}
+checks:
+  - {id: double, kind: compare, title: Doubles a vector, visibility: public, points: 1, inputs: given, call: double(x)}
+  - {id: scale, kind: compare, title: Scales a vector by k, visibility: public, points: 2, inputs: given,
+     call: "scale(x, k)"}
+  - {id: scale-hidden, kind: compare, title: Scales random vectors, visibility: hidden, points: 3, inputs: secret,
+     call: "scale(x, k)"}
+  - {id: settles, kind: compare, title: Settles, visibility: hidden, points: 1, call: settle(), timeout_s: 2}
+"""
+REFERENCE = """\
+import numpy as np
+def double(x): return 2 * np.asarray(x)
+def scale(x, k): return k * np.asarray(x)
+def settle(): return 1
+"""
+BUGGY = REFERENCE.replace("return k * np.asarray(x)", "return k * np.asarray(x) + 1")
+SPINS = REFERENCE.replace("def settle(): return 1", "def settle():\n    while True:\n        pass")
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """An assignment whose limits leave room on a busy machine; only ``settle`` is meant to run out of time."""
+    folder = write_assignment(tmp_path / "tiny", SPEC, {"m.py": REFERENCE})
+    for name, code in (("good", REFERENCE), ("buggy", BUGGY), ("spins", SPINS)):
+        write_submission(tmp_path / "subs" / name, {"m.py": code})
+    return folder
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;[25])[0-9;]*m")   # a foreground colour, not bold or dim
 BAR = "━"
@@ -76,89 +108,84 @@ def masked(text: str) -> str:
 
 # ------------------------------------------------------------------ check
 CHECK_PIPED = """\
-PASS  Forward pass on the given network                                                       1 / 1
-PASS  Loss of the given network                                                           0.5 / 0.5
-PASS  Gradients of the given network                                                          1 / 1
-FAIL  One SGD step on the given network with its true gradient (lr = 1)                     0 / 0.5
-      update(w, g, lr): 8 of 8 values differ; worst at [5]: expected -0.583866, got -0.416134 (abs err 0.168, rel err 1.06; allowed 1e-06 + 1e-06·|expected|)
+PASS  Doubles a vector                                                                        1 / 1
+FAIL  Scales a vector by k                                                                    0 / 2
+      scale(x, k): 2 of 2 values differ; worst at [0]: expected 3, got 4 (abs err 1, rel err 0.333; allowed 1e-07 + 1e-07·|expected|)
       to reproduce it, call it with:
-        w = np.array([ 0.2, -0.4,  0.5,  0.6,  0.1, -0.5, -0.3,  0.8], dtype=float64)
-        lr = 1.0
-        g = np.array([-0.00842148046150221 ,  0.012606653078458003, -0.005052888276901326,  0.007563991847074802,
-              0.03463298928683772 ,  0.08386609953820857 ,  0.030494578556568334,  0.07384466121071578 ], dtype=float64)
-PASS  Gradients by hand, not by autograd                                                      1 / 1
+        x = np.array([1., 2.], dtype=float64)
+        k = 3
 
-3.5 / 4 on public checks — fix the failures above and check again
-6 more point(s) come from hidden checks, which are not run here: they are graded when you submit, on inputs only the grader knows.
+1 / 3 on public checks — fix the failures above and check again
+4 more point(s) come from hidden checks, which are not run here: they are graded when you submit, on inputs only the grader knows.
 """
 
 
-def test_check_in_a_pipe_is_plain_titled_and_shows_the_public_inputs() -> None:
-    ran = piped("check", "bp-manual", str(EXAMPLES / "update-sign-error"))
+def test_check_in_a_pipe_is_plain_titled_and_shows_the_public_inputs(tiny: Path) -> None:
+    ran = piped("check", str(tiny), str(tiny.parent / "subs" / "buggy"))
     assert ran.returncode == 1, ran.stderr
     assert ran.stdout == CHECK_PIPED
     assert "\x1b" not in ran.stdout
 
 
-def test_check_on_a_terminal_colours_pass_and_fail_and_wraps_to_its_width() -> None:
-    code, raw = on_a_terminal("check", "bp-manual", str(EXAMPLES / "update-sign-error"))
+def test_check_on_a_terminal_colours_pass_and_fail_and_wraps_to_its_width(tiny: Path) -> None:
+    code, raw = on_a_terminal("check", str(tiny), str(tiny.parent / "subs" / "buggy"))
     assert code == 1
     assert "\x1b[1;32mPASS\x1b[0m" in raw and "\x1b[1;31mFAIL\x1b[0m" in raw
     lines = screen_lines(raw)
     assert all(len(line) <= 100 for line in lines)
-    assert "FAIL  One SGD step on the given network with its true gradient (lr = 1)" in "\n".join(lines)
-    assert any(line.startswith("      got -0.416134") for line in lines)     # the message wrapped, indented under it
+    assert lines[1].startswith("FAIL  Scales a vector by k") and lines[1].endswith("0 / 2")
+    assert lines[2].startswith("      scale(x, k): 2 of 2 values differ") and lines[3].startswith("      ")  # wrapped, indented
 
 
-def test_check_on_a_terminal_with_no_color_has_no_colour() -> None:
-    code, raw = on_a_terminal("check", "bp-manual", str(EXAMPLES / "update-sign-error"), NO_COLOR="1")
+def test_check_on_a_terminal_with_no_color_has_no_colour(tiny: Path) -> None:
+    code, raw = on_a_terminal("check", str(tiny), str(tiny.parent / "subs" / "buggy"), NO_COLOR="1")
     assert code == 1
     assert not COLOUR.search(raw)
-    assert "FAIL  One SGD step" in "\n".join(screen_lines(raw))
+    assert screen_lines(raw)[1].startswith("FAIL  Scales a vector by k")
 
 
 # ------------------------------------------------------------------ grade
 GRADE_PIPED = """\
-[1/2] correct: 10 / 10  R/s, ETA N s
-[2/2] update-sign-error: 8 / 10  R/s, ETA N s
-bp-manual: 2 graded, 0 reused, 0 could not be graded, 0 with a timeout, 1 skipped (not found)
-mean 9.00 / 10 over 2 submission(s); see {out}/index.html and {out}/gradebook.csv
+[1/3] buggy: 2 / 7  R/s, ETA N s
+[2/3] good: 7 / 7  R/s, ETA N s
+[3/3] spins: 6 / 7  timeout  R/s, ETA N s
+tiny: 3 graded, 0 reused, 0 could not be graded, 1 with a timeout, 1 skipped (not found)
+mean 5.00 / 7 over 3 submission(s); see {out}/index.html and {out}/gradebook.csv
 """
 
 
 def _sorted_progress(text: str) -> str:
-    """Submissions finish in any order with two workers: number them as they would in path order."""
+    """Submissions finish in any order with two workers: number them as they would in name order."""
     lines = text.splitlines(keepends=True)
     done = sorted((line for line in lines if line.startswith("[")), key=lambda line: line.split("] ")[1])
     rest = [line for line in lines if not line.startswith("[")]
     return "".join(f"[{i}/{len(done)}] {line.split('] ', 1)[1]}" for i, line in enumerate(done, 1)) + "".join(rest)
 
 
-@pytest.mark.parametrize("jobs", ["2"])
-def test_grade_in_a_pipe_prints_plain_lines_then_the_tally(tmp_path: Path, jobs: str) -> None:
-    out = tmp_path / "out"
-    ran = piped("grade", "bp-manual", str(EXAMPLES / "correct"), str(EXAMPLES / "update-sign-error"),
-                str(tmp_path / "not-here"), "--out", str(out), "--jobs", jobs)
+def test_grade_in_a_pipe_prints_plain_lines_then_the_tally(tiny: Path, tmp_path: Path) -> None:
+    out, subs = tmp_path / "out", tiny.parent / "subs"
+    ran = piped("grade", str(tiny), str(subs / "buggy"), str(subs / "good"), str(subs / "spins"),
+                str(tmp_path / "not-here"), "--out", str(out), "--jobs", "2")
     assert ran.returncode == 0, ran.stderr
     assert f"grader: skipped {tmp_path / 'not-here'}: no such file or folder" in ran.stderr
     assert _sorted_progress(masked(ran.stdout)) == GRADE_PIPED.format(out=out)
     assert "\x1b" not in ran.stdout and BAR not in ran.stdout
-    again = piped("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(out))
-    assert again.stdout.splitlines()[0] == "[1/1] correct: 10 / 10  (reused: unchanged since the last run)"
-    assert "bp-manual: 0 graded, 1 reused, 0 could not be graded, 0 with a timeout" in again.stdout
+    again = piped("grade", str(tiny), str(subs / "good"), "--out", str(out))
+    assert again.stdout.splitlines()[0] == "[1/1] good: 7 / 7  (reused: unchanged since the last run)"
+    assert "tiny: 0 graded, 1 reused, 0 could not be graded, 0 with a timeout" in again.stdout
 
 
 @pytest.mark.parametrize("no_color", [False, True])
-def test_grade_on_a_terminal_shows_a_bar_with_each_submission_above_it(tmp_path: Path, no_color: bool) -> None:
-    out = tmp_path / "out"
-    piped("grade", "bp-manual", str(EXAMPLES / "correct"), "--out", str(out))           # reused below
-    code, raw = on_a_terminal("grade", "bp-manual", str(EXAMPLES / "correct"), str(EXAMPLES / "infinite-loop"),
-                              "--out", str(out), "--jobs", "2", **({"NO_COLOR": "1"} if no_color else {}))
+def test_grade_on_a_terminal_shows_a_bar_with_each_submission_above_it(tiny: Path, tmp_path: Path, no_color: bool) -> None:
+    out, subs = tmp_path / "out", tiny.parent / "subs"
+    piped("grade", str(tiny), str(subs / "good"), "--out", str(out))           # reused below
+    code, raw = on_a_terminal("grade", str(tiny), str(subs / "good"), str(subs / "spins"), "--out", str(out),
+                              "--jobs", "2", **({"NO_COLOR": "1"} if no_color else {}))
     assert code == 0
     assert BAR in raw and "ETA" in raw                                  # the bar was drawn
     assert bool(COLOUR.search(raw)) is not no_color
     lines = screen_lines(raw)
-    assert any(re.fullmatch(r"correct\s+10 / 10  \(reused: unchanged since the last run\)", line) for line in lines), lines
-    assert any(re.fullmatch(r"infinite-loop\s+9 / 10  timeout", line) for line in lines), lines
-    assert lines[-2] == "bp-manual: 1 graded, 1 reused, 0 could not be graded, 1 with a timeout"
-    assert lines[-1].startswith("mean 9.50 / 10 over 2 submission(s)")
+    assert any(re.fullmatch(r"good\s+7 / 7  \(reused: unchanged since the last run\)", line) for line in lines), lines
+    assert any(re.fullmatch(r"spins\s+6 / 7  timeout", line) for line in lines), lines
+    assert lines[-2] == "tiny: 1 graded, 1 reused, 0 could not be graded, 1 with a timeout"
+    assert lines[-1].startswith("mean 6.50 / 7 over 2 submission(s)")
