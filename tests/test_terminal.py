@@ -189,3 +189,12 @@ def test_grade_on_a_terminal_shows_a_bar_with_each_submission_above_it(tiny: Pat
     assert any(re.fullmatch(r"spins\s+6 / 7  timeout", line) for line in lines), lines
     assert lines[-2] == "tiny: 1 graded, 1 reused, 0 could not be graded, 1 with a timeout"
     assert lines[-1].startswith("mean 6.50 / 7 over 2 submission(s)")
+
+
+def test_check_html_writes_the_students_own_report(tiny: Path, tmp_path: Path) -> None:
+    page = tmp_path / "mine.html"
+    ran = piped("check", str(tiny), str(tiny.parent / "subs" / "buggy"), "--html", str(page))
+    assert ran.returncode == 1 and ran.stdout.endswith(f"your report: {page}\n")
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Scales a vector by k" in html
+    assert "Scales random vectors" not in html and "scale-hidden" not in html      # no hidden check on a student's page
