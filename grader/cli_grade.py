@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -35,7 +36,8 @@ def check(assignment: str, submission: Path, as_json: bool, html: Path | None, j
     writes JUnit XML; when $GITHUB_STEP_SUMMARY is set, appends a Markdown summary to it.
     """
     loaded = api.load_assignment(assignment)
-    result = api.check(loaded, submission, insecure=insecure, data_dir=data_dir)
+    with _status(f"running the public checks of {loaded.name} on {submission.name}"):
+        result = api.check(loaded, submission, insecure=insecure, data_dir=data_dir)
     ci_outputs([result], junit, f"grader check {loaded.name}")
     if html is not None:
         from grader import report
@@ -54,6 +56,12 @@ def check(assignment: str, submission: Path, as_json: bool, html: Path | None, j
     if html is not None:
         click.echo(f"your report: {html}", err=as_json)
     return ExitCode.OK if result.passed else ExitCode.FAILED
+
+
+def _status(text: str) -> contextlib.AbstractContextManager[object]:
+    """A spinner with ``text`` on a terminal, while a check runs (training takes minutes); nothing in a pipe."""
+    console = terminal(stderr=True)
+    return console.status(text) if console.is_terminal else contextlib.nullcontext()
 
 
 @click.command()
