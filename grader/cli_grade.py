@@ -114,8 +114,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int |
     """
     if force and resume:
         raise click.UsageError("--force and --resume contradict each other; choose one")
-    present = _existing(submissions)
     loaded = api.load_assignment(assignment)
+    present = _existing(submissions)
     chosen = None
     if executor == "dask":
         if not scheduler:
