@@ -16,7 +16,7 @@ import re
 import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import grader
 from grader import datasets, report, spec, summary
@@ -34,6 +34,21 @@ from grader.spec import Assignment
 from grader.submission import read
 
 Progress = Callable[[Result], None]
+DEMO_SECRET = "grader-demo"   # the demo's hidden inputs: the same on every machine, so are its scores
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchEvent:
+    """A batch's progress, for a display: ``reused`` (a result kept from an earlier run is yielded next),
+    ``grading`` (the reused ones are done; ``to_grade`` submissions are graded now), ``graded`` (a result
+    graded now is yielded next)."""
+
+    kind: Literal["reused", "grading", "graded"]
+    submission: str = ""
+    to_grade: int = 0
+
+
+Events = Callable[[BatchEvent], None]
 
 
 def load_assignment(name_or_path: str | Path, search_root: Path | None = None) -> Assignment:
@@ -157,12 +172,13 @@ def grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *, job
           insecure: bool = False, secret: str | None = None, cache_dir: Path | None = None,
           progress: Progress | None = None, force: bool = False, executor: Executor | None = None,
           overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
-          submitted_at: Path | None = None, stand_in: bool = False, data_dir: Path | None = None) -> list[Result]:
+          submitted_at: Path | None = None, stand_in: bool = False, data_dir: Path | None = None,
+          events: Events | None = None) -> list[Result]:
     """Grade every submission (see :func:`iter_grade`) and return all the results."""
     results = []
     for result in iter_grade(assignment, submissions, out, jobs=jobs, insecure=insecure, secret=secret,
                              cache_dir=cache_dir, force=force, executor=executor, overrides=overrides, warn=warn,
-                             submitted_at=submitted_at, stand_in=stand_in, data_dir=data_dir):
+                             submitted_at=submitted_at, stand_in=stand_in, data_dir=data_dir, events=events):
         results.append(result)
         if progress:
             progress(result)
@@ -174,7 +190,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
                force: bool = False, executor: Executor | None = None,
                overrides: Path | overrides_mod.Overrides | None = None, warn: Warn | None = None,
                submitted_at: Path | None = None, stand_in: bool = False,
-               data_dir: Path | None = None) -> Iterator[Result]:
+               data_dir: Path | None = None, events: Events | None = None) -> Iterator[Result]:
     """Grade submissions, yielding each :class:`Result` as soon as its ``result.json`` is written.
 
     ``out/<id>/result.json`` and ``report.html`` are written atomically as each
@@ -200,9 +216,10 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
     ``stand_in`` is for demonstrations only (:func:`demo` sets it; ``grader grade``
     never does): a ``train`` check whose dataset is not on disk then trains on the
     offline stand-in, and its verdict says so. A result in which a training check
-    used the stand-in or found no data is never reused: it is graded again.
+    used the stand-in or found no data is never reused: it is graded again. ``events``: see :class:`BatchEvent`.
     """
     warn = warn or _warn
+    tell = events or (lambda event: None)
     if overrides is not None and not isinstance(overrides, overrides_mod.Overrides):
         overrides = overrides_mod.load(Path(overrides), assignment)
     out.mkdir(parents=True, exist_ok=True)
@@ -215,20 +232,21 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
         for message in overrides.unknown_submissions(sub_id for sub_id, _ in ids):
             warn(message)
     key = cache_key(assignment, options)
-    todo = yield from _reused(assignment, ids, out, key, policies, force, warn)
+    todo = yield from _reused(assignment, ids, out, key, policies, force, warn, tell)
     paths = dict(ids)
     try:
         for graded in (executor or LocalExecutor()).run(assignment, todo, options):
             fresh = graded.result.model_copy(update={"cache_key": key, "secret_id": secret_id(secret)})
             result = policies.apply(fresh, paths.get(fresh.submission))
             write_submission(result, out, graded.instructor)
+            tell(BatchEvent("graded", result.submission))
             yield result
     finally:
         write_summary(out, assignment.name)
 
 
 def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: Policies,
-            force: bool, warn: Warn) -> Generator[Result, None, list[BatchItem]]:
+            force: bool, warn: Warn, tell: Events) -> Generator[Result, None, list[BatchItem]]:
     """Yield each result in ``out`` still valid for its submission, policies applied (written again
     only when they changed it: no regrading); return the submissions left to grade."""
     todo: list[BatchItem] = []
@@ -242,10 +260,12 @@ def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key:
         result = policies.apply(existing, path)
         if result != existing:
             write_submission(result, out)
+        tell(BatchEvent("reused", sub_id))
         yield result
     if dropped:
         warn(f"{dropped} result(s) in {out} had instructor scores merged from an overrides file; without "
              "one they are back to what the grader concluded: pass the file again to keep them")
+    tell(BatchEvent("grading", to_grade=len(todo)))
     return todo
 
 
@@ -305,8 +325,13 @@ def write_summary(out: Path, assignment: str) -> None:
 
 def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,
          progress: Progress | None = None, stand_in: bool = True, warn: Warn | None = None,
-         data_dir: Path | None = None) -> dict[str, list[Result]]:
-    """Grade every example submission of every assignment under ``root``.
+         data_dir: Path | None = None, secret: str = DEMO_SECRET,
+         events: Callable[[str, int], Events] | None = None) -> dict[str, list[Result]]:
+    """Grade every example submission of every assignment under ``root``, with the fixed
+    :data:`DEMO_SECRET` (not the course secret), so the scores are the same on every machine.
+
+    ``events(name, count)`` is called as each assignment's batch starts and returns the
+    :data:`Events` callback for it (see :func:`iter_grade`).
 
     Offline, a training check whose dataset is not on disk trains on the offline stand-in
     (scikit-learn's handwritten digits; ``stand_in=False`` reports the missing data
@@ -326,7 +351,8 @@ def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecu
         paths = sorted(examples.iterdir()) if examples.is_dir() else []
         if paths:
             graded[loaded.name] = grade(loaded, paths, out / loaded.name, jobs=jobs, insecure=insecure, progress=progress,
-                                        stand_in=stand_in, data_dir=data_dir)
+                                        stand_in=stand_in, data_dir=data_dir, secret=secret,
+                                        events=events(loaded.name, len(paths)) if events else None)
     if not graded:
         raise GraderError(f"no example submissions found under {root / 'submissions'}; run grader demo from the project folder")
     return graded

@@ -16,7 +16,7 @@ import click
 
 from grader import __version__, api
 from grader.cli_common import ExitCode, data_dir_option, insecure_option, print_checks
-from grader.errors import GraderError
+from grader.errors import GraderError, UnknownAssignment
 
 __all__ = ["ExitCode", "cli", "main", "run"]
 
@@ -47,7 +47,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Instructors:  grader grade bp-manual subs/* --out results/
     Try it:       grader demo                              (grades the bundled examples)
     """
-    ctx.ensure_object(dict)["debug"] = debug
+    state = ctx.ensure_object(dict)
+    state["debug"] = debug or state.get("debug", False)   # _invoke takes --debug from anywhere on the line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,8 +66,13 @@ def run() -> None:
 
 
 def _invoke(group: click.Group, argv: list[str], prog_name: str) -> int:
-    """One command, its exceptions mapped to exit codes and one sentence on stderr."""
-    state: dict[str, Any] = {"debug": "--debug" in argv}
+    """One command, its exceptions mapped to exit codes and one sentence on stderr.
+
+    ``--debug`` counts wherever it stands before a ``--`` (``grader --debug grade …`` or
+    ``grader grade … --debug``); it adds tracebacks and never changes the exit status."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    state: dict[str, Any] = {"debug": "--debug" in argv[:end]}
+    argv = [arg for i, arg in enumerate(argv) if i >= end or arg != "--debug"]
     try:
         returned = click.Group.main(group, argv, prog_name=prog_name, standalone_mode=False, obj=state)
     except click.exceptions.Abort:
@@ -74,6 +80,9 @@ def _invoke(group: click.Group, argv: list[str], prog_name: str) -> int:
         return ExitCode.INTERRUPTED
     except click.ClickException as exc:
         exc.show()
+        return ExitCode.USAGE
+    except UnknownAssignment as exc:   # a name mistyped on the command line: a usage error
+        _error(state, str(exc))
         return ExitCode.USAGE
     except GraderError as exc:
         return _error(state, str(exc))

@@ -11,6 +11,10 @@ class SpecError(GraderError):
     """An assignment spec is invalid; the message names file, line and key path."""
 
 
+class UnknownAssignment(SpecError):
+    """No assignment by the name given (the CLI's usage error, exit 2); the message suggests the nearest."""
+
+
 class SubmissionError(GraderError):
     """A submission cannot be read (bad zip, missing file, unreadable notebook)."""
 

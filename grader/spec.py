@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -30,7 +31,7 @@ from grader.assignment import (
     check_inputs,
 )
 from grader.checks import CHECKS
-from grader.errors import SpecError
+from grader.errors import SpecError, UnknownAssignment
 
 __all__ = [
     "ALL_LAYERS",
@@ -48,6 +49,7 @@ __all__ = [
     "missing_requirements",
 ]
 
+T = TypeVar("T")
 SPEC_FILE = "assignment.yaml"
 EXPECTED_FILE, EXPECTED_ARRAYS = "expected.json", "expected.npz"   # a student bundle's precomputed answers
 
@@ -57,28 +59,46 @@ def _where(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath) -> str:
 
 
 def _raise_validation(doc: yamlpos.PositionedYaml, prefix: yamlpos.KeyPath, exc: ValidationError) -> None:
+    raise SpecError(_joined(_validation_messages(doc, prefix, exc))) from None
+
+
+def _joined(messages: list[str]) -> str:
+    """One problem as it is; several as a count and one indented line each, in the spec's order."""
+    if len(messages) == 1:
+        return messages[0]
+    return f"{len(messages)} problems in the spec:\n" + "\n".join(f"  {m}" for m in messages)
+
+
+def _validation_messages(doc: yamlpos.PositionedYaml, prefix: yamlpos.KeyPath, exc: ValidationError,
+                         unknown_key: str = "unknown key", fields: list[str] | None = None) -> list[str]:
+    """Every error pydantic found, each as ``file:line: key.path: what``. A required key that is
+    only missing because it was misspelt (an unknown key next to it suggests it) is not repeated."""
     errors = exc.errors()
-    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo'd key: say so, not "missing"
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-        parent = doc.data
-        for part in (*prefix, *loc[:-1]):
-            try:
-                parent = parent[part]
-            except (KeyError, IndexError, TypeError):
-                parent = None
-                break
-        known = _known_keys(prefix, loc[:-1])
-        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        if guess:
-            message += f"; did you mean {guess[0]!r}?"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    elif first["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
-        message = f"expected a number ({message.lower()})"
-    raise SpecError(f"{_where(doc, (*prefix, *loc))}: {message}") from None
+    messages: list[str] = []
+    suggested: set[tuple[Any, ...]] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = _loc(error)
+            known = fields if fields is not None else _known_keys(prefix, loc[:-1])
+            guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            suggested.update((*loc[:-1], g) for g in guess)
+            messages.append(f"{_where(doc, (*prefix, *loc))}: {unknown_key}"
+                            + (f"; did you mean {guess[0]!r}?" if guess else ""))
+    for error in errors:
+        loc = _loc(error)
+        if error["type"] == "extra_forbidden" or (error["type"] == "missing" and loc in suggested):
+            continue
+        message = error["msg"]
+        if error["type"] == "missing":
+            message = "required key is missing"
+        elif error["type"] in ("float_parsing", "float_type", "int_parsing", "int_type"):
+            message = f"expected a number ({message.lower()})"
+        messages.append(f"{_where(doc, (*prefix, *loc))}: {message}")
+    return messages
+
+
+def _loc(error: Any) -> tuple[Any, ...]:
+    return tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
 
 
 def _known_keys(prefix: yamlpos.KeyPath, loc: tuple[Any, ...]) -> list[str]:
@@ -111,9 +131,9 @@ def find(name_or_path: str, search_root: Path | None = None) -> Path:
     known = sorted(p.parent.name for p in base.glob(f"*/{SPEC_FILE}")) if base.is_dir() else []
     hint = difflib.get_close_matches(name_or_path, known, n=1)
     if hint:
-        raise SpecError(f"no assignment {name_or_path!r}; did you mean {hint[0]!r}?")
+        raise UnknownAssignment(f"no assignment {name_or_path!r}; did you mean {hint[0]!r}?")
     where = f" (assignments here: {', '.join(known)})" if known else f" and {base} has none"
-    raise SpecError(f"no assignment {name_or_path!r}: give a folder holding {SPEC_FILE} or a name under ./assignments{where}")
+    raise UnknownAssignment(f"no assignment {name_or_path!r}: give a folder holding {SPEC_FILE} or a name under ./assignments{where}")
 
 
 def load(folder: Path) -> Assignment:
@@ -137,18 +157,22 @@ def load(folder: Path) -> Assignment:
     except ValidationError as exc:
         _raise_validation(doc, (), exc)
         raise  # unreachable
+    problems: list[str] = []
     input_sets = _load_input_sets(doc, root)
-    checks = tuple(_load_check(doc, i, raw, root, input_sets) for i, raw in enumerate(root.checks))
-    ids = [c.id for c in checks]
+    loaded = [_collecting(problems, _load_check, doc, i, raw, root, input_sets) for i, raw in enumerate(root.checks)]
+    ids = [c.id if c is not None else None for c in loaded]
     for i, check_id in enumerate(ids):
-        if check_id in ids[:i]:
-            raise SpecError(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
+        if check_id is not None and check_id in ids[:i]:
+            problems.append(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
     bundle = (folder / EXPECTED_FILE).is_file() and not (folder / "reference").exists()
     _check_forms(doc, root, checks, same_points=not bundle)
     for i, name in enumerate(root.files if not bundle else ()):
         if not (folder / "reference" / name).is_file():
-            raise SpecError(f"{_where(doc, ('files', i))}: the reference has no {name} "
+            problems.append(f"{_where(doc, ('files', i))}: the reference has no {name} "
                             f"(expected {folder / 'reference' / name})")
+    if problems:   # every mistake at once, not one per run
+        raise SpecError(_joined(problems))
+    checks = tuple(c for c in loaded if c is not None)
     return Assignment(folder.resolve(), root, checks, input_sets,
                       _with_included(_hash_folder(folder, skip=_late_lines(top)), included),
                       expected=(folder / EXPECTED_FILE).resolve() if bundle else None)
@@ -174,6 +198,16 @@ def _check_forms(doc: yamlpos.PositionedYaml, root: RootSpec, checks: tuple[Chec
     if len(root.forms) < 2 or (same_points and len(set(worth)) > 1):
         raise SpecError(f"{_where(doc, ('forms',))}: forms must be two or more, each worth the same points "
                         f"(here {', '.join(f'{n}: {w:g}' for n, w in zip(root.forms, worth))})")
+
+
+def _collecting(problems: list[str], load: Callable[..., T], *args: Any) -> T | None:
+    """``load(*args)``, or None with its SpecError's message added to ``problems``."""
+    try:
+        return load(*args)
+    except SpecError as exc:
+        lines = str(exc).splitlines()
+        problems.extend(line.strip() for line in (lines[1:] if len(lines) > 1 else lines))   # no "N problems" header
+        return None
 
 
 def _load_input_sets(doc: yamlpos.PositionedYaml, root: RootSpec) -> dict[str, InputSet]:
@@ -219,21 +253,11 @@ def _load_check(doc: yamlpos.PositionedYaml, index: int, raw: dict[str, Any], ro
     try:
         check = model.model_validate(raw)
     except ValidationError as exc:
-        _raise_validation_check(doc, path, exc, model)
-        raise
+        kind_name = model.__name__.removesuffix("Spec").lower()
+        raise SpecError(_joined(_validation_messages(doc, path, exc, f"unknown key for a {kind_name} check",
+                                                     list(model.model_fields)))) from None
     _validate_check_refs(doc, path, check, raw, root, input_sets)
     return check
-
-
-def _raise_validation_check(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, exc: ValidationError,
-                            model: type[BaseModel]) -> None:
-    first = exc.errors()[0]
-    if first["type"] == "extra_forbidden":
-        key = str(first["loc"][-1])
-        guess = difflib.get_close_matches(key, list(model.model_fields), n=1)
-        hint = f"; did you mean {guess[0]!r}?" if guess else ""
-        raise SpecError(f"{_where(doc, (*path, *first['loc']))}: unknown key for a {model.__name__.removesuffix('Spec').lower()} check{hint}") from None
-    _raise_validation(doc, path, exc)
 
 
 def _validate_check_refs(doc: yamlpos.PositionedYaml, path: yamlpos.KeyPath, check: CheckSpec, raw: dict[str, Any],

@@ -173,14 +173,25 @@ def _late_cells(late: LateRecord | None) -> list[Any]:
     return [late.days_late, late.penalty, late.score_before_penalty, late.submitted_at]
 
 
+def check_column(check_id: str, info: CheckInfo) -> str:
+    """A check's gradebook header: its id and, in brackets, its maximum (``forward-given (1)``), so that a
+    spreadsheet shows each column's points at a glance; the id is everything before the last `` (``."""
+    return f"{check_id} ({info.max_score:g})"
+
+
+def percent(score: Any, max_score: Any) -> Any:
+    """The score as a percentage of the maximum, two decimals; empty when there is no maximum."""
+    return round(100 * score / max_score, 2) if max_score else ""
+
+
 def gradebook_records(summary: ClassSummary) -> Iterator[list[Any]]:
     """The gradebook's header, then one record per submission (see :func:`write_gradebook`)."""
     with_late, check_ids = summary.with_late, summary.check_ids
-    yield ["submission", "score", "max_score", "status", *(LATE_COLUMNS if with_late else ()),
-           *map(csv_text, check_ids), "flags"]
+    yield ["submission", "score", "max_score", "percent", "status", *(LATE_COLUMNS if with_late else ()),
+           *(csv_text(check_column(c, summary.checks[c])) for c in check_ids), "flags"]
     for row in summary.rows:
         by_id = {check_id: score for check_id, _status, score in row.cells}
-        yield [csv_text(row.submission), row.score, row.max_score, row.status,
+        yield [csv_text(row.submission), row.score, row.max_score, percent(row.score, row.max_score), row.status,
                *(_late_cells(row.late) if with_late else []),
                *(by_id.get(check_id, "") for check_id in check_ids), " ".join(row.flags)]
 
@@ -197,7 +208,8 @@ def csv_lines(records: Iterable[list[Any]]) -> Iterator[str]:
 
 
 def write_gradebook(results: ClassSummary | Iterable[Result], path: Path) -> None:
-    """One row per submission: id, score, max_score, status, one column per check, flags.
+    """One row per submission: id, score, max_score, percent (of max_score), status, one column per
+    check headed ``<id> (<maximum>)``, flags.
 
     When the spec has a late policy (any result has ``late`` data), ``score`` is the
     penalised total and the columns ``days_late``, ``late_penalty`` (the fraction

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from grader import api
 from grader.cli import ExitCode, main
+from grader.secret import secret_id
 
 EXAMPLES = ROOT / "submissions" / "bp-manual"
 HOME = Path(tempfile.gettempdir()) / "grader-cli-test-home"
@@ -62,7 +64,7 @@ def test_the_installed_script_and_python_m_exit_with_mains_status() -> None:
         assert "grade" in helped.stdout
         wrong = subprocess.run([*command, "check", "bp-manul", str(EXAMPLES / "correct")], cwd=ROOT, capture_output=True,
                                text=True, env=subprocess_env(), timeout=300)
-        assert wrong.returncode == 3
+        assert wrong.returncode == 2   # a mistyped name on the command line is a usage error (issue 16)
         assert wrong.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
 
 
@@ -79,11 +81,22 @@ def test_usage_errors_exit_2_with_clicks_message(grader) -> None:
     assert both.returncode == 2 and "--force and --resume contradict each other" in both.stderr
 
 
-def test_debug_shows_the_traceback_with_the_sentence(grader) -> None:
-    ran = grader("--debug", "check", "bp-manul", str(EXAMPLES / "correct"))
-    assert ran.returncode == 3
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback_with_the_sentence(grader, where: str) -> None:
+    """``--debug`` before or after the command: the traceback is added and the exit status kept."""
+    args = ["check", "bp-manul", str(EXAMPLES / "correct")]
+    ran = grader(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
+    assert ran.returncode == 2
     assert "Traceback (most recent call last)" in ran.stderr
     assert ran.stderr.strip().endswith("grader: no assignment 'bp-manul'; did you mean 'bp-manual'?")
+
+
+def test_debug_after_the_command_keeps_a_grader_errors_status(grader, tmp_path: Path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "assignment.yaml").write_text("name: bad\n")
+    ran = grader("validate", str(tmp_path / "bad"), "--debug")
+    assert ran.returncode == 3 and "Traceback (most recent call last)" in ran.stderr
+    assert "title: required key is missing" in ran.stderr
 
 
 def test_help_teaches_the_verbs(grader) -> None:
@@ -106,7 +119,9 @@ def test_check_correct_exits_0_and_buggy_exits_1_with_an_actionable_message(grad
     bad = grader("check", "bp-manual", str(EXAMPLES / "hidden-layer-missing-derivative"))
     assert bad.returncode == 1
     assert "Wrong gradient: ∂E/∂w1, ∂E/∂w2, ∂E/∂w3, ∂E/∂w4" in bad.stdout
-    assert "hidden" not in bad.stdout.replace("hidden-layer", "")  # no hidden check is run or shown
+    hidden_points = "6 more point(s) come from hidden checks, which are not run here"
+    assert hidden_points in bad.stdout
+    assert "hidden" not in bad.stdout.replace("hidden-layer", "").replace(hidden_points, "")  # no hidden check is run or shown
 
 
 def test_check_json_is_a_result_document(grader) -> None:
@@ -118,7 +133,7 @@ def test_check_json_is_a_result_document(grader) -> None:
 
 def test_unknown_assignment_is_one_sentence_without_traceback(grader) -> None:
     result = grader("check", "bp-manul", str(EXAMPLES / "correct"))
-    assert result.returncode == 3
+    assert result.returncode == 2
     assert result.stderr.strip() == "grader: no assignment 'bp-manul'; did you mean 'bp-manual'?"
 
 
@@ -127,7 +142,8 @@ def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> N
     subs = [str(EXAMPLES / name) for name in ("correct", "hardcoded", "crash-at-import")]
     result = grader("grade", "bp-manual", *subs, "--out", str(out), "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    assert "graded 3 submission(s) of bp-manual; mean 5.00 / 10" in result.stdout
+    assert "bp-manual: 3 graded, 0 reused, 0 could not be graded, 0 with a timeout" in result.stdout
+    assert "mean 5.00 / 10 over 3 submission(s)" in result.stdout
     assert "[3/3]" in result.stdout and "ETA" in result.stdout
     for name in ("correct", "hardcoded", "crash-at-import"):
         data = json.loads((out / name / "result.json").read_text())
@@ -138,6 +154,13 @@ def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> N
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert {r["submission"]: float(r["score"]) for r in rows} == {"correct": 10.0, "hardcoded": 4.0, "crash-at-import": 1.0}
     assert "crash-at-import" in (out / "index.html").read_text()
+
+
+def test_grade_with_no_existing_path_is_a_usage_error(grader, tmp_path: Path) -> None:
+    ran = grader("grade", "bp-manual", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out"))
+    assert ran.returncode == 2
+    assert f"grader: skipped {tmp_path / 'a'}: no such file or folder" in ran.stderr
+    assert "none of the SUBMISSIONS exists" in ran.stderr
 
 
 def test_grade_a_missing_file_is_an_error_result_not_a_crash(grader, tmp_path: Path) -> None:
@@ -161,6 +184,13 @@ def test_demo_grades_every_example(grader, tmp_path: Path) -> None:
     graded = {p.parent.name for p in (tmp_path / "reports" / "bp-manual").glob("*/result.json")}
     assert graded == {p.name for p in EXAMPLES.iterdir()}
     assert "correct" in result.stdout and "10 / 10" in result.stdout
+    # issue 16: progress before any score, the fixed demo secret said and used, manual points marked
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("grader demo: grading the example submissions") and "fixed demo secret 'grader-demo'" in lines[0]
+    assert lines.index(f"bp-manual: grading {len(graded)} submission(s)") < lines.index("bp-manual:")
+    stored = json.loads((tmp_path / "reports" / "bp-manual" / "correct" / "result.json").read_text())
+    assert stored["secret_id"] == secret_id(api.DEMO_SECRET)
+    assert any("awaiting instructor grading" in line for line in lines if line.startswith("  "))
 
 
 def test_demo_offline_trains_on_the_stand_in_and_names_it(grader, tmp_path: Path) -> None:
@@ -225,3 +255,15 @@ def test_data_dir_option_says_where_it_looked(grader, tmp_path: Path) -> None:
     assert f"Fashion-MNIST is not in {empty} (looked for {empty}/FashionMNIST/raw/" in ran.stdout
     assert "pass --data-dir (or set GRADER_DATA)" in ran.stdout
     assert os.environ.get("GRADER_DATA") != str(empty)   # passed to the API, never through the environment
+
+
+def test_grade_excel_writes_the_gradebook_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """``--excel``: Excel reads a CSV without a UTF-8 byte-order mark in the system's code page, and 张三 turns to mojibake."""
+    from grader.cli_grade import _with_bom
+
+    book = tmp_path / "gradebook.csv"
+    book.write_text("submission,score\n张三,10\n", encoding="utf-8")
+    _with_bom(book)
+    _with_bom(book)                                   # a second run adds no second mark
+    assert book.read_bytes() == "\ufeffsubmission,score\n张三,10\n".encode()
+    assert list(csv.DictReader(book.open(encoding="utf-8-sig"))) == [{"submission": "张三", "score": "10"}]

@@ -290,3 +290,21 @@ def test_activation_relu_builds_on_bp_manual() -> None:
     assert (by_id["forward-hidden"].points, by_id["gradients-hidden"].points) == (1.0, 2.0)
     assert relu.input_sets["random"].cases == 20 and "z" in relu.input_sets["random"].values
     assert by_id["compare-with-sigmoid"].kind == "manual" and relu.max_score == 13.0
+
+
+def test_a_spec_with_several_mistakes_lists_every_one(tmp_path: Path) -> None:
+    """Three mistakes in three places: one run names all three, in the spec's order (it used to stop at the first)."""
+    text = (GOOD.replace("    inputs: given", "    inputs: given\n    rtoll: 0.1\n    points: many")
+            + "  - id: double\n    kind: compar\n")
+    message = error_of(tmp_path, text)
+    lines = message.splitlines()
+    assert lines[0] == "3 problems in the spec:"
+    assert lines[1].endswith("assignment.yaml:12: checks[0].rtoll: unknown key for a compare check; did you mean 'rtol'?")
+    assert "assignment.yaml:13: checks[0].points: expected a number" in lines[2]
+    assert lines[3].endswith("checks[1].kind: unknown kind 'compar'; did you mean 'compare'?")
+
+
+def test_a_misspelt_required_key_is_one_problem_not_two(tmp_path: Path) -> None:
+    message = error_of(tmp_path, GOOD.replace("call: double(x)", "cal: double(x)"))
+    assert message.endswith("checks[0].cal: unknown key for a compare check; did you mean 'call'?"), message
+    assert "\n" not in message and "required key is missing" not in message

@@ -36,7 +36,7 @@ def no_data(monkeypatch, tmp_path):
     return empty
 
 
-def judge(harness, correct_fraction: float):
+def judge(harness, correct_fraction: float, spec: TrainSpec = SPEC):
     labels = datasets.test_labels(harness.root, harness.dataset)
     predictions = labels.copy()
     wrong = round((1 - correct_fraction) * len(labels))
@@ -44,7 +44,7 @@ def judge(harness, correct_fraction: float):
     got = Evaluation(True, value={"predictions": ArrayValue(predictions, "numpy.ndarray"), "device": "cpu",
                                   "train_seconds": ScalarValue(1.0, "float"), "train_loss": ScalarValue(0.4, "float"),
                                   "nonfinite_rows": ScalarValue(0, "int"), "predict_seconds": ScalarValue(0.1, "float")})
-    return Train().judge(SPEC, JudgeContext([got], [Evaluation(True)], [{}], {}, None, None, harness))
+    return Train().judge(spec, JudgeContext([got], [Evaluation(True)], [{}], {}, None, None, harness))
 
 
 def test_upscaling_gives_the_numbers_of_torch_bilinear_interpolation() -> None:
@@ -118,6 +118,24 @@ def test_a_check_without_its_data_trains_on_the_stand_in_only_when_asked_and_say
                            "(1433 training images, 364 test images, 8×8 upscaled to 28×28), because Fashion-MNIST is not in ")
     assert line.endswith("a demonstration, not a grade")
     assert judge(harness, 0.75).status == "partial"
+
+
+@needs_sklearn
+def test_the_spec_can_set_the_stand_ins_own_training_call_and_tiers(no_data, tmp_path) -> None:
+    """Issue 16: on 1,433 digits the Fashion-MNIST tiers let a buggy example reach full marks; a spec sets its own."""
+    spec = SPEC.model_copy(update={"stand_in_train": "fit(X, y, 16)",
+                                   "stand_in_tiers": TrainSpec.model_validate({
+                                       **SPEC.model_dump(), "tiers": [{"min_accuracy": 0.95, "credit": 1.0},
+                                                                      {"min_accuracy": 0.85, "credit": 0.5}]}).tiers})
+    missing = Train().harness(spec)
+    harness = Train().stand_in(spec, missing, tmp_path / "scratch")
+    assert harness.train == "fit(X, y, 16)"
+    verdict = judge(harness, 0.9, spec)
+    assert (verdict.status, verdict.score_fraction) == ("partial", 0.5)     # 0.9 is full marks by the spec's own tiers
+    assert "with the spec's tiers for the stand-in" in verdict.message
+    assert judge(harness, 0.96, spec).status == "passed"
+    with pytest.raises(ValueError, match="z not among the check's inputs"):
+        TrainSpec.model_validate({**SPEC.model_dump(), "stand_in_train": "fit(X, z)"})
 
 
 def test_without_scikit_learn_the_demo_says_what_to_install(no_data, tmp_path, monkeypatch) -> None:

@@ -70,6 +70,9 @@ class TrainSpec(CheckSpec):
     predict: str = Field(description="prediction call; model is what train returned, X a batch of test images")
     inputs: dict[str, Any] = Field(default_factory=dict, description="other arguments: literal numbers")
     tiers: list[Tier] = Field(min_length=1, description="credit by test accuracy, best tier first")
+    stand_in_train: str | None = Field(default=None, description="grader demo only: the training call on its stand-in")
+    stand_in_tiers: list[Tier] | None = Field(default=None, min_length=1,
+                                              description="grader demo only: the tiers on its offline stand-in data")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     runs: int = Field(default=1, ge=1, le=100, description="train this many times from different seeds")
     predict_budget_s: float = Field(default=2.0, gt=0, le=600,
@@ -84,7 +87,7 @@ class TrainSpec(CheckSpec):
         """The grader predicts, with the reference's forward pass on the parameters the child returns."""
         return self.predict == REFERENCE
 
-    @field_validator("train", "predict", "parameters")
+    @field_validator("train", "predict", "parameters", "stand_in_train")
     @classmethod
     def _call(cls, expr: str | None) -> str | None:
         if expr is not None:
@@ -100,9 +103,11 @@ class TrainSpec(CheckSpec):
             inp.parse_value(raw)
         return values
 
-    @field_validator("tiers")
+    @field_validator("tiers", "stand_in_tiers")
     @classmethod
-    def _tiers(cls, tiers: list[Tier]) -> list[Tier]:
+    def _tiers(cls, tiers: list[Tier] | None) -> list[Tier] | None:
+        if tiers is None:
+            return None
         ordered = sorted(tiers, key=lambda t: -t.min_accuracy)
         if [t.credit for t in ordered] != sorted((t.credit for t in ordered), reverse=True):
             raise ValueError("a tier with a higher min_accuracy must give at least as much credit")
@@ -116,7 +121,8 @@ class TrainSpec(CheckSpec):
         if self.parameters is not None and not self.by_reference:
             raise ValueError("parameters: is read only with predict: reference")
         predict = self.parameter_call if self.by_reference else self.predict
-        for expr, allowed in ((self.train, TRAIN_NAMES), (predict, PREDICT_NAMES | TRAIN_NAMES)):
+        for expr, allowed in ((self.train, TRAIN_NAMES), (predict, PREDICT_NAMES | TRAIN_NAMES),
+                              (self.stand_in_train or self.train, TRAIN_NAMES)):
             used, _called = calls.names(calls.parse(expr))
             unknown = sorted(used - allowed - set(self.inputs))
             if unknown:
@@ -176,7 +182,8 @@ class Train(KindBase):
             return harness.model_copy(update={
                 "missing": f"{harness.missing.rstrip('.')}; and the demo's offline stand-in could not be used either: {exc}",
                 "data": {**(harness.data or {}), "stand_in_error": str(exc)}})
-        return _harness(spec, str(root), data["name"], data)
+        trains = spec.model_copy(update={"train": spec.stand_in_train}) if spec.stand_in_train else spec
+        return _harness(trains, str(root), data["name"], data)
 
     def tasks(self, spec: TrainSpec, cases: int) -> list[Task]:
         return [Task(spec.id, case, spec.train, f"{spec.id}/{case}") for case in range(cases)]
@@ -184,6 +191,9 @@ class Train(KindBase):
     def judge(self, spec: TrainSpec, ctx: JudgeContext) -> Verdict:
         harness = ctx.harness if ctx.harness is not None else self.harness(spec)  # the engine's: what the child trained on
         data = dict(harness.data or {"name": spec.dataset, "title": datasets.TITLES[spec.dataset]})
+        if data.get("stand_in") and spec.stand_in_tiers:   # the demo's stand-in: tiers set for that data
+            spec = spec.model_copy(update={"tiers": spec.stand_in_tiers})
+            data["stand_in_tiers"] = True
         if harness.missing or harness.root is None or harness.dataset is None:
             data["missing"] = harness.missing or "the grader did not say where the data is"
             return Verdict("error", 0.0, f"This check could not run: {data['missing']}", {"dataset": data})
@@ -307,7 +317,8 @@ def _stand_in_note(data: dict[str, Any]) -> str:
     why = f", because {data['reason']}" if data.get("reason") else ""
     return (f"DEMO STAND-IN, NOT A GRADE: trained and tested on {data.get('title')} ({data.get('train_images')} "
             f"training and {data.get('test_images')} test images, {data.get('images')}) instead of {meant}{why}; "
-            f"the tiers written for {meant} were applied unchanged. ")
+            + ("with the spec's tiers for the stand-in. " if data.get("stand_in_tiers") else
+               f"the tiers written for {meant} were applied unchanged. "))
 
 
 def _credit(tiers: list[Tier], accuracy: float) -> tuple[float, int | None]:

@@ -142,7 +142,7 @@ def test_overrides_csv_are_merged_and_the_total_recomputed(course) -> None:
     assert bob_work.override.original.score == 0.0
     assert bob.score == 0.75
     rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
-    assert (rows["alice"]["score"], rows["alice"]["explain"], rows["bob"]["score"]) == ("3.0", "2.0", "0.75")
+    assert (rows["alice"]["score"], rows["alice"]["explain (2)"], rows["bob"]["score"]) == ("3.0", "2.0", "0.75")
     stored = json.loads((tmp_path / "out" / "bob" / "result.json").read_text())
     assert stored["score"] == 0.75
 

@@ -107,12 +107,13 @@ def test_gradebook_has_one_row_per_submission_and_quotes_formula_ids(tmp_path: P
     data = cohort() + [result("=HYPERLINK(\"http://x\")", [check("fwd", "passed", 2, 2, "ok")], assignment="bp")]
     write_gradebook(map(as_result, data), tmp_path / "gradebook.csv")
     rows = list(csv.reader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
-    assert rows[0] == ["submission", "score", "max_score", "status", "fwd", "grad", "src", "flags"]
+    # each check's maximum in its header, and the percentage beside max_score (issue 16)
+    assert rows[0] == ["submission", "score", "max_score", "percent", "status", "fwd (2)", "grad (3)", "src (1)", "flags"]
     by_id = {r[0]: r for r in rows[1:]}
     assert len(by_id) == len(data)
-    assert by_id["ann"][1:] == ["6", "6", "graded", "2", "3", "1", ""]
+    assert by_id["ann"][1:] == ["6", "6", "100.0", "graded", "2", "3", "1", ""]
     assert by_id["cat"][-1] == "timeout memory" and by_id["dan"][-1] == "crash error" and by_id["eve"][-1] == "ungraded"
-    assert by_id["eve"][4:7] == ["", "", ""]
+    assert by_id["eve"][5:8] == ["", "", ""]
     assert "'=HYPERLINK(\"http://x\")" in by_id
 
 

@@ -50,14 +50,15 @@ def write_folder(folder: Path, results: list[dict[str, Any]]) -> None:
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-GRADEBOOK = (  # what the grader wrote before the summary was streamed
-    "submission,score,max_score,status,days_late,late_penalty,score_before_penalty,submitted_at,fwd,grad,essay,flags\r\n"
-    "\"<script>alert(1)</script>\"\"><img src=x onerror=alert(1)>\",3.0,7,graded,,,,,-0.0,3,,\r\n"
-    "'=cmd(),5,5,graded,,,,,2,3,,\r\n"
-    "\"a,\"\"b\"\"\",4.0,5,graded,2,0.2,4.0,2026-12-02T09:30:00+01:00,1.0,3,,\r\n"
-    "ann,3,9,graded,0,0.0,3,2026-12-02T09:30:00+01:00,0,3,0,error\r\n"
-    "eve,0,0,error,,,,,,,,ungraded\r\n"
-    "zed,3,5,graded,,,,,0,3,,timeout\r\n"
+GRADEBOOK = (  # what the grader wrote before the summary was streamed, with issue 16's percent and check maxima
+    "submission,score,max_score,percent,status,days_late,late_penalty,score_before_penalty,submitted_at,"
+    "fwd (2),grad (3),essay (4),flags\r\n"
+    "\"<script>alert(1)</script>\"\"><img src=x onerror=alert(1)>\",3.0,7,42.86,graded,,,,,-0.0,3,,\r\n"
+    "'=cmd(),5,5,100.0,graded,,,,,2,3,,\r\n"
+    "\"a,\"\"b\"\"\",4.0,5,80.0,graded,2,0.2,4.0,2026-12-02T09:30:00+01:00,1.0,3,,\r\n"
+    "ann,3,9,33.33,graded,0,0.0,3,2026-12-02T09:30:00+01:00,0,3,0,error\r\n"
+    "eve,0,0,,error,,,,,,,,ungraded\r\n"
+    "zed,3,5,60.0,graded,,,,,0,3,,timeout\r\n"
 )
 
 
