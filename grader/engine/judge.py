@@ -16,9 +16,10 @@ from typing import Any
 import grader
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
+from grader.engine import evidence
 from grader.engine.prepare import Prepared
 from grader.explain import describe, explain, explain_load
-from grader.redaction import InstructorCheck, InstructorRecord, redact
+from grader.redaction import InstructorCheck, InstructorRecord, WrongValue, redact
 from grader.results import CheckResult, Result, total
 from grader.sandbox.session import Run
 from grader.spec import Assignment, SandboxSpec
@@ -39,9 +40,20 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
             message=verdict.message, title=check.title or check.id, description=describe(check),
             details=verdict.details, signal=signal,
         )))
-        if check.visibility != "public" and verdict.details:
-            kept.append(InstructorCheck(id=check.id, details=verdict.details))
-    return results, InstructorRecord(submission=submission.id, checks=kept)
+        wrong = _wrong_values(prepared, run, check, indices, verdict)
+        if check.visibility != "public" and (verdict.details or wrong):
+            kept.append(InstructorCheck(id=check.id, details=verdict.details, wrong_values=wrong))
+    return results, InstructorRecord(submission=submission.id, checks=kept, sources=evidence.sources(submission))
+
+
+def _wrong_values(prepared: Prepared, run: Run, check: CheckSpec, indices: list[int],
+                  verdict: Verdict) -> list[WrongValue]:
+    """A hidden check's wrong values on its cases, for ``grader similar`` (none when it passed)."""
+    if check.visibility == "public" or verdict.status in ("passed", "skipped", "pending") or not indices:
+        return []
+    tolerance = prepared.assignment.spec.tolerance
+    return evidence.wrong_values([run.evaluations[i] for i in indices], [prepared.expected[i] for i in indices],
+                                 tolerance.rtol, tolerance.atol)
 
 
 def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckSpec,
