@@ -30,6 +30,9 @@ def _warn(message: str) -> None:
               help="Pairs you have looked at and cleared, one 'a,b' per line (# comments); they are left out.")
 @click.option("--min-shared", type=click.IntRange(1), default=6, show_default=True, metavar="N",
               help="Code: fewer shared fingerprints than N are not evidence.")
+@click.option("--code-floor", type=click.FloatRange(0, 0.99), default=0.25, show_default=True, metavar="SIM",
+              help="Code: similarity up to SIM is what independent solutions of a short assignment share anyway; "
+                   "the code evidence counts from there (0 at SIM, 1 at 100%).")
 @click.option("--common", type=click.FloatRange(0, 1), default=0.1, show_default=True, metavar="SHARE",
               help="Code: fingerprints found in more than SHARE of the batch (and in 10 or more submissions) are "
                    "what everyone writes, not evidence.")
@@ -42,7 +45,7 @@ def _warn(message: str) -> None:
 @click.option("--top", type=click.IntRange(1), default=20, show_default=True, metavar="N",
               help="Print at most N pairs in the table (--json prints all listed).")
 def similar(assignment: str, results_dir: Path, as_json: bool, threshold: float, min_score: float, cleared: Path | None,
-            min_shared: int, common: float, max_share: float, rtol: float, html: Path | None, top: int) -> ExitCode:
+            min_shared: int, code_floor: float, common: float, max_share: float, rtol: float, html: Path | None, top: int) -> ExitCode:
     """Rank pairs of graded submissions by evidence of copying, with the evidence side by side.
 
     Reads what `grader grade ASSIGNMENT ... --out RESULTS_DIR` stored (result.json and the
@@ -59,7 +62,10 @@ def similar(assignment: str, results_dir: Path, as_json: bool, threshold: float,
              counts by its rarity: shared by 2 of 200 is strong, by half the class
              almost nothing. Rewritten code still returns the same wrong numbers.
 
-    A pair's score (0 to 1) combines both: 1 - (1 - code) * (1 - numbers). Flagged pairs
+    A pair's score (0 to 1) combines both: 1 - (1 - code) * (1 - numbers), where code is
+    the similarity above --code-floor rescaled to 0..1 and numbers is 0.5 at 4 bits of
+    rare shared wrong answers (a class of n: log2((n-1)/(k-1)) bits for an answer k share;
+    the second check counts half, the next a quarter). Flagged pairs
     linking three or more students are shown as one cluster. The page (RESULTS_DIR/similar.html
     unless --html) shows each flagged pair's code side by side, matching regions numbered
     the same on both sides. It holds students' code and hidden values: instructors only.
@@ -77,7 +83,7 @@ def similar(assignment: str, results_dir: Path, as_json: bool, threshold: float,
     from grader.similar import page
 
     loaded = api.load_assignment(assignment)
-    options = sim.Options(threshold=threshold, min_score=min_score, min_shared=min_shared, common=common,
+    options = sim.Options(threshold=threshold, min_score=min_score, min_shared=min_shared, code_floor=code_floor, common=common,
                           max_share=max_share, rtol=rtol)
     pairs_cleared = sim.read_cleared(cleared) if cleared else set()
     analysis = sim.analyse(results_dir, loaded.name, loaded.starter_dir, options, pairs_cleared, _warn)

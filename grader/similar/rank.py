@@ -1,6 +1,8 @@
 """Pairs ranked by evidence: code and numbers combined, cleared pairs left out, clusters found.
 
-A pair's score is ``1 - (1 - code) · (1 - numbers)``: either kind of evidence alone can carry
+A pair's score is ``1 - (1 - code) · (1 - numbers)``, where ``code`` is the code similarity above
+``code_floor`` rescaled to 0..1 (:func:`code_score`) and ``numbers`` the numeric evidence's score
+(:func:`grader.similar.numbers.score`): either kind of evidence alone can carry
 it, and the two together count for more than either (they are independent: rewriting code does
 not change the numbers it returns). A pair is *flagged* at ``threshold`` and above. Flagged
 pairs that link three or more students are one *cluster*.
@@ -28,6 +30,7 @@ class Options:
     threshold: float = 0.5      # flag a pair from this score
     min_score: float = 0.1      # list pairs from this score
     min_shared: int = 6         # code: fewer shared fingerprints are not evidence
+    code_floor: float = 0.25    # code: the similarity independent solutions reach; the code score rescales above it
     common: float = 0.1         # code: fingerprints in more of the batch than this are not evidence
     max_share: float = 0.5      # numbers: wrong answers shared by more of the batch than this are not evidence
     rtol: float = 1e-6          # numbers: float noise between two equal wrong answers
@@ -115,12 +118,20 @@ def analyse(results: Path, assignment: str, starter: Path, options: Options | No
             dropped += 1
             continue
         match, shared = code_pairs.get(key), numeric.get(key, [])
-        value = float(1.0 - (1.0 - (match.similarity if match else 0.0)) * (1.0 - numbers.score(shared)))
+        value = float(1.0 - (1.0 - code_score(match, options.code_floor)) * (1.0 - numbers.score(shared)))
         if value >= options.min_score:
             pairs.append(Pair(key[0], key[1], value, value >= options.threshold, match, shared))
     pairs.sort(key=lambda p: (-round(p.score, 4), p.a, p.b))
     return Analysis(assignment, pairs, clusters([p for p in pairs if p.flagged]), stored,
                     {s.id: c for s, c in zip(with_code, coded_list)}, set(kept.tolist()), dropped, options)
+
+
+def code_score(match: CodeMatch | None, floor: float) -> float:
+    """The code evidence in 0..1: the similarity above ``floor`` (what independent solutions to one short
+    assignment share: the equations dictate much of the code), rescaled to 0..1."""
+    if match is None or match.similarity <= floor:
+        return 0.0
+    return (match.similarity - floor) / (1.0 - floor)
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:
