@@ -15,6 +15,7 @@ into a :class:`~grader.results.Result`:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -61,15 +62,16 @@ def _collect(value: Any, parts: list[np.ndarray], depth: int) -> None:
             _collect(value[key], parts, depth + 1)
 
 
-def sketch(values: np.ndarray) -> tuple[list[float], float]:
+def sketch(values: np.ndarray) -> tuple[list[float | str], float]:
     """At most :data:`SKETCH` of ``values`` (all of them when there are no more; else evenly spaced
-    ones) and the sum of the finite ones."""
+    ones; a non-finite one as ``"inf"``, ``"-inf"`` or ``"nan"``) and the sum of the finite ones."""
     if values.size > SKETCH:
         picked = values[np.linspace(0, values.size - 1, SKETCH).astype(np.int64)]
     else:
         picked = values
     finite = values[np.isfinite(values)]
-    return [float(v) for v in picked], float(finite.sum()) if finite.size else 0.0
+    kept: list[float | str] = [v if math.isfinite(v) else repr(v) for v in picked.tolist()]
+    return kept, float(finite.sum()) if finite.size else 0.0
 
 
 def wrong_values(got: list[Evaluation], expected: list[Evaluation], rtol: float | None,

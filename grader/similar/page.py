@@ -98,3 +98,24 @@ def render(analysis: Analysis) -> str:
 def write(analysis: Analysis, path: Path) -> None:
     """Write the page to ``path`` atomically."""
     write_atomic(path, render(analysis))
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the class summary says of ``similar.html``: how many pairs are flagged, in how many clusters."""
+
+    flagged: int
+    clusters: int
+    href: str = "similar.html"
+
+
+def write_for_batch(out: Path, assignment: str, starter: Path) -> Link | None:
+    """``out/similar.html`` over every result in ``out`` (after ``grade``), or None (and no page) when
+    fewer than two results hold a copy of their source."""
+    from grader.similar.rank import analyse
+
+    analysis = analyse(out, assignment, starter)
+    if sum(1 for s in analysis.stored if s.sources) < 2:
+        return None
+    write(analysis, out / "similar.html")
+    return Link(sum(p.flagged for p in analysis.pairs), len(analysis.clusters))

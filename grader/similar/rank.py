@@ -20,7 +20,7 @@ from grader.similar import code, numbers
 from grader.similar.code import Coded, CodeMatch
 from grader.similar.numbers import Shared
 from grader.similar.stored import Stored, load
-from grader.similar.winnow import K, WINDOW
+from grader.similar.winnow import WINDOW, K
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ def normalise(text: str) -> list[tuple[str, int]]:
     """``text``'s tokens in normal form, each with its line."""
     out: list[tuple[str, int]] = []
     previous: int | None = None
+    docstring = False
     reader = io.StringIO(text.replace("\r\n", "\n")).readline
     try:
         for tok in tokenize.generate_tokens(reader):
@@ -56,8 +57,12 @@ def normalise(text: str) -> list[tuple[str, int]]:
                 previous = kind if kind != tokenize.NL else previous
                 continue
             if kind == tokenize.STRING and previous in _STATEMENT_START:
-                previous = kind      # a docstring or a bare string: documentation, not code
+                previous, docstring = kind, True     # a docstring or a bare string: documentation, not code
                 continue
+            if docstring and kind == tokenize.NEWLINE:
+                previous, docstring = kind, False    # the end of that string's statement
+                continue
+            docstring = False
             out.append((_form(kind, string, out), tok.start[0]))
             previous = kind
     except (tokenize.TokenError, SyntaxError):
