@@ -38,7 +38,7 @@ def _warn(message: str) -> None:
                    "what everyone writes, not evidence.")
 @click.option("--max-share", type=click.FloatRange(0, 1), default=0.5, show_default=True, metavar="SHARE",
               help="Numbers: a wrong answer shared by more than SHARE of the batch is a classic mistake, not evidence.")
-@click.option("--rtol", type=click.FloatRange(0), default=1e-6, show_default=True,
+@click.option("--rtol", type=click.FloatRange(0), default=1e-6, show_default=True, metavar="RTOL",
               help="Numbers: two wrong values agree when within this relative tolerance (float noise).")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Where to write the page with the side-by-side views. Default: RESULTS_DIR/similar.html.")

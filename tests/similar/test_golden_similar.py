@@ -101,3 +101,26 @@ def test_class_summary_links_the_page(similar_results: Path, tmp_path: Path) -> 
     assert (out / "similar.html").is_file()
     api.write_summary(out, "similar-bp", None)    # no page: no link
     assert "similar.html" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_wrong_values_stay_in_instructor_files(similar_results: Path, tmp_path: Path) -> None:
+    """The hidden values ``similar`` compares are in instructor.json only: not in result.json, the student's
+    report, or the Gradescope and JUnit exports."""
+    from grader.exports.gradescope import write_gradescope
+    from grader.exports.junit import write_junit
+    from grader.redaction import InstructorRecord
+    from grader.report import render_result
+    from grader.results import load_result
+
+    folder = similar_results / "chen-jing"
+    record = InstructorRecord.model_validate_json((folder / "instructor.json").read_bytes())
+    wrong = {c.id: c.wrong_values for c in record.checks if c.wrong_values}
+    assert set(wrong) == {"gradients-hidden", "train-hidden"} and record.sources["bp.py"].startswith('"""bp-manual')
+    digits = {f"{float(v):.6f}"[:8] for values in wrong.values() for case in values for v in case.values if abs(float(v)) > 1e-3}
+    result = load_result(folder / "result.json")
+    write_gradescope(result, tmp_path / "gs.json")
+    write_junit([result], tmp_path / "junit.xml")
+    for text in ((folder / "result.json").read_text(encoding="utf-8"), render_result(result),
+                 (tmp_path / "gs.json").read_text(encoding="utf-8"), (tmp_path / "junit.xml").read_text(encoding="utf-8")):
+        assert "wrong_values" not in text and "def backward" not in text
+        assert not [d for d in digits if d in text]
