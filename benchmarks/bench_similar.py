@@ -7,7 +7,9 @@ shuffled, comments rewritten and a few statements of their own added; a third of
 hidden checks wrong (a few classic bugs shared by many, rare ones by two or three, the rest
 their own), and a handful of planted pairs copy each other. Then times the whole of
 ``grader similar`` (read, tokenise, winnow, rank, write similar.html) with 2 worker processes,
-next to the floor every run pays: reading the stored files and nothing else.
+next to the floor every run pays: reading the stored files and nothing else. The judge stores each
+submission's normal form at grade time (its cost per submission is printed); a last run times a
+class graded before that, which ``similar`` tokenises itself.
 
 Run by hand: python benchmarks/bench_similar.py [--sizes 250 500 1000] [--jobs 2]
 """
@@ -27,9 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import similar  # noqa: E402
+from grader.engine.evidence import normal_form  # noqa: E402
+from grader.normal_form import KEPT_NAMES, VERSION  # noqa: E402
 from grader.similar import page  # noqa: E402
 from grader.similar.stored import load  # noqa: E402
-from grader.similar.tokens import KEPT_NAMES  # noqa: E402
 
 CHECKS = ["forward-hidden", "loss-hidden", "gradients-hidden", "update-hidden", "train-hidden"]
 EXTRA = ["    _chk{n} = float(np.sum(np.abs({v}))) + {c}\n", "    assert len({v}) >= {c} or True\n",
@@ -80,8 +83,10 @@ def wrong_values(rng: random.Random, index: int) -> list[dict]:
     return checks
 
 
-def build(folder: Path, n: int, seed: int = 0) -> None:
+def build(folder: Path, n: int, seed: int = 0, stored_forms: bool = True) -> float:
+    """Write the results folder; return the seconds spent making normal forms (the judge's share)."""
     rng = random.Random(seed)
+    judged = 0.0
     pool = bases()
     copies: dict[int, str] = {}
     for i in range(n):
@@ -96,8 +101,14 @@ def build(folder: Path, n: int, seed: int = 0) -> None:
                   "score": 7.0, "max_score": 10.0, "checks": []}
         record = {"schema": "grader.instructor/1", "submission": sub, "checks": wrong_values(rng, i),
                   "sources": {"bp.py": source}}
+        if stored_forms:   # what the judge stores since the normal form is kept (else similar tokenises)
+            started = time.perf_counter()
+            record["normal_form"] = [f.model_dump() for f in normal_form({"bp.py": source})]
+            judged += time.perf_counter() - started
+            record["normal_form_version"] = VERSION
         (folder / sub / "result.json").write_text(json.dumps(result), encoding="utf-8")
         (folder / sub / "instructor.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return judged
 
 
 def measure(folder: Path, jobs: int) -> tuple[float, float, int, int]:
@@ -121,11 +132,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             folder = Path(tmp) / str(n)
-            build(folder, n)
+            judged = build(folder, n)
             whole, floor, listed, flagged = measure(folder, args.jobs)
             rows.append((n, whole, floor))
             print(f"{n:5d} submissions: grader similar {whole:6.2f} s ({whole / n * 1000:5.2f} ms each); "
-                  f"reading the stored files alone {floor:5.2f} s; {listed} pairs listed, {flagged} flagged")
+                  f"reading the stored files alone {floor:5.2f} s; {listed} pairs listed, {flagged} flagged; "
+                  f"the judge's normal forms {judged / n * 1000:.2f} ms per submission at grade time")
+        n = args.sizes[-1]
+        folder = Path(tmp) / f"{n}-sources-only"
+        build(folder, n, stored_forms=False)
+        whole, floor, _, _ = measure(folder, args.jobs)
+        print(f"{n:5d} submissions graded before normal forms were stored (tokenised now, {args.jobs} processes): "
+              f"{whole:6.2f} s")
     if len(rows) > 1:
         (n0, t0, _), (n1, t1, _) = rows[0], rows[-1]
         print(f"from {n0} to {n1} submissions ({n1 / n0:.0f}x): the time grew {t1 / t0:.2f}x "

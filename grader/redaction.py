@@ -103,6 +103,15 @@ class InstructorCheck(BaseModel):
     wrong_values: list[WrongValue] = Field(default_factory=list)
 
 
+class NormalForm(BaseModel):
+    """One source file's normalised tokens (:mod:`grader.normal_form`), stored for ``grader similar``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    file: str
+    forms: str                         # the tokens' normal forms, joined by spaces
+    lines: list[int]                   # each token's line
+
+
 class InstructorRecord(BaseModel):
     """``instructor.json``: what redaction cut from a submission's hidden checks, the student's wrong values on
     them and a copy of the submission's source, for instructors only.
@@ -115,6 +124,8 @@ class InstructorRecord(BaseModel):
     checks: list[InstructorCheck] = Field(default_factory=list)
     # The submission's Python text by file name, kept for ``grader similar`` (results are enough to compare code).
     sources: dict[str, str] = Field(default_factory=dict)
+    normal_form: list[NormalForm] = Field(default_factory=list)     # of ``sources``, by the rules of ...
+    normal_form_version: str = ""                                   # ... grader.normal_form.VERSION
 
     def to_json(self) -> str:
         """The record as JSON (non-finite numbers written as strings, so it always serialises)."""

@@ -10,7 +10,9 @@ into a :class:`~grader.results.Result`:
   outputs, else :data:`SKETCH` evenly spaced ones plus the count and the sum, so the file stays
   small whatever a check returns.
 * :func:`sources`: the submission's Python text (``.py`` files; notebooks as the script the
-  grader ran), so ``grader similar RESULTS_DIR`` compares code without the submissions' folders.
+  grader ran), so ``grader similar RESULTS_DIR`` compares code without the submissions' folders,
+  and :func:`normal_form`, its tokens normalised (:mod:`grader.normal_form`), so ``similar`` need
+  not tokenise a whole class again (the slow part of comparing code).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import numpy as np
 
 from grader.checks.base import Evaluation
 from grader.errors import SubmissionError
-from grader.redaction import WrongValue
+from grader.normal_form import normal_forms
+from grader.redaction import NormalForm, WrongValue
 from grader.submission import Submission, notebook_to_script
 from grader.values import ArrayValue, ScalarValue
 
@@ -117,3 +120,8 @@ def sources(submission: Submission) -> dict[str, str]:
         budget -= len(text)
     return kept
 
+
+
+def normal_form(sources: dict[str, str]) -> list[NormalForm]:
+    """``sources`` in normal form, file by file."""
+    return [NormalForm(file=name, forms=forms, lines=lines) for name, forms, lines in normal_forms(sources)]

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import grader
+from grader import normal_form
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
 from grader.engine import evidence
@@ -43,7 +44,9 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
         wrong = _wrong_values(prepared, run, check, indices, verdict)
         if check.visibility != "public" and (verdict.details or wrong):
             kept.append(InstructorCheck(id=check.id, details=verdict.details, wrong_values=wrong))
-    return results, InstructorRecord(submission=submission.id, checks=kept, sources=evidence.sources(submission))
+    sources = evidence.sources(submission)
+    return results, InstructorRecord(submission=submission.id, checks=kept, sources=sources,
+                                     normal_form=evidence.normal_form(sources), normal_form_version=normal_form.VERSION)
 
 
 def _wrong_values(prepared: Prepared, run: Run, check: CheckSpec, indices: list[int],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.similar.tokens import Tokens
+from grader.normal_form import Tokens
 from grader.similar.winnow import Fingerprints
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from grader.similar.tokens import Tokens, tokens
+from grader.normal_form import Tokens, from_forms, tokens
+from grader.similar.stored import Stored
 from grader.similar.winnow import Fingerprints, kgrams, winnow
 
 COMMON_FLOOR = 10
@@ -46,17 +47,18 @@ class CodeMatch:
                 "fingerprints": list(self.sizes)}
 
 
-def _coded(args: tuple[dict[str, str], int, int]) -> Coded:
-    sources, k, window = args
-    found = tokens(sources)
+def _coded(args: tuple[dict[str, str], list[tuple[str, str, list[int]]] | None, int, int]) -> Coded:
+    sources, forms, k, window = args
+    found = from_forms(forms) if forms is not None else tokens(sources)
     return Coded(found, winnow(found, k, window))
 
 
-def fingerprint_all(sources: list[dict[str, str]], k: int, window: int, jobs: int | None = None) -> list[Coded]:
-    """Tokens and fingerprints of every submission (in worker processes for a large batch)."""
-    work = [(s, k, window) for s in sources]
+def fingerprint_all(stored: list[Stored], k: int, window: int, jobs: int | None = None) -> list[Coded]:
+    """Tokens and fingerprints of every submission: from the normal form grading stored, else by tokenising
+    its source (in worker processes when many need it: tokenising is the slow part)."""
+    work = [(s.sources, s.forms, k, window) for s in stored]
     jobs = jobs or min(len(os.sched_getaffinity(0)), 8)
-    if len(work) < PARALLEL_FROM or jobs < 2:
+    if sum(1 for w in work if w[1] is None) < PARALLEL_FROM or jobs < 2:
         return [_coded(w) for w in work]
     with ProcessPoolExecutor(jobs) as pool:
         return list(pool.map(_coded, work, chunksize=max(1, len(work) // (jobs * 4))))

@@ -103,7 +103,7 @@ def analyse(results: Path, assignment: str, starter: Path, options: Options | No
     options = options or Options()
     stored = load(results, assignment, warn)
     with_code = [s for s in stored if s.sources]
-    coded_list = code.fingerprint_all([s.sources for s in with_code], options.k, options.window, options.jobs)
+    coded_list = code.fingerprint_all(with_code, options.k, options.window, options.jobs)
     matrix, kept = code.evidence_prints(coded_list, code.starter_grams(starter, options.k), options.common)
     code_pairs = {_ordered(with_code[i].id, with_code[j].id): match
                   for (i, j), match in code.similarities(matrix, options.min_shared).items()}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from grader import normal_form
 from grader.redaction import InstructorRecord, WrongValue
 from grader.results import load_result
 
@@ -22,6 +23,7 @@ class Stored:
     sources: dict[str, str] = field(default_factory=dict)
     wrong: dict[str, list[WrongValue]] = field(default_factory=dict)
     has_record: bool = False
+    forms: list[tuple[str, str, list[int]]] | None = None    # the stored normal form, when made by today's rules
 
 
 def load(results: Path, assignment: str, warn: Callable[[str], None]) -> list[Stored]:
@@ -50,6 +52,9 @@ def load(results: Path, assignment: str, warn: Callable[[str], None]) -> list[St
             stored.has_record = True
             stored.sources = dict(record.sources)
             stored.wrong = {check.id: list(check.wrong_values) for check in record.checks if check.wrong_values}
+            if record.normal_form_version == normal_form.VERSION and \
+                    [f.file for f in record.normal_form] == sorted(record.sources):
+                stored.forms = [(f.file, f.forms, list(f.lines)) for f in record.normal_form]
         found.append(stored)
     if others:
         warn(f"{others} result(s) in {results} are of another assignment than {assignment}; left out")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.similar.tokens import Tokens
+from grader.normal_form import Tokens
 
 K = 12          # tokens per k-gram: a statement or two of normalised code
 WINDOW = 8      # a match of K + WINDOW - 1 = 19 tokens or more is always found

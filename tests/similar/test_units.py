@@ -11,10 +11,10 @@ import pytest
 from grader.checks.base import Evaluation
 from grader.engine import evidence
 from grader.errors import GraderError
+from grader.normal_form import normalise, tokens
 from grader.redaction import InstructorRecord, WrongValue
 from grader.similar import code, numbers, rank
 from grader.similar.stored import Stored
-from grader.similar.tokens import normalise, tokens
 from grader.similar.winnow import WINDOW, K, winnow
 from grader.values import ArrayValue, ScalarValue
 
@@ -71,7 +71,8 @@ def test_starter_fingerprints_are_not_evidence(tmp_path: Path) -> None:
     scaffold = "".join(f"def step{i}(x, y, z):\n    t = x * y + z - x / (y + {i})\n    return t ** 2 + np.sum(t)\n\n"
                        for i in range(5))
     (starter / "bp.py").write_text(scaffold, encoding="utf-8")
-    coded = code.fingerprint_all([{"bp.py": scaffold + "q = 1\n"}, {"bp.py": scaffold + "r = 2\n"}], K, WINDOW, jobs=1)
+    batch = [Stored("a", 0.0, sources={"bp.py": scaffold + "q = 1\n"}), Stored("b", 0.0, sources={"bp.py": scaffold + "r = 2\n"})]
+    coded = code.fingerprint_all(batch, K, WINDOW, jobs=1)
     matrix, kept = code.evidence_prints(coded, code.starter_grams(starter, K), 0.5)
     assert code.similarities(matrix, 1) == {}
     assert kept.size <= 2
@@ -146,3 +147,15 @@ def test_instructor_record_reads_files_written_before_these_fields() -> None:
     old = '{"schema": "grader.instructor/1", "submission": "a", "checks": [{"id": "x", "details": {"max_abs_err": 1}}]}'
     record = InstructorRecord.model_validate_json(old)
     assert record.sources == {} and record.checks[0].wrong_values == []
+
+
+def test_stored_normal_forms_give_the_same_tokens_as_the_source() -> None:
+    from grader.engine.evidence import normal_form
+    from grader.normal_form import from_forms
+
+    sources = {"bp.py": ORIGINAL, "util.py": DISGUISED}
+    stored = from_forms([(f.file, f.forms, f.lines) for f in normal_form(sources)])
+    direct = tokens(sources)
+    assert stored.names == direct.names
+    for field in ("hashes", "files", "lines"):
+        assert np.array_equal(getattr(stored, field), getattr(direct, field))

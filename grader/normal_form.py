@@ -1,4 +1,7 @@
-"""Source text to a normalised token stream, the form code similarity is measured on.
+"""Source text to a normalised token stream, the form code similarity is measured on (``grader similar``).
+
+The judge stores each submission's normal form in ``instructor.json`` (:data:`VERSION` says which
+rules made it), so ``grader similar`` hashes stored tokens instead of tokenising a class again.
 
 Renaming, reformatting and rewriting comments change nothing here: comments, blank lines,
 indentation and docstrings are dropped, every identifier a student chooses becomes ``V``,
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+VERSION = "1"       # change it with any rule below: stored normal forms of another version are made again
 KEPT_NAMES = frozenset(dir(builtins)) | frozenset({"np", "numpy", "torch", "nn", "F", "math", "plt", "d2l", "self",
                                                    "optim", "random", "sklearn", "pd"})
 _DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
@@ -94,16 +98,32 @@ def token_hash(form: str) -> int:
     return found
 
 
+def normal_forms(sources: dict[str, str]) -> list[tuple[str, str, list[int]]]:
+    """Per file, in name order: its name, its normalised tokens joined by spaces (no form holds one),
+    and each token's line: what the judge stores."""
+    found = []
+    for name in sorted(sources):
+        pairs = normalise(sources[name])
+        found.append((name, " ".join(form for form, _ in pairs), [line for _, line in pairs]))
+    return found
+
+
+def from_forms(files: list[tuple[str, str, list[int]]]) -> Tokens:
+    """:class:`Tokens` from stored normal forms (see :func:`normal_forms`)."""
+    hashes: list[int] = []
+    indices: list[int] = []
+    lines: list[int] = []
+    for index, (_, forms, numbers) in enumerate(files):
+        split = forms.split(" ") if forms else []
+        if len(split) != len(numbers):
+            raise ValueError("a stored normal form whose tokens and lines disagree")
+        hashes.extend(token_hash(form) for form in split)
+        indices.extend([index] * len(split))
+        lines.extend(numbers)
+    return Tokens(np.array(hashes, dtype=np.uint64), np.array(indices, dtype=np.int32), np.array(lines, dtype=np.int32),
+                  tuple(name for name, _, _ in files))
+
+
 def tokens(sources: dict[str, str]) -> Tokens:
     """Every file's normalised tokens, files in name order, as arrays."""
-    hashes: list[int] = []
-    files: list[int] = []
-    lines: list[int] = []
-    names = tuple(sorted(sources))
-    for index, name in enumerate(names):
-        for form, line in normalise(sources[name]):
-            hashes.append(token_hash(form))
-            files.append(index)
-            lines.append(line)
-    return Tokens(np.array(hashes, dtype=np.uint64), np.array(files, dtype=np.int32), np.array(lines, dtype=np.int32),
-                  names)
+    return from_forms(normal_forms(sources))
