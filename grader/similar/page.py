@@ -22,6 +22,7 @@ from grader.similar.stored import Stored
 
 MAX_VIEWS = 60              # pair views on the page: every flagged pair first, then the next highest, up to this
 UNFLAGGED_VIEWS = 10
+MAX_ROWS = 1000             # pairs in the table; --json lists them all
 COLOURS = 8
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("grader.similar", "templates"), autoescape=True,
@@ -92,6 +93,7 @@ def render(analysis: Analysis) -> str:
     views = [pair_view(analysis, p, numbered[id(p)]) for p in viewed]
     return _ENV.get_template("similar.html.j2").render(
         analysis=analysis, flagged=len(flagged), views=views, viewed={numbered[id(p)] for p in viewed},
+        rows=analysis.pairs[:MAX_ROWS], more=max(0, len(analysis.pairs) - MAX_ROWS),
         colours=COLOURS, csp=_CSP)
 
 
