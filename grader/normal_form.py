@@ -117,7 +117,10 @@ def from_forms(files: list[tuple[str, str, list[int]]]) -> Tokens:
         split = forms.split(" ") if forms else []
         if len(split) != len(numbers):
             raise ValueError("a stored normal form whose tokens and lines disagree")
-        hashes.extend(token_hash(form) for form in split)
+        try:
+            hashes.extend(map(_CACHE.__getitem__, split))    # the usual case, at C speed: every form seen before
+        except KeyError:   # a new form: extend kept what came before it, so go on from there
+            hashes.extend(token_hash(form) for form in split[len(hashes) - len(lines):])
         indices.extend([index] * len(split))
         lines.extend(numbers)
     return Tokens(np.array(hashes, dtype=np.uint64), np.array(indices, dtype=np.int32), np.array(lines, dtype=np.int32),

@@ -91,13 +91,32 @@ def evidence_prints(coded: list[Coded], excluded: set[int], common: float) -> tu
     return matrix, values[keep]
 
 
+class Similarities:
+    """Every pair's shared evidence fingerprints (one sparse product), read pair by pair or above a floor."""
+
+    def __init__(self, matrix: sparse.csr_matrix, min_shared: int) -> None:
+        self.sizes = np.asarray(matrix.sum(axis=1)).ravel()
+        self.product = sparse.triu(matrix @ matrix.T, k=1).tocsr()
+        self.min_shared = min_shared
+
+    def get(self, i: int, j: int) -> CodeMatch | None:
+        """The match of rows ``i`` and ``j`` (None under ``min_shared`` fingerprints)."""
+        i, j = min(i, j), max(i, j)
+        shared = int(self.product[i, j])
+        if shared < self.min_shared:
+            return None
+        return CodeMatch(2.0 * shared / (self.sizes[i] + self.sizes[j]), shared, (int(self.sizes[i]), int(self.sizes[j])))
+
+    def above(self, floor: float) -> dict[tuple[int, int], CodeMatch]:
+        """Every pair (i < j) of at least ``min_shared`` shared fingerprints and a similarity over ``floor``."""
+        coo = self.product.tocoo()
+        dice = 2.0 * coo.data / np.maximum(self.sizes[coo.row] + self.sizes[coo.col], 1)
+        keep = (coo.data >= self.min_shared) & (dice > floor)
+        return {(i, j): CodeMatch(float(d), int(n), (int(self.sizes[i]), int(self.sizes[j])))
+                for i, j, n, d in zip(coo.row[keep].tolist(), coo.col[keep].tolist(), coo.data[keep].tolist(),
+                                      dice[keep].tolist())}
+
+
 def similarities(matrix: sparse.csr_matrix, min_shared: int) -> dict[tuple[int, int], CodeMatch]:
     """Every pair of rows (i < j) sharing at least ``min_shared`` evidence fingerprints, with its match."""
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    product = sparse.triu(matrix @ matrix.T, k=1).tocoo()
-    found: dict[tuple[int, int], CodeMatch] = {}
-    for i, j, shared in zip(product.row.tolist(), product.col.tolist(), product.data.tolist()):
-        if shared >= min_shared:
-            dice = 2.0 * shared / (sizes[i] + sizes[j])
-            found[(i, j)] = CodeMatch(dice, int(shared), (int(sizes[i]), int(sizes[j])))
-    return found
+    return Similarities(matrix, min_shared).above(-1.0)

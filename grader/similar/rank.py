@@ -105,11 +105,18 @@ def analyse(results: Path, assignment: str, starter: Path, options: Options | No
     with_code = [s for s in stored if s.sources]
     coded_list = code.fingerprint_all(with_code, options.k, options.window, options.jobs)
     matrix, kept = code.evidence_prints(coded_list, code.starter_grams(starter, options.k), options.common)
+    alike = code.Similarities(matrix, options.min_shared)
     code_pairs = {_ordered(with_code[i].id, with_code[j].id): match
-                  for (i, j), match in code.similarities(matrix, options.min_shared).items()}
+                  for (i, j), match in alike.above(options.code_floor).items()}   # the only ones with code evidence
     cases = {(s.id, check): len(values) for s in stored for check, values in s.wrong.items()}
     numeric = numbers.shared_answers(numbers.answer_classes(stored, options.rtol, options.atol), cases,
                                      len(stored), options.max_share)
+    row = {s.id: i for i, s in enumerate(with_code)}
+    for key in numeric.keys() - code_pairs.keys():    # their code, shown beside the numbers even under the floor
+        if key[0] in row and key[1] in row:
+            match = alike.get(row[key[0]], row[key[1]])
+            if match is not None:
+                code_pairs[key] = match
     cleared = cleared or set()
     pairs = []
     dropped = 0
