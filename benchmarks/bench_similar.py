@@ -54,7 +54,7 @@ def disguise(text: str, rng: random.Random) -> str:
     names = {m for m in re.findall(r"\b([a-zA-Z_]\w*)\b", text) if m not in KEPT_NAMES and len(m) > 1
              and not m.startswith("__") and m not in {"def", "return", "for", "in", "if", "else", "import", "from",
                                                       "as", "float", "range", "len", "and", "or", "not", "None", "True"}}
-    renamed = {n: f"{n[:2]}_{rng.randrange(10**6)}" for n in names if rng.random() < 0.5
+    renamed = {n: f"{n[:2]}_{rng.randrange(10**6)}" for n in sorted(names) if rng.random() < 0.5
                and n not in {"forward", "backward", "loss", "update", "train", "sigmoid", "annotations", "numpy", "typing"}}
     text = re.sub(r"\b\w+\b", lambda m: renamed.get(m.group(0), m.group(0)), text)
     text = re.sub(r"#[^\n]*", lambda _: f"# note {rng.randrange(10**6)}", text)
