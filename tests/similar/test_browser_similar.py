@@ -42,7 +42,7 @@ def test_pair_view_in_chromium(similar_results: Path, tmp_path: Path) -> None:
     shot = Path(os.environ.get("GRADER_SCREENSHOT_DIR") or tmp_path) / "similar-pair.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     run = subprocess.run([binary, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--dump-dom",
-                          "--window-size=1400,1800", target.as_uri() + "#pair-1"],
+                          "--window-size=1400,2600", target.as_uri()],
                          capture_output=True, text=True, timeout=120,
                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)})
     assert run.returncode == 0, run.stderr[-2000:]
