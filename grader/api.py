@@ -242,7 +242,18 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
             tell(BatchEvent("graded", result.submission))
             yield result
     finally:
-        write_summary(out, assignment.name)
+        write_summary(out, assignment.name, _similar_page(out, assignment, warn))
+
+
+def _similar_page(out: Path, assignment: Assignment, warn: Warn) -> Any:
+    """``out/similar.html`` (see ``grader similar``), for the class summary to link to; None without one."""
+    from grader.similar import page
+
+    try:
+        return page.write_for_batch(out, assignment.name, assignment.starter_dir)
+    except Exception as exc:  # noqa: BLE001 - the similarity page must never cost the batch its gradebook
+        warn(f"similar.html was not written ({type(exc).__name__}: {exc}); run grader similar to see why")
+        return None
 
 
 def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: Policies,
@@ -311,16 +322,17 @@ def write_submission(result: Result, out: Path, instructor: InstructorRecord | N
     write_atomic(folder / "report.html", report.render_result(result))
 
 
-def write_summary(out: Path, assignment: str) -> None:
-    """Gradebook and class summary over every result.json now in ``out``.
+def write_summary(out: Path, assignment: str, similar: Any = None) -> None:
+    """Gradebook and class summary over every result.json now in ``out`` (linking to ``similar``, the
+    batch's ``similar.html``, when given: a :class:`grader.similar.page.Link`).
 
     Memory stays flat as the batch grows: each result is reduced to a compact row as
     it is read (see :mod:`grader.summary`), and both files are streamed to disk."""
     collected = summary.collect(summary.read_results(out, assignment))
     summary.write_gradebook(collected, out / "gradebook.csv")
-    digest = report.index_digest(collected, assignment)
+    digest = report.index_digest(collected, assignment, similar)
     if not report.index_is_current(out / "index.html", digest):   # a regrade that changed nothing draws no plot
-        write_atomic_chunks(out / "index.html", report.index_chunks(collected, assignment, digest))
+        write_atomic_chunks(out / "index.html", report.index_chunks(collected, assignment, digest, similar))
 
 
 def demo(out: Path, root: Path | None = None, *, jobs: int | None = None, insecure: bool = False,

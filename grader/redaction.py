@@ -83,16 +83,40 @@ def redact(check: CheckResult) -> CheckResult:
     return check.model_copy(update={"details": student_details(check.visibility, check.details)})
 
 
+class WrongValue(BaseModel):
+    """A sketch of what the student's code returned on one case of a hidden check where that was not the
+    reference's answer (see :mod:`grader.engine.evidence`): the values (all, or ``SKETCH`` evenly spaced
+    ones of ``n``) and their sum. For ``grader similar``: the same wrong numbers in two submissions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    case: int
+    n: int
+    values: list[float | str]          # non-finite numbers as "inf", "-inf", "nan"
+    sum: float | str
+
+
 class InstructorCheck(BaseModel):
-    """One hidden check's details as the kind concluded them, before redaction."""
+    """One hidden check's details as the kind concluded them, before redaction, and the student's wrong
+    values on its cases (``wrong_values``: empty when it passed or returned nothing comparable)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     details: dict[str, Any]
+    wrong_values: list[WrongValue] = Field(default_factory=list)
+
+
+class NormalForm(BaseModel):
+    """One source file's normalised tokens (:mod:`grader.normal_form`), stored for ``grader similar``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    file: str
+    forms: str                         # the tokens' normal forms, joined by spaces
+    lines: list[int]                   # each token's line
 
 
 class InstructorRecord(BaseModel):
-    """``instructor.json``: what redaction cut from a submission's hidden checks, for instructors only.
+    """``instructor.json``: what redaction cut from a submission's hidden checks, the student's wrong values on
+    them and a copy of the submission's source, for instructors only.
 
     Written beside ``result.json``; reports, exports and bundles never read it."""
 
@@ -100,6 +124,10 @@ class InstructorRecord(BaseModel):
     schema_: Literal["grader.instructor/1"] = Field(default="grader.instructor/1", alias="schema")
     submission: str
     checks: list[InstructorCheck] = Field(default_factory=list)
+    # The submission's Python text by file name, kept for ``grader similar`` (results are enough to compare code).
+    sources: dict[str, str] = Field(default_factory=dict)
+    normal_form: list[NormalForm] = Field(default_factory=list)     # of ``sources``, by the rules of ...
+    normal_form_version: str = ""                                   # ... grader.normal_form.VERSION
 
     def to_json(self) -> str:
         """The record as JSON (non-finite numbers written as strings, so it always serialises)."""

@@ -31,8 +31,7 @@ def keep(assignment: Assignment, checks: list[CheckResult],
         return checks, instructor
     dropped = {i for name, ids in assignment.spec.forms.items() if name != form for i in ids}
     kept = [c for c in checks if c.id not in dropped]
-    return kept, InstructorRecord(submission=instructor.submission,
-                                  checks=[c for c in instructor.checks if c.id not in dropped])
+    return kept, instructor.model_copy(update={"checks": [c for c in instructor.checks if c.id not in dropped]})
 
 
 def max_score(assignment: Assignment, checks: list[CheckResult]) -> float:

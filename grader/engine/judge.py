@@ -15,12 +15,13 @@ import time
 from typing import Any
 
 import grader
+from grader import normal_form
 from grader.checks import CHECKS
 from grader.checks.base import CheckSpec, Evaluation, JudgeContext, Verdict
-from grader.engine import forms
+from grader.engine import evidence, forms
 from grader.engine.prepare import Prepared
 from grader.explain import describe, explain, explain_load
-from grader.redaction import InstructorCheck, InstructorRecord, redact
+from grader.redaction import InstructorCheck, InstructorRecord, WrongValue, redact
 from grader.results import CheckResult, Result, total
 from grader.sandbox.session import Run
 from grader.spec import Assignment, SandboxSpec
@@ -45,9 +46,23 @@ def judge(prepared: Prepared, submission: Submission, run: Run) -> tuple[list[Ch
             details=verdict.details, signal=signal,
         )
         results.append(redact(full))
-        if (check.visibility != "public" and verdict.details) or results[-1].details != full.details:  # e.g. a rubric
-            kept.append(InstructorCheck(id=check.id, details=full.details))
-    return forms.keep(prepared.assignment, results, InstructorRecord(submission=submission.id, checks=kept))
+        wrong = _wrong_values(prepared, run, check, indices, verdict)
+        if (check.visibility != "public" and (verdict.details or wrong)) or results[-1].details != full.details:
+            kept.append(InstructorCheck(id=check.id, details=full.details, wrong_values=wrong))   # (a rubric too)
+    sources = evidence.sources(submission)
+    return forms.keep(prepared.assignment, results, InstructorRecord(
+        submission=submission.id, checks=kept, sources=sources, normal_form=evidence.normal_form(sources),
+        normal_form_version=normal_form.VERSION))
+
+
+def _wrong_values(prepared: Prepared, run: Run, check: CheckSpec, indices: list[int],
+                  verdict: Verdict) -> list[WrongValue]:
+    """A hidden check's wrong values on its cases, for ``grader similar`` (none when it passed)."""
+    if check.visibility == "public" or verdict.status in ("passed", "skipped", "pending") or not indices:
+        return []
+    tolerance = prepared.assignment.spec.tolerance
+    return evidence.wrong_values([run.evaluations[i] for i in indices], [prepared.expected[i] for i in indices],
+                                 tolerance.rtol, tolerance.atol)
 
 
 def _verdict(prepared: Prepared, submission: Submission, run: Run, check: CheckSpec,

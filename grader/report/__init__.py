@@ -302,10 +302,11 @@ def render_index(results: Iterable[Result] | ClassSummary, assignment: str) -> s
     return "".join(index_chunks(collected, assignment, index_digest(collected, assignment)))
 
 
-def index_digest(collected: ClassSummary, assignment: str) -> str:
+def index_digest(collected: ClassSummary, assignment: str, similar: Any = None) -> str:
     """A digest of everything the class summary page shows: the same digest, the same page."""
     digest = hashlib.sha256(repr((grader.__version__, _code_digest(), assignment, collected.checks,
-                                  sorted((k, sorted(v.items())) for k, v in collected.statuses.items()))).encode())
+                                  sorted((k, sorted(v.items())) for k, v in collected.statuses.items()),
+                                  similar)).encode())
     for row in collected.rows:
         digest.update(repr(row).encode())
     return digest.hexdigest()[:32]
@@ -332,10 +333,12 @@ def index_is_current(path: Path, digest: str) -> bool:
     return f'<meta name="grader-summary" content="{digest}">'.encode() in head
 
 
-def index_chunks(collected: ClassSummary, assignment: str, digest: str | None = None) -> Iterator[str]:
+def index_chunks(collected: ClassSummary, assignment: str, digest: str | None = None,
+                 similar: Any = None) -> Iterator[str]:
     """The class summary page (see :func:`render_index`) in the pieces jinja2 generates, each table
     row built as it is reached: written with :func:`grader.results.write_atomic_chunks`, a large
-    class's page is never whole in memory. ``digest`` (see :func:`index_digest`) is recorded in it."""
+    class's page is never whole in memory. ``digest`` (see :func:`index_digest`) is recorded in it;
+    ``similar`` (a :class:`grader.similar.page.Link`), when given, is linked from it."""
     rows = collected.rows
     scores = [row.score for row in rows]
     max_score = max((row.max_score for row in rows), default=0)
@@ -352,6 +355,7 @@ def index_chunks(collected: ClassSummary, assignment: str, digest: str | None = 
         chart=plots.histogram(scores, max_score) if rows else None, accuracy=_accuracy_charts(collected),
         flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
         script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'", digest=digest,
+        similar=similar,
     )
 
 
