@@ -170,8 +170,9 @@ def _register() -> None:
     from grader.cli_authoring import COMMANDS as AUTHORING
     from grader.cli_export import COMMANDS as EXPORT
     from grader.cli_grade import COMMANDS as GRADING
+    from grader.cli_serve import COMMANDS as SERVICE
 
-    for command in (*GRADING, *EXPORT, *AUTHORING):
+    for command in (*GRADING, *EXPORT, *AUTHORING, *SERVICE):
         cli.add_command(command)
 
 
