@@ -27,6 +27,7 @@ from grader.serve.service import Refused, Service
 
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["j2"]))
+_TEMPLATES.filters["points"] = lambda value: f"{value:g}"      # 4 / 10, never 4.0 / 10.0
 
 
 def _csrf(request: Request) -> str:
