@@ -12,8 +12,7 @@ from pathlib import Path
 import click
 
 from grader import api
-from grader.cli_common import ExitCode, ci_outputs, data_dir_option, insecure_option, junit_option, print_checks
-from grader.errors import GraderError
+from grader.cli_common import ExitCode, ci_outputs, data_dir_option, insecure_option, junit_option, print_checks, read_secret
 from grader.results import Result, load_result
 
 
@@ -100,7 +99,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int |
         from grader.executors import DaskExecutor
         chosen = DaskExecutor(scheduler)
     stream = api.iter_grade(loaded, list(submissions), out, jobs=jobs, insecure=insecure, force=force, executor=chosen,
-                            secret=_read_secret(secret_file), overrides=overrides, submitted_at=submitted_at,
+                            secret=read_secret(secret_file), overrides=overrides, submitted_at=submitted_at,
                             data_dir=data_dir, warn=lambda message: click.echo(f"grader: warning: {message}", err=True))
     tally = _Tally()
     for result in _with_progress(stream, len(submissions), loaded.name):
@@ -109,15 +108,6 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int |
         ci_outputs([load_result(out / i / "result.json") for i in sorted(tally.ids)], junit, f"grader grade {loaded.name}")
     tally.print_summary(loaded.name, loaded.max_score, out, overrides)
     return ExitCode.OK
-
-
-def _read_secret(secret_file: Path | None) -> str | None:
-    if secret_file is None:
-        return None
-    secret = (secret_file.read_text(encoding="utf-8").splitlines() or [""])[0].strip()
-    if not secret:
-        raise GraderError(f"{secret_file} is empty; put the course secret on its first line")
-    return secret
 
 
 class _Tally:

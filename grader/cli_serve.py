@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from grader.cli_common import ExitCode, data_dir_option, insecure_option, print_checks
+from grader.cli_common import ExitCode, data_dir_option, insecure_option, print_checks, read_secret
 from grader.errors import GraderError
 from grader.results import Result
 
@@ -31,11 +31,13 @@ COURSE = click.Path(exists=True, file_okay=False, path_type=Path)
               help="Per person; more are refused with 429.")
 @click.option("--max-submissions", default=None, type=click.IntRange(1), help="Per student and assignment (default: no limit).")
 @click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only (behind a TLS proxy).")
+@click.option("--secret-file", "secret_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="The course secret that draws the hidden inputs, as for grade (first line of FILE).")
 @data_dir_option
 @insecure_option
 def serve(course: Path, host: str, port: int, db_url: str | None, workers: int, worker_only: bool, max_upload_mb: int,
-          uploads_per_minute: int, max_submissions: int | None, secure_cookies: bool, data_dir: Path | None,
-          insecure: bool) -> ExitCode:
+          uploads_per_minute: int, max_submissions: int | None, secure_cookies: bool, secret_file: Path | None,
+          data_dir: Path | None, insecure: bool) -> ExitCode:
     """Run the grading service for the course folder COURSE.
 
     COURSE holds assignments/<name>/assignment.yaml and roster.csv (columns
@@ -55,7 +57,7 @@ def serve(course: Path, host: str, port: int, db_url: str | None, workers: int, 
     from grader.serve.service import Config, Limits
 
     limits = Limits(max_upload_mb << 20, uploads_per_minute, max_submissions)
-    config = Config(course, db_url, workers, limits, secure_cookies, None, insecure, data_dir)
+    config = Config(course, db_url, workers, limits, secure_cookies, read_secret(secret_file), insecure, data_dir)
     if worker_only:
         return _worker_only(config)
     app = create_app(config)

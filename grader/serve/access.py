@@ -45,6 +45,7 @@ def report_html(service: Service, row: Any, who: Identity) -> str:
     if result is None:
         raise HTTPException(409, f"submission {row.id} is {row.status}, not graded yet")
     if who.instructor:
-        return report.render_result(result)
+        return report.render_result(result.model_copy(update={"submission": f"{row.person_id}: {row.filename}"}))
     released = service.released(row.assignment)
-    return report.render_result(views.student_result(result, released), show_hidden=released)
+    shown = views.student_result(result, released).model_copy(update={"submission": row.filename})
+    return report.render_result(shown, show_hidden=released)

@@ -31,7 +31,7 @@ from grader.engine import Engine, Prepared
 from grader.results import Result, load_result
 from grader.serve import store
 from grader.serve.course import Course
-from grader.serve.db import Submission, claim, now
+from grader.serve.db import Submission, aware, claim, now
 
 log = logging.getLogger("grader.serve")
 
@@ -84,7 +84,7 @@ class Grader:
         """The instructor's overrides for this upload, then the late penalty at the server's receipt time."""
         assignment = self.course.assignment(row.assignment)
         overrides = self.course.overrides(assignment)
-        stamp = late.Stamp(row.submitted_at, "server") if assignment.spec.late is not None else None
+        stamp = late.Stamp(aware(row.submitted_at), "server") if assignment.spec.late is not None else None
         return late.apply(overrides_mod.apply(result, overrides), assignment.spec.late, stamp)
 
     def _reused(self, row: Submission, key: str, out: Path) -> Result | None:

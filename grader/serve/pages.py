@@ -9,6 +9,7 @@ the service's origin.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from grader import report, summary
 from grader.authoring.bundle import starter_files
 from grader.serve import access, views
 from grader.serve.course import UnknownAssignment
+from grader.serve.db import aware
 from grader.serve.grading import regrade
 from grader.serve.people import Identity, session_identity
 from grader.serve.service import Refused, Service
@@ -28,6 +30,8 @@ from grader.serve.service import Refused, Service
 _TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                          autoescape=select_autoescape(["j2"]))
 _TEMPLATES.filters["points"] = lambda value: f"{value:g}"      # 4 / 10, never 4.0 / 10.0
+_TEMPLATES.filters["when"] = lambda value: (aware(value) if isinstance(value, datetime) else datetime.fromisoformat(value)
+                                            ).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _csrf(request: Request) -> str:

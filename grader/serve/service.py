@@ -172,7 +172,7 @@ class Service:
         if result is None:
             return {"id": row.id, "check": check, "points": value, "applied": False}
         updated = overrides_mod.apply(result, self.course.overrides(assignment))
-        updated = late.apply(updated, assignment.spec.late, late.Stamp(row.submitted_at, "server")
+        updated = late.apply(updated, assignment.spec.late, late.Stamp(db.aware(row.submitted_at), "server")
                              if assignment.spec.late is not None else None)
         api.write_submission(updated, self.course.results_dir(row.assignment))
         with Session(self.database) as session, session.begin():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.results import Result, total
+from grader.serve.db import aware
 
 
 def student_result(result: Result, released: bool) -> Result:
@@ -31,7 +32,7 @@ def hidden_pending(result: Result, released: bool) -> float:
 def summary(row: Any, result: Result | None, released: bool, instructor: bool) -> dict[str, Any]:
     """The API's account of one submission: its state and, once graded, the result the caller may see."""
     data: dict[str, Any] = {"id": row.id, "assignment": row.assignment, "filename": row.filename,
-                            "submitted_at": row.submitted_at.isoformat(timespec="seconds"), "status": row.status}
+                            "submitted_at": aware(row.submitted_at).isoformat(timespec="seconds"), "status": row.status}
     if instructor:
         data["student"] = row.person_id
     if row.status == "error":
