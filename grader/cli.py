@@ -179,9 +179,10 @@ def _register() -> None:
     from grader.cli_authoring import COMMANDS as AUTHORING
     from grader.cli_export import COMMANDS as EXPORT
     from grader.cli_grade import COMMANDS as GRADING
+    from grader.cli_serve import COMMANDS as SERVICE
     from grader.cli_similar import COMMANDS as SIMILAR
 
-    for command in (*GRADING, *EXPORT, *AUTHORING, *SIMILAR):
+    for command in (*GRADING, *EXPORT, *AUTHORING, *SIMILAR, *SERVICE):
         cli.add_command(command)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from grader.errors import GraderError
 from grader.results import Result
 
 STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "error": "ERR ", "timeout": "TIME",
@@ -63,3 +64,13 @@ def ci_outputs(results: list[Result], junit: Path | None, title: str) -> None:
         github.append_step_summary(results, title=title)
     except OSError as exc:  # a summary is a courtesy: never fail the check over it
         click.echo(f"grader: could not append to $GITHUB_STEP_SUMMARY ({exc.strerror or exc})", err=True)
+
+
+def read_secret(secret_file: Path | None) -> str | None:
+    """The course secret on the first line of ``secret_file`` (None without one: the default secret)."""
+    if secret_file is None:
+        return None
+    secret = (secret_file.read_text(encoding="utf-8").splitlines() or [""])[0].strip()
+    if not secret:
+        raise GraderError(f"{secret_file} is empty; put the course secret on its first line")
+    return secret

@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from grader import api
-from grader.cli_common import ExitCode, ci_outputs, data_dir_option, insecure_option, junit_option
+from grader.cli_common import ExitCode, ci_outputs, data_dir_option, insecure_option, junit_option, read_secret
 from grader.console import BatchProgress, Tally, terminal
-from grader.errors import GraderError
 from grader.results import Result, load_result, write_atomic
 
 
@@ -125,7 +124,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int |
     with BatchProgress(terminal(), len(present), loaded.name) as shown:
         watch = _Watch(shown)
         stream = api.iter_grade(loaded, present, out, jobs=jobs, insecure=insecure, force=force, executor=chosen,
-                                secret=_read_secret(secret_file), overrides=overrides, submitted_at=submitted_at,
+                                secret=read_secret(secret_file), overrides=overrides, submitted_at=submitted_at,
                                 data_dir=data_dir, warn=lambda message: click.echo(f"grader: warning: {message}", err=True),
                                 events=watch.event)
         for result in stream:
@@ -171,15 +170,6 @@ def _with_bom(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     if not text.startswith("\ufeff"):
         write_atomic(path, "\ufeff" + text)
-
-
-def _read_secret(secret_file: Path | None) -> str | None:
-    if secret_file is None:
-        return None
-    secret = (secret_file.read_text(encoding="utf-8").splitlines() or [""])[0].strip()
-    if not secret:
-        raise GraderError(f"{secret_file} is empty; put the course secret on its first line")
-    return secret
 
 
 def _print_summary(tally: Tally, name: str, max_score: float, out: Path, overrides: Path | None, skipped: int) -> None:

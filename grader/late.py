@@ -45,7 +45,7 @@ class Stamp:
     """When one submission was handed in, and where that time came from."""
 
     submitted_at: datetime           # timezone-aware
-    source: Literal["manifest", "mtime"]
+    source: Literal["manifest", "mtime", "server"]   # server: the time `grader serve` stored the upload
     due: datetime | None = None      # this submission's own due date (an extension), if the manifest gives one
     note: str = ""                   # anything a reader of the result should know about the time
 

@@ -133,7 +133,7 @@ class LateRecord(_Model):
 
     submitted_at: str
     due: str
-    source: Literal["manifest", "mtime"]
+    source: Literal["manifest", "mtime", "server"]
     days_late: int
     penalty: float                     # a fraction of the raw score
     score_before_penalty: Points

@@ -165,14 +165,15 @@ def load(folder: Path) -> Assignment:
         if check_id is not None and check_id in ids[:i]:
             problems.append(f"{_where(doc, ('checks', i, 'id'))}: duplicate check id {check_id!r}")
     bundle = (folder / EXPECTED_FILE).is_file() and not (folder / "reference").exists()
-    _check_forms(doc, root, checks, same_points=not bundle)
+    checks = tuple(c for c in loaded if c is not None)
+    if len(checks) == len(loaded):   # forms name checks: judged once every check loaded
+        _collecting(problems, _check_forms, doc, root, checks, not bundle)
     for i, name in enumerate(root.files if not bundle else ()):
         if not (folder / "reference" / name).is_file():
             problems.append(f"{_where(doc, ('files', i))}: the reference has no {name} "
                             f"(expected {folder / 'reference' / name})")
     if problems:   # every mistake at once, not one per run
         raise SpecError(_joined(problems))
-    checks = tuple(c for c in loaded if c is not None)
     return Assignment(folder.resolve(), root, checks, input_sets,
                       _with_included(_hash_folder(folder, skip=_late_lines(top)), included),
                       expected=(folder / EXPECTED_FILE).resolve() if bundle else None)

@@ -47,7 +47,7 @@ def build(assignment: Assignment, out: Path, *, insecure: bool = False) -> list[
     readme = assignment.root / "README.md"
     if readme.is_file():
         files["README.md"] = readme.read_bytes()
-    for name, data in _starter_files(assignment).items():
+    for name, data in starter_files(assignment).items():
         files[f"starter/{name}"] = data
     described, arrays = expected_data(public, insecure=insecure)
     described["spec_sha256"] = hashlib.sha256(files[SPEC_FILE]).hexdigest()
@@ -127,7 +127,7 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return out.getvalue()
 
 
-def _starter_files(assignment: Assignment) -> dict[str, bytes]:
+def starter_files(assignment: Assignment) -> dict[str, bytes]:
     if starter.uses_markers(assignment):
         return starter.plan(assignment).files
     if not assignment.starter_dir.is_dir():
