@@ -280,7 +280,8 @@ def _when(value: str) -> str:
         return clip(value, 80)
 
 
-LATE_SOURCES = {"manifest": "from the submission list", "mtime": "by the files' modification time"}
+LATE_SOURCES = {"manifest": "from the submission list", "mtime": "by the files' modification time",
+                "server": "by the time the grading service received it"}
 
 
 def late_view(late: LateRecord | None, score: float, max_score: float) -> LateView | None:

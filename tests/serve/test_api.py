@@ -135,3 +135,23 @@ def test_starter_download(server: Server) -> None:
     assert response.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert names == ["bp-manual/bp.py"]
+
+
+def test_the_late_policy_uses_the_servers_clock(tmp_path) -> None:
+    """SQLite hands stored times back without a zone; the late policy needs them in UTC (a crash before)."""
+    from .conftest import make_course, run_server
+
+    course = make_course(tmp_path / "course")
+    spec = course / "assignments" / "bp-manual" / "assignment.yaml"
+    spec.write_text(spec.read_text() + "\nlate:\n  due: 2026-01-01T00:00:00Z\n  per_day: 0.01\n  max_penalty: 0.5\n")
+    servers = run_server(course)
+    server = next(servers)
+    try:
+        sub = upload(server, "s001", CORRECT)
+        graded = wait_graded(server.client("s001"), sub["id"])
+        assert graded["status"] == "graded"
+        late = graded["result"]["late"]
+        assert late["source"] == "server"
+        assert late["days_late"] > 300 and late["penalty"] == 0.5
+    finally:
+        servers.close()
