@@ -11,6 +11,7 @@ import time) is the static rule's to catch, since it must spell ``torch.autograd
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -33,18 +34,91 @@ class Refused:
 
 @contextmanager
 def no_autograd(active: bool) -> Iterator[None]:
-    """Within the block autograd raises (when ``active`` and torch is installed); restored after."""
-    if not active or ("torch" not in sys.modules and importlib.util.find_spec("torch") is None):
+    """Within the block autograd raises (when ``active`` and torch is installed); restored after.
+
+    Where torch is not imported yet (a child of the light, NumPy-only image), importing it only
+    to guard it would cost the task a second or more; instead the guard goes up the moment the
+    task's code imports torch, if it ever does."""
+    if not active:
         yield
         return
-    import torch  # the student's code could import it inside the call: guard it before
+    if "torch" in sys.modules:
+        with _guarded():
+            yield
+        return
+    if importlib.util.find_spec("torch") is None:
+        yield
+        return
+    hook = _GuardOnImport()
+    sys.meta_path.insert(0, hook)
+    try:
+        yield
+    finally:
+        if hook in sys.meta_path:
+            sys.meta_path.remove(hook)
+        hook.close()
+
+
+@contextmanager
+def _guarded() -> Iterator[None]:
+    restore = _refuse()
+    try:
+        yield
+    finally:
+        restore()
+
+
+def _refuse() -> Any:
+    """Swap autograd's engine for :class:`Refused`; returns the function that puts it back."""
+    import torch
     from torch.autograd.variable import Variable
 
     engine, make = Variable._execution_engine, torch._C._ImperativeEngine
     Variable._execution_engine = Refused()   # type: ignore[assignment]
     torch._C._ImperativeEngine = Refused()   # type: ignore[assignment,misc]
-    try:
-        yield
-    finally:
+
+    def restore() -> None:
         Variable._execution_engine = engine
         torch._C._ImperativeEngine = make   # type: ignore[misc]
+    return restore
+
+
+class _GuardOnImport(importlib.abc.MetaPathFinder):
+    """Finds ``torch`` as usual, and guards it as soon as its module has run."""
+
+    def __init__(self) -> None:
+        self.restore: Any = None
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "torch" or self.restore is not None:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec("torch")
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _Then(spec.loader, self._imported)
+        return spec
+
+    def _imported(self) -> None:
+        self.restore = _refuse()
+
+    def close(self) -> None:
+        if self.restore is not None:
+            self.restore()
+
+
+class _Then(importlib.abc.Loader):
+    """A loader that runs ``after()`` once the module it loads has run."""
+
+    def __init__(self, loader: Any, after: Any) -> None:
+        self.loader, self.after = loader, after
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.loader.exec_module(module)
+        self.after()
