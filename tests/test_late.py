@@ -365,7 +365,7 @@ def test_cli_grade_submitted_at(tmp_path: Path) -> None:
                           "--jobs", "1", "--submitted-at", str(manifest)],
                          capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path, check=False)
     assert run.returncode == 0, run.stderr
-    assert "bob: 9 / 10 (1 d late, −10%)" in run.stdout
+    assert "bob: 9 / 10  1 d late, −10%" in run.stdout
     assert "1 submission(s) late; scores include the late penalty" in run.stdout
     assert "modification times" not in run.stderr                 # the times came from the manifest
 

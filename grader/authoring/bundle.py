@@ -97,7 +97,37 @@ def expected_data(public: Assignment, *, insecure: bool = False) -> tuple[dict[s
             raise GraderError(f"the reference gave no answer for check {task.check_id!r}; run `grader validate`")
         value = _arrays_out(frame.header["value"], frame.buffers, arrays, f"t{index}")
         tasks.append({"check": task.check_id, "case": task.case, "value": value})
-    return {"format": FORMAT, "assignment": public.name, "tasks": tasks}, arrays
+    described: dict[str, Any] = {"format": FORMAT, "assignment": public.name, "tasks": tasks}
+    quantities = _public_quantities(public, prepared.case_inputs)
+    if quantities:
+        described["quantities"] = quantities
+    return described, arrays
+
+
+def _public_quantities(public: Assignment, case_inputs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """An ``output`` check's oracle quantities on its public inputs, computed now: the bundle has no hidden/."""
+    from grader.checks.quantities import oracle_quantities
+
+    out = {}
+    for check in public.checks:
+        judge = getattr(check, "quantities", None)
+        if judge:
+            cases = case_inputs.get(check.id) or [{}]
+            raw = oracle_quantities(judge, public.root, cases[0])   # pairs: expected.json's keys are sorted
+            out[check.id] = [[str(name), _jsonable(value)] for name, value in dict(raw).items()]
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):   # inside a quantity only ("values", "orders", "mistakes"): order kept where it counts
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _arrays_out(node: Any, buffers: list[bytes], arrays: dict[str, np.ndarray], prefix: str) -> Any:

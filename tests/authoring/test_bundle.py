@@ -124,7 +124,7 @@ def test_grader_check_works_from_a_copy_of_the_bundle_alone(bp_bundle: Path, tmp
     run = subprocess.run([sys.executable, "-m", "grader", "check", "bundle", "work"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stderr
-    assert "FAIL  update-given" in run.stdout and "3.5 / 4 on public checks" in run.stdout
+    assert "FAIL  One SGD step on the given network" in run.stdout and "3.5 / 4 on public checks" in run.stdout
 
 
 def test_a_changed_bundle_spec_is_refused_with_a_sentence(bp_bundle: Path, tmp_path: Path) -> None:
