@@ -11,12 +11,13 @@ import time) is the static rule's to catch, since it must spell ``torch.autograd
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from grader.sandbox.import_hooks import AfterImport
 
 MESSAGE = ("autograd is not allowed here: this assignment asks for the gradients by hand "
            "(the source rule forbids torch.autograd, .backward and torch.func)")
@@ -49,14 +50,15 @@ def no_autograd(active: bool) -> Iterator[None]:
     if importlib.util.find_spec("torch") is None:
         yield
         return
-    hook = _GuardOnImport()
+    restore: list[Any] = []
+    hook = AfterImport("torch", lambda module: restore.append(_refuse()))
     sys.meta_path.insert(0, hook)
     try:
         yield
     finally:
-        if hook in sys.meta_path:
-            sys.meta_path.remove(hook)
-        hook.close()
+        hook.remove()
+        for undo in restore:
+            undo()
 
 
 @contextmanager
@@ -81,44 +83,3 @@ def _refuse() -> Any:
         Variable._execution_engine = engine
         torch._C._ImperativeEngine = make   # type: ignore[misc]
     return restore
-
-
-class _GuardOnImport(importlib.abc.MetaPathFinder):
-    """Finds ``torch`` as usual, and guards it as soon as its module has run."""
-
-    def __init__(self) -> None:
-        self.restore: Any = None
-
-    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
-        if name != "torch" or self.restore is not None:
-            return None
-        sys.meta_path.remove(self)
-        try:
-            spec = importlib.util.find_spec("torch")
-        finally:
-            sys.meta_path.insert(0, self)
-        if spec is None or spec.loader is None:
-            return spec
-        spec.loader = _Then(spec.loader, self._imported)
-        return spec
-
-    def _imported(self) -> None:
-        self.restore = _refuse()
-
-    def close(self) -> None:
-        if self.restore is not None:
-            self.restore()
-
-
-class _Then(importlib.abc.Loader):
-    """A loader that runs ``after()`` once the module it loads has run."""
-
-    def __init__(self, loader: Any, after: Any) -> None:
-        self.loader, self.after = loader, after
-
-    def create_module(self, spec: Any) -> Any:
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        self.loader.exec_module(module)
-        self.after()

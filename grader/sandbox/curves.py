@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.machinery import PathFinder
 from typing import Any
+
+from grader.sandbox.import_hooks import after_import
 
 MAX_EPOCHS = 1000          # epochs recorded from the loss function
 MAX_ANIMATORS = 8
@@ -144,11 +144,7 @@ def _wrapped(original: Any, recorder: EpochRecorder) -> Any:
 def install() -> None:
     """Record d2l's Animator from now on in this child: patched at once when ``d2l.torch`` is loaded
     (a warm worker preloads it), else when the submission first imports it."""
-    module = sys.modules.get("d2l.torch")
-    if module is not None:
-        _patch_animator(module)
-    elif not any(isinstance(f, _D2LHook) for f in sys.meta_path):
-        sys.meta_path.insert(0, _D2LHook())
+    after_import("d2l.torch", _patch_animator)
 
 
 def _patch_animator(module: Any) -> None:
@@ -201,33 +197,6 @@ def _number(value: Any) -> float:
         return float(value)
     except Exception:  # noqa: BLE001 - a tensor on a device, an object: no number
         return math.nan
-
-
-class _D2LHook:
-    """A meta-path finder that watches for ``d2l.torch`` only and patches its Animator once loaded."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "d2l.torch":
-            return None
-        try:
-            sys.meta_path.remove(self)
-        except ValueError:
-            pass
-        spec = PathFinder.find_spec(fullname, path)
-        loader = getattr(spec, "loader", None)
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            original(module)
-            _patch_animator(module)
-
-        loader.exec_module = exec_module
-        return spec
-
-    def invalidate_caches(self) -> None:
-        pass
 
 
 # ------------------------------------------------------------------ what goes back

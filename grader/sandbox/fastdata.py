@@ -35,13 +35,12 @@ as codes the grader turns into a note (:func:`grader.script_data.data_path_note`
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import sys
 import weakref
 from collections import deque
-from collections.abc import Sequence
 from typing import Any
+
+from grader.sandbox.import_hooks import after_import
 
 _STATE: dict[str, Any] = {"installed": False, "fast": 0, "slow": {}}
 _CACHE_BYTES = 256 << 20          # resized images kept per dataset (uint8) up to this size
@@ -54,10 +53,7 @@ def install() -> None:
     if _STATE["installed"]:
         return
     _STATE["installed"] = True
-    if _MNIST in sys.modules:
-        _patch()
-    else:
-        sys.meta_path.insert(0, _Hook())
+    after_import(_MNIST, lambda module: _patch())
 
 
 def record() -> dict[str, Any]:
@@ -71,26 +67,6 @@ def record() -> dict[str, Any]:
         return {"data_path": "fast"} if _STATE["fast"] else {}
     why = next(iter(slow))
     return {"data_path": f"{'mixed' if _STATE['fast'] else 'torchvision'}:{why}"}
-
-
-class _Hook(importlib.abc.MetaPathFinder):
-    """Patches once ``torchvision.datasets.mnist`` has been executed (a script that imports torchvision itself)."""
-
-    def find_spec(self, name: str, path: Sequence[str] | None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        if name != _MNIST:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or spec.loader is None:
-            return spec
-        loader = spec.loader
-        real_exec = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            real_exec(module)
-            _patch()
-        loader.exec_module = exec_module   # type: ignore[method-assign]
-        return spec
 
 
 def _patch() -> None:
