@@ -1,7 +1,9 @@
 """The service's grading loop: claim a queued upload, grade it on a warm engine, record it.
 
-Each assignment keeps one warm engine (:func:`grader.batch.engine_for`) for the life of
-the process, so an upload costs its own run, not a worker's start. A result is written
+Each grading thread keeps, per assignment, one engine host (:mod:`grader.hosts`: a warm engine
+in a process of its own, as ``grade --jobs N`` uses) for the life of the service, so an upload
+costs its own run, not a worker's start, and judging never queues on the web process's GIL.
+A host that dies is started again and the upload given to it once more. A result is written
 under ``.grader/results/<assignment>/<submission id>/`` (``result.json``, ``report.html``,
 ``instructor.json``, as ``grader grade`` writes them) *before* its row is marked graded:
 a server killed in between grades it again on restart and writes the same files, so
@@ -26,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from grader import api, late
 from grader import overrides as overrides_mod
-from grader.batch import BatchItem, EngineOptions, engine_for, grade_item
-from grader.engine import Engine, Prepared
+from grader.batch import BatchItem, EngineOptions
+from grader.hosts import Host, HostDied
+from grader.redaction import Graded
 from grader.results import Result, load_result
 from grader.serve import store
 from grader.serve.course import Course
@@ -43,7 +46,7 @@ class Grader:
                  on_graded: Callable[[str], None] | None = None) -> None:
         self.course, self.database, self.options, self.name = course, database, options, name
         self.on_graded = on_graded or (lambda assignment: None)
-        self._engines: dict[str, tuple[Engine, Prepared]] = {}
+        self._hosts: dict[str, Host] = {}
         self.wake = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
@@ -61,9 +64,9 @@ class Grader:
                 self._finish(row.id, None, f"{type(exc).__name__}: {exc}")
 
     def close(self) -> None:
-        for engine, _ in self._engines.values():
-            engine.close()
-        self._engines.clear()
+        for host in self._hosts.values():
+            host.close()
+        self._hosts.clear()
 
     def grade(self, row: Submission) -> None:
         assignment = self.course.assignment(row.assignment)
@@ -71,9 +74,8 @@ class Grader:
         key = api.cache_key(assignment, self.options)
         result = self._reused(row, key, out) if row.attempts == 1 else None   # a regrade or a retry grades
         if result is None:
-            engine, prepared = self._engine(row.assignment)
             path = store.path_of(self.course.uploads, row.sha256, store.suffix_of(row.filename) or ".py")
-            graded = grade_item(engine, prepared, BatchItem(row.id, path))
+            graded = self._graded(row.assignment, BatchItem(row.id, path))
             result = graded.result.model_copy(update={"cache_key": key})
             result = self.policies(result, row)
             api.write_submission(result, out, graded.instructor)
@@ -106,10 +108,23 @@ class Grader:
             shutil.copyfile(instructor, out / row.id / "instructor.json")
         return result
 
-    def _engine(self, name: str) -> tuple[Engine, Prepared]:
-        if name not in self._engines:
-            self._engines[name] = engine_for(self.course.assignment(name), self.options)
-        return self._engines[name]
+    def _graded(self, name: str, item: BatchItem) -> Graded:
+        """``item`` graded on this thread's host for ``name`` (started when first needed; again once if it died)."""
+        for attempt in (1, 2):
+            host = self._hosts.get(name)
+            if host is None:
+                assignment = self.course.assignment(name)
+                host = self._hosts[name] = Host(assignment.root, assignment.spec_hash, self.options, 0).wait_ready()
+            try:
+                message = host.submit(item).read_message()
+            except HostDied:
+                self._hosts.pop(name).close(kill=True)
+                if attempt == 2:
+                    raise
+                continue
+            assert message is not None
+            return Graded.from_dict(message["graded"])   # the host's boundary: plain data over a pipe
+        raise AssertionError("unreachable")
 
     def _finish(self, submission_id: str, result: Result | None, error: str | None) -> None:
         with Session(self.database) as session, session.begin():
