@@ -45,6 +45,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     \b
     Students:     grader check bp-manual my-work/         (public checks only)
     Instructors:  grader grade bp-manual subs/* --out results/
+    A course:     grader serve course/                     (students upload, see results in seconds)
     Try it:       grader demo                              (grades the bundled examples)
     """
     state = ctx.ensure_object(dict)
